@@ -1,0 +1,305 @@
+/*
+ * tvmffi-rpc runtime: AnyView (a borrowed TVMFFIAny) and Any (an owning one). Both are exactly
+ * 16 bytes and reinterpret_cast-compatible with TVMFFIAny.
+ */
+#ifndef TVM_FFI_ANY_H_
+#define TVM_FFI_ANY_H_
+
+#include <tvm/ffi/base_details.h>
+#include <tvm/ffi/c_api.h>
+#include <tvm/ffi/object.h>
+#include <tvm/ffi/type_traits.h>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace tvm {
+namespace ffi {
+
+namespace details {
+// Throws TypeError "Cannot convert from type `X` to `Y`"; defined in error.h.
+[[noreturn]] inline void ThrowCannotConvert(const TVMFFIAny* src, const std::string& target);
+
+template <typename T>
+inline constexpr bool is_any_v = std::is_same_v<T, Any> || std::is_same_v<T, AnyView>;
+
+// Pointers (const Obj*) come back bare, everything else as std::optional<T>.
+template <typename T>
+struct AsResult {
+  using type = std::optional<T>;
+};
+template <typename TObj>
+struct AsResult<const TObj*> {
+  using type = const TObj*;
+};
+
+class AnyUnsafe;
+
+// Lazily evaluated predicates (std::conjunction stops at the first false one, so Any itself
+// never instantiates TypeTraits<Any> before it is complete).
+template <typename T>
+struct IsAnyType : std::bool_constant<is_any_v<std::decay_t<T>>> {};
+template <typename T>
+struct ConvertEnabled : std::bool_constant<TypeTraitsNoCR<T>::convert_enabled> {};
+template <typename T>
+struct StorageEnabled : std::bool_constant<TypeTraitsNoCR<T>::storage_enabled> {};
+template <typename T>
+inline constexpr bool can_view_v = std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>>;
+template <typename T>
+inline constexpr bool can_store_v =
+    std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>, StorageEnabled<T>>;
+template <typename T>
+inline constexpr bool can_convert_to_v =
+    std::conjunction_v<std::negation<IsAnyType<T>>, std::negation<std::is_pointer<T>>,
+                       ConvertEnabled<T>>;
+}  // namespace details
+
+/*! \brief A borrowed value: copying it takes no reference. Cheap, trivially copyable. */
+class AnyView {
+ public:
+  AnyView() { details::SetNone(&data_); }
+  AnyView(const AnyView&) = default;
+  AnyView& operator=(const AnyView&) = default;
+  AnyView(AnyView&& other) : data_(other.data_) { details::SetNone(&other.data_); }
+  AnyView& operator=(AnyView&& other) {
+    data_ = other.data_;
+    details::SetNone(&other.data_);
+    return *this;
+  }
+  AnyView(std::nullptr_t) { details::SetNone(&data_); }  // NOLINT(*)
+  /*! \brief A view of an Any (valid while the Any lives). */
+  AnyView(const Any& other);  // NOLINT(*)
+  /*! \brief A view of any value with TypeTraits (valid while the value lives). */
+  template <typename T, typename = std::enable_if_t<details::can_view_v<T>>>
+  AnyView(const T& other) {  // NOLINT(*)
+    TypeTraitsNoCR<T>::CopyToAnyView(other, &data_);
+  }
+
+  int32_t type_index() const { return data_.type_index; }
+  std::string GetTypeKey() const { return details::AnyTypeStr(&data_); }
+
+  /*! \brief The value if it is stored exactly as T (no conversion). */
+  template <typename T>
+  typename details::AsResult<T>::type as() const {
+    if constexpr (std::is_pointer_v<T>) {
+      return TypeTraits<T>::CheckAnyStrict(&data_) ? TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_)
+                                                   : nullptr;
+    } else {
+      if (TypeTraits<T>::CheckAnyStrict(&data_)) {
+        return TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_);
+      }
+      return std::nullopt;
+    }
+  }
+  /*! \brief The value converted to T, or nullopt. */
+  template <typename T>
+  std::optional<T> try_cast() const {
+    if constexpr (details::is_any_v<T>) {
+      return T(*this);
+    } else {
+      return TypeTraits<T>::TryCastFromAnyView(&data_);
+    }
+  }
+  /*! \brief The value converted to T; throws TypeError when it cannot be. */
+  template <typename T>
+  T cast() const {
+    if constexpr (details::is_any_v<T>) {
+      return T(*this);
+    } else {
+      std::optional<T> opt = TypeTraits<T>::TryCastFromAnyView(&data_);
+      if (!opt.has_value()) details::ThrowCannotConvert(&data_, TypeTraits<T>::TypeStr());
+      return std::move(*opt);
+    }
+  }
+  /*! \brief Implicit conversion, as `int x = func(41);`; throws TypeError on mismatch. */
+  template <typename T, typename = std::enable_if_t<details::can_convert_to_v<T>>>
+  operator T() const {  // NOLINT(*)
+    return cast<T>();
+  }
+  bool operator==(std::nullptr_t) const { return data_.type_index == TypeIndex::kTVMFFINone; }
+  bool operator!=(std::nullptr_t) const { return data_.type_index != TypeIndex::kTVMFFINone; }
+
+  static AnyView CopyFromTVMFFIAny(TVMFFIAny data) {
+    AnyView view;
+    view.data_ = data;
+    return view;
+  }
+  TVMFFIAny CopyToTVMFFIAny() const { return data_; }
+
+ protected:
+  TVMFFIAny data_;
+  friend class Any;
+  friend class details::AnyUnsafe;
+};
+
+/*! \brief An owning value: copying it takes a reference, destruction drops it. */
+class Any {
+ public:
+  Any() { details::SetNone(&data_); }
+  ~Any() { reset(); }
+  Any(const Any& other) : data_(other.data_) {
+    if (data_.type_index >= TypeIndex::kTVMFFIStaticObjectBegin) {
+      details::ObjectUnsafe::IncRefObjectHandle(data_.v_obj);
+    }
+  }
+  Any(Any&& other) noexcept : data_(other.data_) { details::SetNone(&other.data_); }
+  Any& operator=(const Any& other) {
+    Any(other).swap(*this);
+    return *this;
+  }
+  Any& operator=(Any&& other) noexcept {
+    Any(std::move(other)).swap(*this);
+    return *this;
+  }
+  Any(std::nullptr_t) { details::SetNone(&data_); }  // NOLINT(*)
+  /*! \brief Owns a copy of a viewed value: raw strings and byte arrays become String/Bytes,
+   *         an rvalue-ref slot is stolen, objects gain a reference. */
+  Any(const AnyView& other);  // NOLINT(*)
+  template <typename T, typename = std::enable_if_t<details::can_store_v<T>>>
+  Any(T other) {  // NOLINT(*)
+    TypeTraitsNoCR<T>::MoveToAny(std::move(other), &data_);
+  }
+  template <typename T, typename = std::enable_if_t<details::can_store_v<T>>>
+  Any& operator=(T other) {
+    Any(std::move(other)).swap(*this);
+    return *this;
+  }
+
+  void swap(Any& other) noexcept { std::swap(data_, other.data_); }
+  void reset() {
+    if (data_.type_index >= TypeIndex::kTVMFFIStaticObjectBegin) {
+      details::ObjectUnsafe::DecRefObjectHandle(data_.v_obj);
+    }
+    details::SetNone(&data_);
+  }
+  int32_t type_index() const { return data_.type_index; }
+  std::string GetTypeKey() const { return details::AnyTypeStr(&data_); }
+
+  template <typename T>
+  typename details::AsResult<T>::type as() const {
+    return AnyView(*this).as<T>();
+  }
+  template <typename T>
+  std::optional<T> try_cast() const {
+    if constexpr (std::is_same_v<T, Any>) {
+      return *this;
+    } else {
+      return AnyView(*this).try_cast<T>();
+    }
+  }
+  template <typename T>
+  T cast() const& {
+    if constexpr (std::is_same_v<T, Any>) {
+      return *this;
+    } else {
+      return AnyView(*this).cast<T>();
+    }
+  }
+  /*! \brief Moves the value out when it is stored exactly as T, avoiding a reference bump. */
+  template <typename T>
+  T cast() && {
+    if constexpr (std::is_same_v<T, Any>) {
+      return std::move(*this);
+    } else if constexpr (TypeTraits<T>::storage_enabled) {
+      if (TypeTraits<T>::CheckAnyStrict(&data_)) return TypeTraits<T>::MoveFromAnyAfterCheck(&data_);
+      return AnyView(*this).cast<T>();
+    } else {
+      return AnyView(*this).cast<T>();
+    }
+  }
+  /*! \brief Implicit conversion, as `int x = func(41);`; throws TypeError on mismatch. */
+  template <typename T, typename = std::enable_if_t<details::can_convert_to_v<T>>>
+  operator T() const {  // NOLINT(*)
+    return cast<T>();
+  }
+  bool operator==(std::nullptr_t) const { return data_.type_index == TypeIndex::kTVMFFINone; }
+  bool operator!=(std::nullptr_t) const { return data_.type_index != TypeIndex::kTVMFFINone; }
+  /*! \brief Identity: same POD bits or the same object. */
+  bool same_as(const Any& other) const {
+    return data_.type_index == other.data_.type_index && data_.v_uint64 == other.data_.v_uint64;
+  }
+
+ protected:
+  TVMFFIAny data_;
+  friend class AnyView;
+  friend class details::AnyUnsafe;
+};
+
+inline AnyView::AnyView(const Any& other) : data_(other.data_) {}
+
+inline Any::Any(const AnyView& other) : data_(other.data_) {
+  switch (data_.type_index) {
+    case TypeIndex::kTVMFFIRawStr:
+    case TypeIndex::kTVMFFIByteArrayPtr:
+    case TypeIndex::kTVMFFIObjectRValueRef: {
+      // Needs the runtime: owned strings/bytes and rvalue stealing.
+      details::SetNone(&data_);
+      TVMFFIAny in = other.data_;
+      if (TVMFFIAnyViewToOwnedAny(&in, &data_) != 0) {
+        TVMFFIObjectHandle err = nullptr;
+        TVMFFIErrorMoveFromRaised(&err);
+        TVMFFIObjectDecRef(err);
+        details::SetNone(&data_);
+      }
+      break;
+    }
+    default:
+      if (data_.type_index >= TypeIndex::kTVMFFIStaticObjectBegin) {
+        details::ObjectUnsafe::IncRefObjectHandle(data_.v_obj);
+      }
+  }
+}
+
+static_assert(sizeof(Any) == sizeof(TVMFFIAny), "Any must be exactly a TVMFFIAny");
+static_assert(sizeof(AnyView) == sizeof(TVMFFIAny), "AnyView must be exactly a TVMFFIAny");
+
+/*! \brief Any and AnyView are storable in containers of Any. */
+template <>
+struct TypeTraits<Any> {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = true;
+  static std::string TypeStr() { return StaticTypeKey::kTVMFFIAny; }
+  static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
+  static std::optional<Any> TryCastFromAnyView(const TVMFFIAny* src) {
+    return Any(AnyView::CopyFromTVMFFIAny(*src));
+  }
+  static bool CheckAnyStrict(const TVMFFIAny*) { return true; }
+};
+template <>
+struct TypeTraits<AnyView> : TypeTraits<Any> {
+  static constexpr bool storage_enabled = false;
+};
+
+namespace details {
+/*! \brief Raw access to an Any's cell (internal). */
+class AnyUnsafe {
+ public:
+  static TVMFFIAny MoveAnyToTVMFFIAny(Any&& any) {
+    TVMFFIAny out = any.data_;
+    SetNone(&any.data_);
+    return out;
+  }
+  static Any MoveTVMFFIAnyToAny(TVMFFIAny* data) {
+    Any out;
+    out.data_ = *data;
+    SetNone(data);
+    return out;
+  }
+  static TVMFFIAny* TVMFFIAnyPtrFromAny(Any* any) { return &any->data_; }
+  static const TVMFFIAny* TVMFFIAnyPtrFromAny(const Any& any) { return &any.data_; }
+  static const TVMFFIAny* TVMFFIAnyPtrFromAnyView(const AnyView& any) { return &any.data_; }
+  template <typename T>
+  static T CopyFromAnyViewAfterCheck(const Any& any) {
+    return TypeTraits<T>::CopyFromAnyViewAfterCheck(&any.data_);
+  }
+  static Object* ObjectPtrFromAny(const Any& any) {
+    return reinterpret_cast<Object*>(any.data_.v_obj);
+  }
+};
+}  // namespace details
+
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_ANY_H_

@@ -1,0 +1,268 @@
+/*
+ * tvmffi-rpc runtime: Map<K, V>, an immutable copy-on-write associative container that keeps
+ * insertion order. MapObj has upstream's MapBaseObj fields (data, size, slots, data_deleter)
+ * and always uses the small-map form (slots tagged, entries as an inline key/value array):
+ * lookups are linear, which upstream's inline code also reads correctly.
+ */
+#ifndef TVM_FFI_CONTAINER_MAP_H_
+#define TVM_FFI_CONTAINER_MAP_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/memory.h>
+#include <tvm/ffi/object.h>
+#include <tvm/ffi/optional.h>
+#include <tvm/ffi/string.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace tvm {
+namespace ffi {
+
+namespace details {
+/*! \brief Key equality of upstream's AnyEqual: strings by content, others by identity. */
+inline bool AnyKeyEqual(const Any& a, const Any& b) {
+  const TVMFFIAny* x = AnyUnsafe::TVMFFIAnyPtrFromAny(a);
+  const TVMFFIAny* y = AnyUnsafe::TVMFFIAnyPtrFromAny(b);
+  auto is_str = [](int32_t t) { return t == TypeIndex::kTVMFFISmallStr || t == TypeIndex::kTVMFFIStr; };
+  auto is_bytes = [](int32_t t) {
+    return t == TypeIndex::kTVMFFISmallBytes || t == TypeIndex::kTVMFFIBytes;
+  };
+  if ((is_str(x->type_index) && is_str(y->type_index)) ||
+      (is_bytes(x->type_index) && is_bytes(y->type_index))) {
+    TVMFFIByteArray va = BytesCellView(x);
+    TVMFFIByteArray vb = BytesCellView(y);
+    return va.size == vb.size && (va.size == 0 || std::memcmp(va.data, vb.data, va.size) == 0);
+  }
+  return x->type_index == y->type_index && x->v_uint64 == y->v_uint64;
+}
+}  // namespace details
+
+/*! \brief Map storage: `size` key/value pairs at `data`, room for (slots & ~tag) of them. */
+class MapObj : public Object {
+ public:
+  using KVType = std::pair<Any, Any>;
+  static constexpr uint64_t kSmallTagMask = static_cast<uint64_t>(1) << 63;
+
+  MapObj() = default;
+  ~MapObj() {
+    KVType* kv = MutableBegin();
+    for (uint64_t i = 0; i < size_; ++i) kv[i].~KVType();
+    if (data_deleter_ != nullptr) data_deleter_(data_);
+  }
+  size_t size() const { return static_cast<size_t>(size_); }
+  uint64_t capacity() const { return slots_ & ~kSmallTagMask; }
+  const KVType* begin() const { return static_cast<const KVType*>(data_); }
+  const KVType* end() const { return begin() + size_; }
+  KVType* MutableBegin() { return static_cast<KVType*>(data_); }
+  const KVType* Find(const Any& key) const {
+    for (const KVType& kv : *this) {
+      if (details::AnyKeyEqual(kv.first, key)) return &kv;
+    }
+    return nullptr;
+  }
+  /*! \brief An empty map with room for capacity entries. */
+  static ObjectPtr<MapObj> Empty(uint64_t capacity) {
+    ObjectPtr<MapObj> p = make_inplace_array_object<MapObj, KVType>(capacity);
+    p->data_ = reinterpret_cast<char*>(p.get()) + sizeof(MapObj);
+    p->slots_ = capacity | kSmallTagMask;
+    return p;
+  }
+  /*! \brief Appends; the caller guarantees the key is new and there is room. */
+  void EmplaceUnchecked(Any key, Any value) {
+    new (MutableBegin() + size_) KVType(std::move(key), std::move(value));
+    ++size_;
+  }
+
+  static constexpr int32_t _type_index = TypeIndex::kTVMFFIMap;
+  TVM_FFI_DECLARE_OBJECT_INFO_STATIC(StaticTypeKey::kTVMFFIMap, MapObj, Object);
+
+ private:
+  void* data_{nullptr};
+  uint64_t size_{0};
+  uint64_t slots_{kSmallTagMask};
+  void (*data_deleter_)(void*){nullptr};
+  template <typename, typename>
+  friend class Map;
+};
+static_assert(sizeof(MapObj) == 56, "MapObj is header + 4 words");
+
+/*! \brief Immutable map from K to V with copy-on-write mutation. Never null. */
+template <typename K, typename V>
+class Map : public ObjectRef {
+ public:
+  static constexpr bool _type_custom_any_traits = true;
+  using ContainerType = MapObj;
+  static constexpr bool _type_is_nullable = false;
+
+  Map() : ObjectRef(MapObj::Empty(0)) {}
+  Map(std::initializer_list<std::pair<K, V>> init) : Map() {
+    for (const auto& kv : init) Set(kv.first, kv.second);
+  }
+  explicit Map(ObjectPtr<MapObj> p) : ObjectRef(std::move(p)) {}
+  explicit Map(UnsafeInit tag) : ObjectRef(tag) {}
+
+  size_t size() const { return get()->size(); }
+  bool empty() const { return size() == 0; }
+  size_t count(const K& key) const { return get()->Find(Any(key)) != nullptr ? 1 : 0; }
+  /*! \brief The value of key; IndexError when absent. */
+  V at(const K& key) const {
+    const MapObj::KVType* kv = get()->Find(Any(key));
+    if (kv == nullptr) TVM_FFI_THROW(IndexError) << "key is not in Map";
+    return ConvertValue(kv->second);
+  }
+  V operator[](const K& key) const { return at(key); }
+  Optional<V> Get(const K& key) const {
+    const MapObj::KVType* kv = get()->Find(Any(key));
+    if (kv == nullptr) return Optional<V>();
+    return Optional<V>(ConvertValue(kv->second));
+  }
+  /*! \brief Inserts or replaces (copies the storage first if it is shared). */
+  void Set(const K& key, const V& value) {
+    Any k(key);
+    MapObj* p = CopyOnWrite(0);
+    for (MapObj::KVType* it = p->MutableBegin(); it != p->MutableBegin() + p->size_; ++it) {
+      if (details::AnyKeyEqual(it->first, k)) {
+        it->second = Any(value);
+        return;
+      }
+    }
+    p = CopyOnWrite(1);
+    p->EmplaceUnchecked(std::move(k), Any(value));
+  }
+  void erase(const K& key) {
+    Any k(key);
+    if (get()->Find(k) == nullptr) return;
+    ObjectPtr<MapObj> out = MapObj::Empty(get()->capacity());
+    for (const auto& kv : *get()) {
+      if (!details::AnyKeyEqual(kv.first, k)) out->EmplaceUnchecked(kv.first, kv.second);
+    }
+    data_ = std::move(out);
+  }
+
+  /*! \brief Iterates (key, value) pairs converted to K and V, in insertion order. */
+  class iterator {
+   public:
+    explicit iterator(const MapObj::KVType* ptr) : ptr_(ptr) {}
+    std::pair<K, V> operator*() const {
+      return std::pair<K, V>(ConvertKey(ptr_->first), ConvertValue(ptr_->second));
+    }
+    iterator& operator++() {
+      ++ptr_;
+      return *this;
+    }
+    bool operator==(const iterator& other) const { return ptr_ == other.ptr_; }
+    bool operator!=(const iterator& other) const { return ptr_ != other.ptr_; }
+
+   private:
+    const MapObj::KVType* ptr_;
+  };
+  iterator begin() const { return iterator(get()->begin()); }
+  iterator end() const { return iterator(get()->end()); }
+  iterator find(const K& key) const {
+    const MapObj::KVType* kv = get()->Find(Any(key));
+    return kv == nullptr ? end() : iterator(kv);
+  }
+
+  const MapObj* get() const { return static_cast<const MapObj*>(data_.get()); }
+  const MapObj* operator->() const { return get(); }
+
+ private:
+  static K ConvertKey(const Any& a) {
+    if constexpr (std::is_same_v<K, Any>) {
+      return a;
+    } else {
+      return a.cast<K>();
+    }
+  }
+  static V ConvertValue(const Any& a) {
+    if constexpr (std::is_same_v<V, Any>) {
+      return a;
+    } else {
+      return a.cast<V>();
+    }
+  }
+  MapObj* CopyOnWrite(uint64_t extra) {
+    const MapObj* cur = get();
+    uint64_t need = cur->size_ + extra;
+    if (!data_.unique() || need > cur->capacity()) {
+      uint64_t cap = std::max<uint64_t>(need, need > cur->capacity() ? cur->capacity() * 2 : 0);
+      cap = std::max<uint64_t>(cap, cur->capacity());
+      ObjectPtr<MapObj> out = MapObj::Empty(cap);
+      for (const auto& kv : *cur) out->EmplaceUnchecked(kv.first, kv.second);
+      data_ = std::move(out);
+    }
+    return static_cast<MapObj*>(data_.get());
+  }
+};
+
+template <typename K, typename V>
+struct TypeTraits<Map<K, V>> {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = true;
+  static void CopyToAnyView(const Map<K, V>& src, TVMFFIAny* result) {
+    TypeTraits<ObjectRef>::CopyToAnyView(src, result);
+  }
+  static void MoveToAny(Map<K, V> src, TVMFFIAny* result) {
+    TypeTraits<ObjectRef>::MoveToAny(std::move(src), result);
+  }
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    if (src->type_index != TypeIndex::kTVMFFIMap) return false;
+    if constexpr (std::is_same_v<K, Any> && std::is_same_v<V, Any>) {
+      return true;
+    } else {
+      const MapObj* m = reinterpret_cast<const MapObj*>(src->v_obj);
+      for (const auto& kv : *m) {
+        if constexpr (!std::is_same_v<K, Any>) {
+          if (!TypeTraits<K>::CheckAnyStrict(details::AnyUnsafe::TVMFFIAnyPtrFromAny(kv.first))) {
+            return false;
+          }
+        }
+        if constexpr (!std::is_same_v<V, Any>) {
+          if (!TypeTraits<V>::CheckAnyStrict(details::AnyUnsafe::TVMFFIAnyPtrFromAny(kv.second))) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+  }
+  static Map<K, V> CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    return details::ObjectUnsafe::ObjectRefFromUnowned<Map<K, V>>(
+        reinterpret_cast<Object*>(src->v_obj));
+  }
+  static Map<K, V> MoveFromAnyAfterCheck(TVMFFIAny* src) {
+    Object* obj = reinterpret_cast<Object*>(src->v_obj);
+    details::SetNone(src);
+    return details::ObjectUnsafe::ObjectRefFromObjectPtr<Map<K, V>>(
+        details::ObjectUnsafe::ObjectPtrFromOwned<Object>(obj));
+  }
+  static std::optional<Map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
+    if (src->type_index != TypeIndex::kTVMFFIMap) return std::nullopt;
+    const MapObj* m = reinterpret_cast<const MapObj*>(src->v_obj);
+    ObjectPtr<MapObj> out = MapObj::Empty(m->size());
+    for (const auto& kv : *m) {
+      std::optional<K> k = kv.first.template try_cast<K>();
+      std::optional<V> v = kv.second.template try_cast<V>();
+      if (!k.has_value() || !v.has_value()) return std::nullopt;
+      out->EmplaceUnchecked(Any(std::move(*k)), Any(std::move(*v)));
+    }
+    return Map<K, V>(std::move(out));
+  }
+  static std::string TypeStr() {
+    return "Map<" + TypeTraits<K>::TypeStr() + ", " + TypeTraits<V>::TypeStr() + ">";
+  }
+  static std::string TypeSchema() {
+    return "{\"type\":\"ffi.Map\",\"args\":[" + TypeTraits<K>::TypeSchema() + "," +
+           TypeTraits<V>::TypeSchema() + "]}";
+  }
+};
+
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_CONTAINER_MAP_H_

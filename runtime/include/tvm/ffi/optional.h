@@ -1,0 +1,121 @@
+/*
+ * tvmffi-rpc runtime: Optional<T>. For an ObjectRef T it is the (nullable) reference itself, 8
+ * bytes; for other T it wraps std::optional<T>. None in an Any is the empty Optional.
+ */
+#ifndef TVM_FFI_OPTIONAL_H_
+#define TVM_FFI_OPTIONAL_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/object.h>
+
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace tvm {
+namespace ffi {
+
+template <typename T, typename = void>
+class Optional {
+ public:
+  static constexpr bool _type_custom_any_traits = true;
+  Optional() = default;
+  Optional(std::nullopt_t) {}                 // NOLINT(*)
+  Optional(std::nullptr_t) {}                 // NOLINT(*)
+  Optional(T value) : data_(std::move(value)) {}  // NOLINT(*)
+  Optional(std::optional<T> value) : data_(std::move(value)) {}  // NOLINT(*)
+  bool has_value() const { return data_.has_value(); }
+  explicit operator bool() const { return has_value(); }
+  const T& value() const& {
+    if (!data_.has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return *data_;
+  }
+  T value() && {
+    if (!data_.has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return std::move(*data_);
+  }
+  T value_or(T other) const { return data_.value_or(std::move(other)); }
+  const T& operator*() const { return *data_; }
+  const T* operator->() const { return &*data_; }
+  bool operator==(std::nullptr_t) const { return !has_value(); }
+  bool operator!=(std::nullptr_t) const { return has_value(); }
+
+ private:
+  std::optional<T> data_;
+};
+
+/*! \brief Optional of a reference: the null reference is the empty state. */
+template <typename T>
+class Optional<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> : public ObjectRef {
+ public:
+  static constexpr bool _type_custom_any_traits = true;
+  using ContainerType = typename T::ContainerType;
+  Optional() = default;
+  Optional(std::nullopt_t) {}  // NOLINT(*)
+  Optional(std::nullptr_t) {}  // NOLINT(*)
+  Optional(T value) : ObjectRef(std::move(value)) {}  // NOLINT(*)
+  Optional(std::optional<T> value) {  // NOLINT(*)
+    if (value.has_value()) *this = Optional(std::move(*value));
+  }
+  explicit Optional(UnsafeInit tag) : ObjectRef(tag) {}
+  bool has_value() const { return data_ != nullptr; }
+  explicit operator bool() const { return has_value(); }
+  T value() const {
+    if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return details::ObjectUnsafe::ObjectRefFromObjectPtr<T>(data_);
+  }
+  T value_or(T other) const { return has_value() ? value() : std::move(other); }
+  T operator*() const { return value(); }
+  const ContainerType* operator->() const { return static_cast<const ContainerType*>(data_.get()); }
+  bool operator==(std::nullptr_t) const { return !has_value(); }
+  bool operator!=(std::nullptr_t) const { return has_value(); }
+};
+
+template <typename T>
+struct TypeTraits<Optional<T>> {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = TypeTraits<T>::storage_enabled;
+  static void CopyToAnyView(const Optional<T>& src, TVMFFIAny* result) {
+    if (!src.has_value()) {
+      details::SetNone(result);
+    } else if constexpr (std::is_base_of_v<ObjectRef, T>) {
+      TypeTraits<T>::CopyToAnyView(*src, result);
+    } else {
+      TypeTraits<T>::CopyToAnyView(*src, result);
+    }
+  }
+  static void MoveToAny(Optional<T> src, TVMFFIAny* result) {
+    if (!src.has_value()) {
+      details::SetNone(result);
+    } else {
+      TypeTraits<T>::MoveToAny(std::move(src).value(), result);
+    }
+  }
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    return src->type_index == TypeIndex::kTVMFFINone || TypeTraits<T>::CheckAnyStrict(src);
+  }
+  static Optional<T> CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return Optional<T>();
+    return Optional<T>(TypeTraits<T>::CopyFromAnyViewAfterCheck(src));
+  }
+  static Optional<T> MoveFromAnyAfterCheck(TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return Optional<T>();
+    return Optional<T>(TypeTraits<T>::MoveFromAnyAfterCheck(src));
+  }
+  static std::optional<Optional<T>> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return Optional<T>();
+    std::optional<T> inner = TypeTraits<T>::TryCastFromAnyView(src);
+    if (!inner.has_value()) return std::nullopt;
+    return Optional<T>(std::move(*inner));
+  }
+  static std::string TypeStr() { return "Optional<" + TypeTraits<T>::TypeStr() + ">"; }
+  static std::string TypeSchema() {
+    return "{\"type\":\"Optional\",\"args\":[" + TypeTraits<T>::TypeSchema() + "]}";
+  }
+};
+
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVM_FFI_OPTIONAL_H_

@@ -1,0 +1,314 @@
+/*
+ * tvmffi-rpc runtime: String and Bytes. Each is one 16-byte Any cell: up to 7 bytes live inline
+ * (kTVMFFISmallStr / kTVMFFISmallBytes, NUL-terminated), longer contents in an immutable object
+ * (kTVMFFIStr / kTVMFFIBytes = header + TVMFFIByteArray + the bytes + NUL).
+ */
+#ifndef TVM_FFI_STRING_H_
+#define TVM_FFI_STRING_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/base_details.h>
+#include <tvm/ffi/memory.h>
+#include <tvm/ffi/object.h>
+#include <tvm/ffi/type_traits.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tvm {
+namespace ffi {
+namespace details {
+
+/*! \brief Heap string: header + byte array, contents right after the object. */
+class StringObj : public Object, public TVMFFIByteArray {
+ public:
+  static constexpr int32_t _type_index = TypeIndex::kTVMFFIStr;
+  TVM_FFI_DECLARE_OBJECT_INFO_STATIC(StaticTypeKey::kTVMFFIStr, StringObj, Object);
+};
+
+/*! \brief Heap bytes: same layout as StringObj. */
+class BytesObj : public Object, public TVMFFIByteArray {
+ public:
+  static constexpr int32_t _type_index = TypeIndex::kTVMFFIBytes;
+  TVM_FFI_DECLARE_OBJECT_INFO_STATIC(StaticTypeKey::kTVMFFIBytes, BytesObj, Object);
+};
+
+constexpr size_t kMaxSmallBytesLen = 7;
+
+// Writes data[0, size) into cell as a small or heap value of the given kind.
+template <typename ObjType>
+inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_t small_index) {
+  if (size <= kMaxSmallBytesLen) {
+    cell->type_index = small_index;
+    cell->small_str_len = static_cast<uint32_t>(size);
+    cell->v_int64 = 0;
+    if (size != 0) std::memcpy(cell->v_bytes, data, size);
+    return;
+  }
+  ObjectPtr<ObjType> ptr = make_inplace_array_object<ObjType, char>(size + 1);
+  char* dest = reinterpret_cast<char*>(ptr.get()) + sizeof(ObjType);
+  std::memcpy(dest, data, size);
+  dest[size] = '\0';
+  ptr->data = dest;
+  ptr->size = size;
+  cell->type_index = ObjType::_type_index;
+  cell->zero_padding = 0;
+  cell->v_obj = reinterpret_cast<TVMFFIObject*>(
+      ObjectUnsafe::MoveObjectPtrToTVMFFIObjectPtr(std::move(ptr)));
+}
+
+// Pointer and length of a small or heap string/bytes cell.
+TVM_FFI_INLINE TVMFFIByteArray BytesCellView(const TVMFFIAny* cell) {
+  if (cell->type_index < TypeIndex::kTVMFFIStaticObjectBegin) {
+    return TVMFFIByteArray{cell->v_bytes, cell->small_str_len};
+  }
+  return *TVMFFIBytesGetByteArrayPtr(cell->v_obj);
+}
+
+template <typename T, int32_t kSmall, int32_t kHeap, int32_t kBorrowed>
+struct BytesTraitsBase;
+
+// Shared implementation of String and Bytes; only the type indices differ.
+template <typename Derived, typename ObjType, int32_t kSmallIndex>
+class BytesBase {
+ public:
+  BytesBase() { InitBytesCell<ObjType>(CellPtr(), nullptr, 0, kSmallIndex); }
+  BytesBase(const char* data, size_t size) {
+    InitBytesCell<ObjType>(CellPtr(), data, size, kSmallIndex);
+  }
+
+  const char* data() const { return View().data; }
+  const char* c_str() const { return data(); }
+  size_t size() const { return View().size; }
+  size_t length() const { return size(); }
+  bool empty() const { return size() == 0; }
+  char at(size_t i) const { return data()[i]; }
+  char operator[](size_t i) const { return data()[i]; }
+  const char* begin() const { return data(); }
+  const char* end() const { return data() + size(); }
+  operator std::string() const { return std::string(data(), size()); }  // NOLINT(*)
+  operator std::string_view() const { return std::string_view(data(), size()); }  // NOLINT(*)
+  std::string_view view() const { return std::string_view(data(), size()); }
+  int compare(std::string_view other) const { return view().compare(other); }
+  size_t hash() const { return static_cast<size_t>(StableHashBytes(data(), size())); }
+
+ protected:
+  TVMFFIAny* CellPtr() { return const_cast<TVMFFIAny*>(AnyUnsafe::TVMFFIAnyPtrFromAny(data_)); }
+  const TVMFFIAny* CellPtr() const { return AnyUnsafe::TVMFFIAnyPtrFromAny(data_); }
+  TVMFFIByteArray View() const { return BytesCellView(CellPtr()); }
+  Any data_;
+  template <typename, int32_t, int32_t, int32_t>
+  friend struct BytesTraitsBase;
+};
+}  // namespace details
+
+/*! \brief Immutable UTF-8 (or any byte) string with small-string optimisation. */
+class String : public details::BytesBase<String, details::StringObj, TypeIndex::kTVMFFISmallStr> {
+  using Base = details::BytesBase<String, details::StringObj, TypeIndex::kTVMFFISmallStr>;
+
+ public:
+  String() = default;
+  String(const char* data, size_t size) : Base(data, size) {}
+  String(const char* str) : Base(str, std::char_traits<char>::length(str)) {}  // NOLINT(*)
+  String(const std::string& str) : Base(str.data(), str.size()) {}  // NOLINT(*)
+  String(std::string_view str) : Base(str.data(), str.size()) {}  // NOLINT(*)
+  explicit String(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
+
+  String substr(size_t pos, size_t count = std::string::npos) const {
+    std::string_view v = view().substr(pos, count);
+    return String(v.data(), v.size());
+  }
+  size_t find(std::string_view needle, size_t pos = 0) const { return view().find(needle, pos); }
+  bool starts_with(std::string_view prefix) const {
+    return size() >= prefix.size() && view().compare(0, prefix.size(), prefix) == 0;
+  }
+  bool ends_with(std::string_view suffix) const {
+    return size() >= suffix.size() &&
+           view().compare(size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+
+  // Hidden friends: found only when a String is involved, so they never make comparisons of
+  // other string types ambiguous.
+  friend bool operator==(const String& a, const String& b) { return a.view() == b.view(); }
+  friend bool operator==(const String& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(std::string_view a, const String& b) { return a == b.view(); }
+  friend bool operator==(const String& a, const char* b) { return a.view() == b; }
+  friend bool operator==(const char* a, const String& b) { return b.view() == a; }
+  friend bool operator==(const String& a, const std::string& b) { return a.view() == b; }
+  friend bool operator==(const std::string& a, const String& b) { return b.view() == a; }
+  friend bool operator!=(const String& a, const String& b) { return !(a == b); }
+  friend bool operator!=(const String& a, std::string_view b) { return !(a == b); }
+  friend bool operator!=(const String& a, const char* b) { return !(a == b); }
+  friend bool operator!=(const String& a, const std::string& b) { return !(a == b); }
+  friend bool operator<(const String& a, const String& b) { return a.view() < b.view(); }
+  friend String operator+(const String& a, const String& b) { return Concat(a.view(), b.view()); }
+  friend String operator+(const String& a, const char* b) { return Concat(a.view(), b); }
+  friend String operator+(const char* a, const String& b) { return Concat(a, b.view()); }
+  friend String operator+(const String& a, const std::string& b) { return Concat(a.view(), b); }
+  friend String operator+(const std::string& a, const String& b) { return Concat(a, b.view()); }
+
+ private:
+  static String Concat(std::string_view a, std::string_view b) {
+    std::string out;
+    out.reserve(a.size() + b.size());
+    out.append(a);
+    out.append(b);
+    return String(out);
+  }
+};
+
+/*! \brief Immutable byte string with small-bytes optimisation. */
+class Bytes : public details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTVMFFISmallBytes> {
+  using Base = details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTVMFFISmallBytes>;
+
+ public:
+  Bytes() = default;
+  Bytes(const char* data, size_t size) : Base(data, size) {}
+  Bytes(const std::string& str) : Base(str.data(), str.size()) {}  // NOLINT(*)
+  explicit Bytes(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
+  friend bool operator==(const Bytes& a, const Bytes& b) { return a.view() == b.view(); }
+  friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
+};
+
+inline std::ostream& operator<<(std::ostream& os, const String& s) { return os << s.view(); }
+
+namespace details {
+// Traits shared by String and Bytes: small or heap cell of the right kind.
+template <typename T, int32_t kSmall, int32_t kHeap, int32_t kBorrowed>
+struct BytesTraitsBase {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = true;
+  static void CopyToAnyView(const T& src, TVMFFIAny* result) {
+    *result = *AnyUnsafe::TVMFFIAnyPtrFromAny(src.data_);
+  }
+  static void MoveToAny(T src, TVMFFIAny* result) {
+    *result = AnyUnsafe::MoveAnyToTVMFFIAny(std::move(src.data_));
+  }
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    return src->type_index == kSmall || src->type_index == kHeap;
+  }
+  static T CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    T out;
+    out.data_ = Any(AnyView::CopyFromTVMFFIAny(*src));
+    return out;
+  }
+  static T MoveFromAnyAfterCheck(TVMFFIAny* src) {
+    T out;
+    out.data_ = AnyUnsafe::MoveTVMFFIAnyToAny(src);
+    return out;
+  }
+};
+}  // namespace details
+
+template <>
+struct TypeTraits<String>
+    : details::BytesTraitsBase<String, TypeIndex::kTVMFFISmallStr, TypeIndex::kTVMFFIStr,
+                               TypeIndex::kTVMFFIRawStr> {
+  static std::optional<String> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
+    if (src->type_index == TypeIndex::kTVMFFIRawStr) return String(src->v_c_str);
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return "str"; }
+  static std::string TypeSchema() { return details::SchemaOf(StaticTypeKey::kTVMFFIStr); }
+};
+
+template <>
+struct TypeTraits<Bytes>
+    : details::BytesTraitsBase<Bytes, TypeIndex::kTVMFFISmallBytes, TypeIndex::kTVMFFIBytes,
+                               TypeIndex::kTVMFFIByteArrayPtr> {
+  static std::optional<Bytes> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
+    if (src->type_index == TypeIndex::kTVMFFIByteArrayPtr) {
+      return Bytes(*static_cast<const TVMFFIByteArray*>(src->v_ptr));
+    }
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return "bytes"; }
+  static std::string TypeSchema() { return details::SchemaOf(StaticTypeKey::kTVMFFIBytes); }
+};
+
+/*! \brief const char*: passed as a borrowed raw string, stored as a String. */
+template <>
+struct TypeTraits<const char*> {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = true;
+  static void CopyToAnyView(const char* const& src, TVMFFIAny* result) {
+    result->type_index = TypeIndex::kTVMFFIRawStr;
+    result->zero_padding = 0;
+    result->v_c_str = src;
+  }
+  static void MoveToAny(const char* src, TVMFFIAny* result) {
+    TypeTraits<String>::MoveToAny(String(src), result);
+  }
+  static std::string TypeStr() { return "str"; }
+};
+template <>
+struct TypeTraits<char*> : TypeTraits<const char*> {};
+template <size_t N>
+struct TypeTraits<char[N]> : TypeTraits<const char*> {};
+
+/*! \brief std::string: passed as a borrowed raw string, stored and read back as a String. */
+template <>
+struct TypeTraits<std::string> {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = true;
+  static void CopyToAnyView(const std::string& src, TVMFFIAny* result) {
+    TypeTraits<const char*>::CopyToAnyView(src.c_str(), result);
+  }
+  static void MoveToAny(std::string src, TVMFFIAny* result) {
+    TypeTraits<String>::MoveToAny(String(src), result);
+  }
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    return TypeTraits<String>::CheckAnyStrict(src);
+  }
+  static std::string CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    TVMFFIByteArray v = details::BytesCellView(src);
+    return std::string(v.data, v.size);
+  }
+  static std::string MoveFromAnyAfterCheck(TVMFFIAny* src) {
+    std::string out = CopyFromAnyViewAfterCheck(src);
+    Any drop = details::AnyUnsafe::MoveTVMFFIAnyToAny(src);
+    return out;
+  }
+  static std::optional<std::string> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
+    if (src->type_index == TypeIndex::kTVMFFIRawStr) return std::string(src->v_c_str);
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return "str"; }
+  static std::string TypeSchema() { return details::SchemaOf(StaticTypeKey::kTVMFFIStr); }
+};
+
+/*! \brief TVMFFIByteArray*: passed as borrowed bytes. */
+template <>
+struct TypeTraits<TVMFFIByteArray*> {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = false;
+  static void CopyToAnyView(TVMFFIByteArray* const& src, TVMFFIAny* result) {
+    result->type_index = TypeIndex::kTVMFFIByteArrayPtr;
+    result->zero_padding = 0;
+    result->v_ptr = src;
+  }
+  static std::string TypeStr() { return "bytes"; }
+};
+
+}  // namespace ffi
+}  // namespace tvm
+
+namespace std {
+template <>
+struct hash<::tvm::ffi::String> {
+  size_t operator()(const ::tvm::ffi::String& s) const { return s.hash(); }
+};
+template <>
+struct hash<::tvm::ffi::Bytes> {
+  size_t operator()(const ::tvm::ffi::Bytes& s) const { return s.hash(); }
+};
+}  // namespace std
+#endif  // TVM_FFI_STRING_H_

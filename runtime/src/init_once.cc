@@ -1,0 +1,34 @@
+// TVMFFIHandleInitOnce / DeinitOnce: one-time setup for code without static constructors.
+#include <tvm/ffi/c_api.h>
+
+#include <mutex>
+
+namespace {
+// One lock for all handles: initialisation is rare and must not run twice for one handle.
+std::mutex& InitMutex() {
+  static std::mutex* mutex = new std::mutex();
+  return *mutex;
+}
+}  // namespace
+
+int TVMFFIHandleInitOnce(void** handle_addr, int (*init_func)(void** result)) {
+  if (__atomic_load_n(handle_addr, __ATOMIC_ACQUIRE) != nullptr) return 0;
+  std::lock_guard<std::mutex> lock(InitMutex());
+  if (*handle_addr != nullptr) return 0;
+  void* result = nullptr;
+  int ret = init_func(&result);
+  if (ret != 0) return ret;
+  __atomic_store_n(handle_addr, result, __ATOMIC_RELEASE);
+  return 0;
+}
+
+int TVMFFIHandleDeinitOnce(void** handle_addr, int (*deinit_func)(void* handle)) {
+  if (__atomic_load_n(handle_addr, __ATOMIC_ACQUIRE) == nullptr) return 0;
+  std::lock_guard<std::mutex> lock(InitMutex());
+  void* handle = *handle_addr;
+  if (handle == nullptr) return 0;
+  int ret = deinit_func(handle);
+  if (ret != 0) return ret;
+  __atomic_store_n(handle_addr, static_cast<void*>(nullptr), __ATOMIC_RELEASE);
+  return 0;
+}

@@ -1,0 +1,43 @@
+// The global function table behind TVMFFIFunctionGetGlobal/SetGlobal (thread-safe).
+#ifndef TVMFFI_RUNTIME_SRC_REGISTRY_H_
+#define TVMFFI_RUNTIME_SRC_REGISTRY_H_
+
+#include <tvm/ffi/function.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace tvm {
+namespace ffi {
+namespace internal {
+
+class GlobalRegistry {
+ public:
+  struct Entry {
+    Function func;
+    std::string doc;
+    std::string metadata;  // JSON
+  };
+  static GlobalRegistry* Global();
+  // RuntimeError if name is taken and allow_override is false.
+  void Set(std::string name, Function func, std::string doc, std::string metadata,
+           bool allow_override);
+  // nullptr when absent. The entry stays valid while the caller holds it.
+  std::shared_ptr<const Entry> Get(const std::string& name) const;
+  bool Remove(const std::string& name);
+  // Names in registration order.
+  std::vector<std::string> ListNames() const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> table_;
+  std::vector<std::string> order_;
+};
+
+}  // namespace internal
+}  // namespace ffi
+}  // namespace tvm
+#endif  // TVMFFI_RUNTIME_SRC_REGISTRY_H_

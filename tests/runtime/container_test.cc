@@ -1,0 +1,81 @@
+// Array, Map and Shape: values round-trip through Any; copy-on-write semantics.
+#include <gtest/gtest.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <string>
+
+namespace {
+using namespace tvm::ffi;
+
+TEST(Array, BuildReadAndCopyOnWrite) {
+  Array<int64_t> a{1, 2, 3};
+  EXPECT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[1], 2);
+  Array<int64_t> b = a;
+  b.push_back(4);  // a is shared, so b copies first
+  EXPECT_EQ(a.size(), 3u);
+  EXPECT_EQ(b.size(), 4u);
+  b.Set(0, 10);
+  EXPECT_EQ(b[0], 10);
+  EXPECT_EQ(a[0], 1);
+  int64_t sum = 0;
+  for (int64_t v : b) sum += v;
+  EXPECT_EQ(sum, 10 + 2 + 3 + 4);
+  EXPECT_THROW(a[3], Error);
+}
+
+TEST(Array, ThroughAnyWithElementChecks) {
+  Array<Any> mixed{Any(1), Any(String("two")), Any(3.0)};
+  Any a = mixed;
+  EXPECT_EQ(a.type_index(), kTVMFFIArray);
+  EXPECT_EQ(a.cast<Array<Any>>().size(), 3u);
+  EXPECT_THROW(a.cast<Array<int64_t>>(), Error);
+  Any ints = Array<int64_t>{1, 2};
+  // int elements convert to float element-wise.
+  Array<double> as_float = ints.cast<Array<double>>();
+  EXPECT_DOUBLE_EQ(as_float[1], 2.0);
+}
+
+TEST(Map, SetGetEraseAndOrder) {
+  Map<String, int64_t> m;
+  m.Set("one", 1);
+  m.Set("two", 2);
+  m.Set("one", 11);
+  EXPECT_EQ(m.size(), 2u);
+  EXPECT_EQ(m["one"], 11);
+  EXPECT_EQ(m.count("three"), 0u);
+  EXPECT_FALSE(m.Get("three").has_value());
+  Map<String, int64_t> copy = m;
+  copy.erase("one");
+  EXPECT_EQ(copy.size(), 1u);
+  EXPECT_EQ(m.size(), 2u);
+  std::string keys;
+  for (auto kv : m) keys += std::string(kv.first) + ",";
+  EXPECT_EQ(keys, "one,two,");
+  EXPECT_THROW(m.at("missing"), Error);
+}
+
+TEST(Map, ThroughAny) {
+  Map<String, Any> m{{"a", Any(1)}, {"long key name", Any(String("v"))}};
+  Any a = m;
+  EXPECT_EQ(a.type_index(), kTVMFFIMap);
+  auto back = a.cast<Map<String, Any>>();
+  EXPECT_EQ(back["a"].cast<int>(), 1);
+  EXPECT_THROW((a.cast<Map<String, int64_t>>()), Error);
+}
+
+TEST(Shape, Basics) {
+  Shape s{2, 3, 4};
+  EXPECT_EQ(s.size(), 3u);
+  EXPECT_EQ(s.Product(), 24);
+  Any a = s;
+  EXPECT_EQ(a.type_index(), kTVMFFIShape);
+  Shape back = a.cast<Shape>();
+  EXPECT_EQ(back[2], 4);
+  const TVMFFIShapeCell* cell = TVMFFIShapeGetCellPtr(details::AnyUnsafe::TVMFFIAnyPtrFromAny(a)->v_obj);
+  EXPECT_EQ(cell->size, 3u);
+  EXPECT_EQ(cell->data[1], 3);
+  EXPECT_EQ(Shape().Product(), 1);
+}
+
+}  // namespace
