@@ -12,16 +12,16 @@
   try {                                 \
   (void)0
 
-#define TVMFFI_BACKEND_NOEXCEPT_END(FuncName)                                             \
-  }                                                                                       \
-  catch (const ::tvm::ffi::Error& err) {                                                  \
-    std::fprintf(stderr, "%s: %s\n", #FuncName, err.FullMessage().c_str());               \
-    std::exit(-1);                                                                        \
-  }                                                                                       \
-  catch (const std::exception& ex) {                                                      \
-    std::fprintf(stderr, "%s: %s\n", #FuncName, ex.what());                               \
-    std::exit(-1);                                                                        \
-  }                                                                                       \
+#define TVMFFI_BACKEND_NOEXCEPT_END(FuncName)                               \
+  }                                                                         \
+  catch (const ::tvm::ffi::Error& err) {                                    \
+    std::fprintf(stderr, "%s: %s\n", #FuncName, err.FullMessage().c_str()); \
+    std::exit(-1);                                                          \
+  }                                                                         \
+  catch (const std::exception& ex) {                                        \
+    std::fprintf(stderr, "%s: %s\n", #FuncName, ex.what());                 \
+    std::exit(-1);                                                          \
+  }                                                                         \
   TVM_FFI_UNREACHABLE()
 
 #endif  // TVMFFI_RUNTIME_SRC_BACKEND_GUARD_H_

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #if TVMFFI_HAVE_LIBBACKTRACE
 #include <backtrace.h>
@@ -54,34 +55,84 @@ bool IsNoise(const char* file, const std::string& symbol) {
 bool InThisLibrary(uintptr_t pc) {
   static const void* self_base = [] {
     Dl_info info;
-    return dladdr(reinterpret_cast<void*>(&TVMFFIBacktrace), &info) != 0 ? info.dli_fbase
-                                                                          : nullptr;
+    return dladdr(reinterpret_cast<void*>(&TVMFFIBacktrace), &info) != 0 ? info.dli_fbase : nullptr;
   }();
   Dl_info info;
   return self_base != nullptr && dladdr(reinterpret_cast<void*>(pc), &info) != 0 &&
          info.dli_fbase == self_base;
 }
 
+struct Frame {
+  const char* file;
+  int line;
+  std::string symbol;
+};
+
 struct Collector {
   std::string text;
   int frames = 0;
-  int skip = 0;
   bool stop_at_boundary = true;
   bool done = false;
   bool leading = true;  // still inside this library's own frames at the top of the stack
+  // When the caller named its own frame, the walk's first physical frame (with the frames
+  // inlined into it) is held back so that frame is not listed twice.
+  std::string explicit_func;
+  bool grouping = false;
+  uintptr_t group_pc = 0;
+  std::vector<Frame> group;
+  std::string dropped_symbol;
+  const char* dropped_file = nullptr;
 
   void Add(uintptr_t pc, const char* file, int line, const std::string& symbol) {
     if (done) return;
     if (leading) {
       if (InThisLibrary(pc)) return;
       leading = false;
+      if (!explicit_func.empty()) {
+        grouping = true;
+        group_pc = pc;
+      }
     }
+    if (grouping) {
+      if (pc == group_pc) {
+        group.push_back(Frame{file, line, symbol});
+        return;
+      }
+      FlushGroup();
+      // GCC may split the named function over two physical frames (e.g. a cold part called
+      // from the hot one): a directly following frame of the same function is the same one.
+      if (dropped_symbol == symbol && SameFile(dropped_file, file)) return;
+    }
+    Emit(file, line, symbol);
+  }
+
+  static bool SameFile(const char* a, const char* b) {
+    return a != nullptr && b != nullptr && std::strcmp(a, b) == 0;
+  }
+
+  // Drops the held frames up to the one the caller already named, emits the rest.
+  void FlushGroup() {
+    if (!grouping) return;
+    grouping = false;
+    size_t first = 0;
+    for (size_t i = 0; i < group.size(); ++i) {
+      const std::string& sym = group[i].symbol;
+      if (sym != "<unknown>" && explicit_func.find(sym) != std::string::npos) {
+        first = i + 1;
+        dropped_symbol = sym;
+        dropped_file = group[i].file;
+      }
+    }
+    for (size_t i = first; i < group.size(); ++i) {
+      Emit(group[i].file, group[i].line, group[i].symbol);
+    }
+    group.clear();
+  }
+
+  void Emit(const char* file, int line, const std::string& symbol) {
+    if (done) return;
     if (stop_at_boundary && IsBoundary(symbol)) {
       done = true;
-      return;
-    }
-    if (skip > 0) {
-      --skip;
       return;
     }
     if (IsNoise(file, symbol)) return;
@@ -117,7 +168,8 @@ int OnFrame(void* data, uintptr_t pc, const char* file, int line, const char* fu
     symbol = Demangle(function);
   } else {
     symbol = "<unknown>";
-    backtrace_syminfo(State(), pc, SymbolFromSyminfo, [](void*, const char*, int) {}, &symbol);
+    backtrace_syminfo(
+        State(), pc, SymbolFromSyminfo, [](void*, const char*, int) {}, &symbol);
   }
   collector->Add(pc, file, line, symbol);
   return collector->done ? 1 : 0;
@@ -128,7 +180,8 @@ __attribute__((noinline)) void Walk(Collector* collector) {
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
   if (State() != nullptr) {
-    backtrace_full(State(), 0, OnFrame, [](void*, const char*, int) {}, collector);
+    backtrace_full(
+        State(), 0, OnFrame, [](void*, const char*, int) {}, collector);
   }
 }
 #else
@@ -163,9 +216,10 @@ const TVMFFIByteArray* TVMFFIBacktrace(const char* filename, int lineno, const c
     collector.text = std::string("  File \"") + filename + "\", line " + std::to_string(lineno) +
                      ", in " + func + "\n";
     collector.frames = 1;
-    collector.skip = 1;
+    collector.explicit_func = func;
   }
   tvm::ffi::Walk(&collector);
+  collector.FlushGroup();
   storage = std::move(collector.text);
   result.data = storage.data();
   result.size = storage.size();

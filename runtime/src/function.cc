@@ -87,18 +87,17 @@ int TVMFFIFunctionCreate(void* self, TVMFFISafeCallType safe_call, void (*delete
 int TVMFFIFunctionGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   auto entry = GlobalRegistry::Global()->Get(std::string(name->data, name->size));
-  *out = entry == nullptr
-             ? nullptr
-             : tvm::ffi::details::ObjectUnsafe::MoveObjectRefToTVMFFIObjectPtr(
-                   tvm::ffi::Function(entry->func));
+  *out = entry == nullptr ? nullptr
+                          : tvm::ffi::details::ObjectUnsafe::MoveObjectRefToTVMFFIObjectPtr(
+                                tvm::ffi::Function(entry->func));
   TVM_FFI_SAFE_CALL_END();
 }
 
-int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
-                            int allow_override) {
+int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f, int allow_override) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  tvm::ffi::Function func = tvm::ffi::details::ObjectUnsafe::ObjectRefFromUnowned<tvm::ffi::Function>(
-      static_cast<tvm::ffi::Object*>(f));
+  tvm::ffi::Function func =
+      tvm::ffi::details::ObjectUnsafe::ObjectRefFromUnowned<tvm::ffi::Function>(
+          static_cast<tvm::ffi::Object*>(f));
   if (!func.defined()) TVM_FFI_THROW(ValueError) << "TVMFFIFunctionSetGlobal: function is NULL";
   GlobalRegistry::Global()->Set(std::string(name->data, name->size), std::move(func), "", "",
                                 allow_override != 0);
@@ -108,8 +107,8 @@ int TVMFFIFunctionSetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle f,
 int TVMFFIFunctionSetGlobalFromMethodInfo(const TVMFFIMethodInfo* info, int allow_override) {
   TVM_FFI_SAFE_CALL_BEGIN();
   std::string name(info->name.data, info->name.size);
-  tvm::ffi::Function func = tvm::ffi::AnyView::CopyFromTVMFFIAny(info->method)
-                                .cast<tvm::ffi::Function>();
+  tvm::ffi::Function func =
+      tvm::ffi::AnyView::CopyFromTVMFFIAny(info->method).cast<tvm::ffi::Function>();
   auto str = [](const TVMFFIByteArray& a) {
     return a.data == nullptr ? std::string() : std::string(a.data, a.size);
   };
@@ -180,8 +179,8 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("ffi.FunctionListGlobalNamesFunctor",
            []() {
              // A functor rather than an Array: f(-1) is the count, f(i) the i-th name.
-             auto names = std::make_shared<std::vector<std::string>>(
-                 GlobalRegistry::Global()->ListNames());
+             auto names =
+                 std::make_shared<std::vector<std::string>>(GlobalRegistry::Global()->ListNames());
              return ffi::Function::FromTyped([names](int64_t i) -> ffi::Any {
                if (i < 0) return static_cast<int64_t>(names->size());
                if (i >= static_cast<int64_t>(names->size())) {
@@ -200,9 +199,9 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("ffi.FunctionFromExternC",
            [](void* self, void* safe_call, void* deleter) -> ffi::Function {
-             return ffi::Function::FromExternC(
-                 self, reinterpret_cast<TVMFFISafeCallType>(safe_call),
-                 reinterpret_cast<void (*)(void*)>(deleter));
+             return ffi::Function::FromExternC(self,
+                                               reinterpret_cast<TVMFFISafeCallType>(safe_call),
+                                               reinterpret_cast<void (*)(void*)>(deleter));
            })
       .def("ffi.String", [](ffi::String s) { return s; })
       .def("ffi.Bytes", [](ffi::Bytes b) { return b; });

@@ -39,8 +39,8 @@ void DefaultDeleteSpace(void* body) {
 void* DefaultAllocate(size_t size, size_t alignment, int32_t, void*) {
   size_t align = alignment > kDefaultBodyOffset ? alignment : kDefaultBodyOffset;
   if (align > kDefaultBodyOffset) return nullptr;  // over-aligned classes are not supported
-  char* base = static_cast<char*>(::operator new(kDefaultBodyOffset + size,
-                                                 std::align_val_t(kDefaultBodyOffset)));
+  char* base = static_cast<char*>(
+      ::operator new(kDefaultBodyOffset + size, std::align_val_t(kDefaultBodyOffset)));
   char* body = base + kDefaultBodyOffset;
   reinterpret_cast<TVMFFIObjectAllocHeader*>(body - sizeof(TVMFFIObjectAllocHeader))->delete_space =
       DefaultDeleteSpace;
@@ -79,8 +79,8 @@ int TVMFFIObjectCreateOpaque(void* handle, int32_t type_index, void (*deleter)(v
                              TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
   if (type_index != kTVMFFIOpaquePyObject) {
-    TVM_FFI_THROW(RuntimeError) << "Only kTVMFFIOpaquePyObject is supported for now, got type index "
-                                << type_index;
+    TVM_FFI_THROW(RuntimeError)
+        << "Only kTVMFFIOpaquePyObject is supported for now, got type index " << type_index;
   }
   *out = tvm::ffi::details::ObjectUnsafe::MoveObjectPtrToTVMFFIObjectPtr(
       tvm::ffi::make_object<tvm::ffi::OpaqueObject>(handle, deleter));

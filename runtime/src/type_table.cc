@@ -80,7 +80,8 @@ class TypeTable {
     entry->allocated_slots = 1;
     entry->child_slots_can_overflow = can_overflow;
     if (parent != nullptr) {
-      entry->ancestors_data.assign(parent->type_ancestors, parent->type_ancestors + parent->type_depth);
+      entry->ancestors_data.assign(parent->type_ancestors,
+                                   parent->type_ancestors + parent->type_depth);
       entry->ancestors_data.push_back(parent);
     }
     entry->type_index = index;
@@ -128,8 +129,8 @@ class TypeTable {
     std::string_view name(info->name.data, info->name.size);
     for (const TVMFFIFieldInfo& f : entry->fields_data) {
       if (std::string_view(f.name.data, f.name.size) == name) {
-        TVM_FFI_THROW(InternalError) << "Duplicate field name \"" << name << "\" in type \""
-                                     << entry->key_data << "\"";
+        TVM_FFI_THROW(InternalError)
+            << "Duplicate field name \"" << name << "\" in type \"" << entry->key_data << "\"";
       }
     }
     TVMFFIFieldInfo copy = *info;
@@ -192,8 +193,8 @@ class TypeTable {
     if (static_cast<size_t>(index) >= column->values.size()) column->values.resize(index + 1);
     Any& slot = column->values[index];
     if (slot.type_index() != TypeIndex::kTVMFFINone) {
-      TVM_FFI_THROW(RuntimeError) << "TypeAttr `" << key << "` is already registered for type index "
-                                  << index;
+      TVM_FFI_THROW(RuntimeError) << "TypeAttr `" << key
+                                  << "` is already registered for type index " << index;
     }
     slot = Any(AnyView::CopyFromTVMFFIAny(*value));
     column->Sync();

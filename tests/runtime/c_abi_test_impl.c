@@ -7,8 +7,8 @@
 #include <tvm/ffi/c_api.h>
 #include <tvm/ffi/extra/c_env_api.h>
 
-#define EXPECT(cond) \
-  do {               \
+#define EXPECT(cond)              \
+  do {                            \
     if (!(cond)) return __LINE__; \
   } while (0)
 

@@ -72,7 +72,8 @@ TEST(Shape, Basics) {
   EXPECT_EQ(a.type_index(), kTVMFFIShape);
   Shape back = a.cast<Shape>();
   EXPECT_EQ(back[2], 4);
-  const TVMFFIShapeCell* cell = TVMFFIShapeGetCellPtr(details::AnyUnsafe::TVMFFIAnyPtrFromAny(a)->v_obj);
+  const TVMFFIShapeCell* cell =
+      TVMFFIShapeGetCellPtr(details::AnyUnsafe::TVMFFIAnyPtrFromAny(a)->v_obj);
   EXPECT_EQ(cell->size, 3u);
   EXPECT_EQ(cell->data[1], 3);
   EXPECT_EQ(Shape().Product(), 1);

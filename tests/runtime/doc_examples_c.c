@@ -38,8 +38,7 @@ void HandleReturnCode(int rc) {
   }
 }
 
-int __tvm_ffi_my_kernel(void* handle, const TVMFFIAny* args, int32_t num_args,
-                        TVMFFIAny* result) {
+int __tvm_ffi_my_kernel(void* handle, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
   (void)handle;
   (void)args;
   // Validate inputs

@@ -33,8 +33,7 @@ TEST(Function, PackedForms) {
 }
 
 TEST(Function, TypedArgumentErrors) {
-  Function f = Function::FromTyped([](int x, String s) { return s + std::to_string(x); },
-                                   "concat");
+  Function f = Function::FromTyped([](int x, String s) { return s + std::to_string(x); }, "concat");
   EXPECT_EQ(f(1, "a").cast<std::string>(), "a1");
   EXPECT_EQ(CallError(f, {Any(1)}),
             "TypeError: Mismatched number of arguments when calling: `concat(0: int, 1: str) -> "
@@ -120,8 +119,7 @@ TEST(Registry, SetGetListRemove) {
   EXPECT_TRUE(got->same_as(f));
   std::vector<String> names = Function::ListGlobalNames();
   EXPECT_NE(std::find(names.begin(), names.end(), String("function_test.identity")), names.end());
-  EXPECT_NE(std::find(names.begin(), names.end(), String("ffi.FunctionRemoveGlobal")),
-            names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), String("ffi.FunctionRemoveGlobal")), names.end());
   Function::RemoveGlobal("function_test.identity");
   EXPECT_FALSE(Function::GetGlobal("function_test.identity").has_value());
   try {

@@ -46,7 +46,8 @@ struct ConvertEnabled : std::bool_constant<TypeTraitsNoCR<T>::convert_enabled> {
 template <typename T>
 struct StorageEnabled : std::bool_constant<TypeTraitsNoCR<T>::storage_enabled> {};
 template <typename T>
-inline constexpr bool can_view_v = std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>>;
+inline constexpr bool can_view_v =
+    std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>>;
 template <typename T>
 inline constexpr bool can_store_v =
     std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>, StorageEnabled<T>>;
@@ -84,8 +85,9 @@ class AnyView {
   template <typename T>
   typename details::AsResult<T>::type as() const {
     if constexpr (std::is_pointer_v<T>) {
-      return TypeTraits<T>::CheckAnyStrict(&data_) ? TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_)
-                                                   : nullptr;
+      return TypeTraits<T>::CheckAnyStrict(&data_)
+                 ? TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_)
+                 : nullptr;
     } else {
       if (TypeTraits<T>::CheckAnyStrict(&data_)) {
         return TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_);
@@ -203,7 +205,8 @@ class Any {
     if constexpr (std::is_same_v<T, Any>) {
       return std::move(*this);
     } else if constexpr (TypeTraits<T>::storage_enabled) {
-      if (TypeTraits<T>::CheckAnyStrict(&data_)) return TypeTraits<T>::MoveFromAnyAfterCheck(&data_);
+      if (TypeTraits<T>::CheckAnyStrict(&data_))
+        return TypeTraits<T>::MoveFromAnyAfterCheck(&data_);
       return AnyView(*this).cast<T>();
     } else {
       return AnyView(*this).cast<T>();

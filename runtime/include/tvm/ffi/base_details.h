@@ -30,13 +30,12 @@
 #define TVM_FFI_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TVM_FFI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 // A file-local function run when the library (or executable) holding it is loaded.
-#define TVM_FFI_STATIC_INIT_BLOCK_DEF_(FnName) \
-  __attribute__((constructor)) static void FnName()
+#define TVM_FFI_STATIC_INIT_BLOCK_DEF_(FnName) __attribute__((constructor)) static void FnName()
 #else
 #define TVM_FFI_LIKELY(x) (x)
 #define TVM_FFI_UNLIKELY(x) (x)
-#define TVM_FFI_STATIC_INIT_BLOCK_DEF_(FnName)                                   \
-  static void FnName();                                                          \
+#define TVM_FFI_STATIC_INIT_BLOCK_DEF_(FnName)                                         \
+  static void FnName();                                                                \
   [[maybe_unused]] static inline int TVM_FFI_STR_CONCAT(FnName, _reg) = (FnName(), 0); \
   static void FnName()
 #endif

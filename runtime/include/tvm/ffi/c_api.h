@@ -64,34 +64,34 @@ enum TVMFFITypeIndex : int32_t {
 #else
 typedef enum {
 #endif
-  kTVMFFIAny = -1,           /* annotations only; never stored in an Any */
-  kTVMFFINone = 0,           /* None / nullptr */
-  kTVMFFIInt = 1,            /* int64_t in v_int64 */
-  kTVMFFIBool = 2,           /* bool in v_int64 */
-  kTVMFFIFloat = 3,          /* double in v_float64 */
-  kTVMFFIOpaquePtr = 4,      /* void* in v_ptr; never crosses a process boundary */
-  kTVMFFIDataType = 5,       /* DLDataType in v_dtype */
-  kTVMFFIDevice = 6,         /* DLDevice in v_device */
-  kTVMFFIDLTensorPtr = 7,    /* borrowed DLTensor* */
-  kTVMFFIRawStr = 8,         /* borrowed NUL-terminated char*; AnyView only */
-  kTVMFFIByteArrayPtr = 9,   /* borrowed TVMFFIByteArray*; AnyView only */
+  kTVMFFIAny = -1,             /* annotations only; never stored in an Any */
+  kTVMFFINone = 0,             /* None / nullptr */
+  kTVMFFIInt = 1,              /* int64_t in v_int64 */
+  kTVMFFIBool = 2,             /* bool in v_int64 */
+  kTVMFFIFloat = 3,            /* double in v_float64 */
+  kTVMFFIOpaquePtr = 4,        /* void* in v_ptr; never crosses a process boundary */
+  kTVMFFIDataType = 5,         /* DLDataType in v_dtype */
+  kTVMFFIDevice = 6,           /* DLDevice in v_device */
+  kTVMFFIDLTensorPtr = 7,      /* borrowed DLTensor* */
+  kTVMFFIRawStr = 8,           /* borrowed NUL-terminated char*; AnyView only */
+  kTVMFFIByteArrayPtr = 9,     /* borrowed TVMFFIByteArray*; AnyView only */
   kTVMFFIObjectRValueRef = 10, /* v_ptr points at an Object* slot the callee may steal */
-  kTVMFFISmallStr = 11,      /* string of <= 7 bytes inline in v_bytes */
-  kTVMFFISmallBytes = 12,    /* bytes of <= 7 bytes inline in v_bytes */
+  kTVMFFISmallStr = 11,        /* string of <= 7 bytes inline in v_bytes */
+  kTVMFFISmallBytes = 12,      /* bytes of <= 7 bytes inline in v_bytes */
   kTVMFFIStaticObjectBegin = 64,
-  kTVMFFIObject = 64,        /* root of all objects */
-  kTVMFFIStr = 65,           /* header + TVMFFIByteArray */
-  kTVMFFIBytes = 66,         /* header + TVMFFIByteArray */
-  kTVMFFIError = 67,         /* header + TVMFFIErrorCell */
-  kTVMFFIFunction = 68,      /* header + TVMFFIFunctionCell */
-  kTVMFFIShape = 69,         /* header + TVMFFIShapeCell */
-  kTVMFFITensor = 70,        /* header + DLTensor */
-  kTVMFFIArray = 71,         /* header + TVMFFISeqCell, immutable */
-  kTVMFFIMap = 72,           /* immutable hash map */
-  kTVMFFIModule = 73,        /* loaded module */
+  kTVMFFIObject = 64,         /* root of all objects */
+  kTVMFFIStr = 65,            /* header + TVMFFIByteArray */
+  kTVMFFIBytes = 66,          /* header + TVMFFIByteArray */
+  kTVMFFIError = 67,          /* header + TVMFFIErrorCell */
+  kTVMFFIFunction = 68,       /* header + TVMFFIFunctionCell */
+  kTVMFFIShape = 69,          /* header + TVMFFIShapeCell */
+  kTVMFFITensor = 70,         /* header + DLTensor */
+  kTVMFFIArray = 71,          /* header + TVMFFISeqCell, immutable */
+  kTVMFFIMap = 72,            /* immutable hash map */
+  kTVMFFIModule = 73,         /* loaded module */
   kTVMFFIOpaquePyObject = 74, /* header + TVMFFIOpaqueObjectCell */
-  kTVMFFIList = 75,          /* header + TVMFFISeqCell, mutable */
-  kTVMFFIDict = 76,          /* mutable hash map */
+  kTVMFFIList = 75,           /* header + TVMFFISeqCell, mutable */
+  kTVMFFIDict = 76,           /* mutable hash map */
   kTVMFFIVisitInterrupt = 77,
   kTVMFFIStaticObjectEnd,
   kTVMFFIDynObjectBegin = 128
@@ -495,8 +495,7 @@ TVM_FFI_DLL int TVMFFITypeRegisterField(int32_t type_index, const TVMFFIFieldInf
 TVM_FFI_DLL int TVMFFITypeRegisterMethod(int32_t type_index, const TVMFFIMethodInfo* info);
 
 /* Sets the type's metadata; a second call for one type is an error. */
-TVM_FFI_DLL int TVMFFITypeRegisterMetadata(int32_t type_index,
-                                           const TVMFFITypeMetadata* metadata);
+TVM_FFI_DLL int TVMFFITypeRegisterMetadata(int32_t type_index, const TVMFFITypeMetadata* metadata);
 
 /* Sets attribute attr_name of a type (type_index 0 only creates the column); setting one twice
  * is an error. */

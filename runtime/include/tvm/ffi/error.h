@@ -153,7 +153,9 @@ class Error : public ObjectRef, public std::exception {
 
  private:
   const TVMFFIErrorCell* cell() const { return static_cast<const ErrorObj*>(data_.get()); }
-  static std::string ToString(const TVMFFIByteArray& arr) { return std::string(arr.data, arr.size); }
+  static std::string ToString(const TVMFFIByteArray& arr) {
+    return std::string(arr.data, arr.size);
+  }
 };
 
 namespace details {
@@ -184,8 +186,7 @@ class ErrorBuilder {
 };
 
 [[noreturn]] inline void ThrowCannotConvert(const TVMFFIAny* src, const std::string& target) {
-  throw Error("TypeError",
-              "Cannot convert from type `" + AnyTypeStr(src) + "` to `" + target + "`",
+  throw Error("TypeError", "Cannot convert from type `" + AnyTypeStr(src) + "` to `" + target + "`",
               TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
 }
 
@@ -216,11 +217,11 @@ std::unique_ptr<std::string> CheckOpFormat(const X& x, const Y& y) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #endif
-#define TVM_FFI_DEFINE_CHECK_OP_(Name, Op)                                          \
-  template <typename X, typename Y>                                                 \
-  inline std::unique_ptr<std::string> CheckOp##Name(const X& x, const Y& y) {       \
-    if (x Op y) return nullptr;                                                     \
-    return CheckOpFormat(x, y);                                                     \
+#define TVM_FFI_DEFINE_CHECK_OP_(Name, Op)                                    \
+  template <typename X, typename Y>                                           \
+  inline std::unique_ptr<std::string> CheckOp##Name(const X& x, const Y& y) { \
+    if (x Op y) return nullptr;                                               \
+    return CheckOpFormat(x, y);                                               \
   }
 TVM_FFI_DEFINE_CHECK_OP_(LT, <)
 TVM_FFI_DEFINE_CHECK_OP_(GT, >)
@@ -242,23 +243,22 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
 #endif
 
 /*! \brief `TVM_FFI_THROW(ValueError) << "x must be non-negative, got " << x;` */
-#define TVM_FFI_THROW(ErrorKind)                                                         \
-  ::tvm::ffi::details::ErrorBuilder(#ErrorKind,                                          \
+#define TVM_FFI_THROW(ErrorKind)                                                              \
+  ::tvm::ffi::details::ErrorBuilder(#ErrorKind,                                               \
                                     TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0), \
-                                    TVM_FFI_ALWAYS_LOG_BEFORE_THROW)                     \
+                                    TVM_FFI_ALWAYS_LOG_BEFORE_THROW)                          \
       .stream()
 
 /*! \brief Like TVM_FFI_THROW, also printing the error to stderr first. */
-#define TVM_FFI_LOG_AND_THROW(ErrorKind)                                                 \
-  ::tvm::ffi::details::ErrorBuilder(#ErrorKind,                                          \
-                                    TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0), \
-                                    true)                                                \
+#define TVM_FFI_LOG_AND_THROW(ErrorKind)                                          \
+  ::tvm::ffi::details::ErrorBuilder(                                              \
+      #ErrorKind, TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0), true) \
       .stream()
 
 #define TVM_FFI_CHECK(cond, ErrorKind) \
   if (!(cond)) TVM_FFI_THROW(ErrorKind) << "Check failed: (" #cond << ") is false: "
 
-#define TVM_FFI_CHECK_BINARY_OP_(Name, Op, x, y, ErrorKind)                  \
+#define TVM_FFI_CHECK_BINARY_OP_(Name, Op, x, y, ErrorKind)                \
   if (auto __tvm_ffi_check_msg = ::tvm::ffi::details::CheckOp##Name(x, y)) \
   TVM_FFI_THROW(ErrorKind) << "Check failed: " #x " " #Op " " #y << *__tvm_ffi_check_msg << ": "
 
@@ -314,30 +314,30 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
 
 /*! \brief Closes TVM_FFI_SAFE_CALL_BEGIN: 0 on success, -1 with the error in TLS, -2 when the
  *         frontend holds the error. */
-#define TVM_FFI_SAFE_CALL_END()                                                \
-  return 0;                                                                    \
-  }                                                                            \
-  catch (const ::tvm::ffi::Error& err) {                                       \
-    ::tvm::ffi::details::SetSafeCallRaised(err);                               \
-    return -1;                                                                 \
-  }                                                                            \
-  catch (const ::tvm::ffi::EnvErrorAlreadySet&) {                              \
-    return -2;                                                                 \
-  }                                                                            \
-  catch (const std::exception& ex) {                                           \
-    TVMFFIErrorSetRaisedFromCStr("InternalError", ex.what());                  \
-    return -1;                                                                 \
-  }                                                                            \
+#define TVM_FFI_SAFE_CALL_END()                               \
+  return 0;                                                   \
+  }                                                           \
+  catch (const ::tvm::ffi::Error& err) {                      \
+    ::tvm::ffi::details::SetSafeCallRaised(err);              \
+    return -1;                                                \
+  }                                                           \
+  catch (const ::tvm::ffi::EnvErrorAlreadySet&) {             \
+    return -2;                                                \
+  }                                                           \
+  catch (const std::exception& ex) {                          \
+    TVMFFIErrorSetRaisedFromCStr("InternalError", ex.what()); \
+    return -1;                                                \
+  }                                                           \
   TVM_FFI_UNREACHABLE()
 
 /*! \brief Evaluates a C ABI call and rethrows its error as a C++ exception. */
-#define TVM_FFI_CHECK_SAFE_CALL(func)                          \
-  {                                                            \
-    int __tvm_ffi_ret = (func);                                \
-    if (__tvm_ffi_ret != 0) {                                  \
+#define TVM_FFI_CHECK_SAFE_CALL(func)                                  \
+  {                                                                    \
+    int __tvm_ffi_ret = (func);                                        \
+    if (__tvm_ffi_ret != 0) {                                          \
       if (__tvm_ffi_ret == -2) throw ::tvm::ffi::EnvErrorAlreadySet(); \
-      throw ::tvm::ffi::details::MoveFromSafeCallRaised();     \
-    }                                                          \
+      throw ::tvm::ffi::details::MoveFromSafeCallRaised();             \
+    }                                                                  \
   }
 
 #endif  // TVM_FFI_ERROR_H_

@@ -94,14 +94,14 @@ class FunctionObjImpl : public FunctionObj {
   }
 
  private:
-  static void CppCall(const FunctionObj* self, const AnyView* args, int32_t num_args,
-                      Any* result) {
+  static void CppCall(const FunctionObj* self, const AnyView* args, int32_t num_args, Any* result) {
     static_cast<const FunctionObjImpl*>(self)->callable_(args, num_args, result);
   }
   static int SafeCall(void* self, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
     TVM_FFI_SAFE_CALL_BEGIN();
     auto* obj = static_cast<FunctionObjImpl*>(static_cast<Object*>(self));
-    obj->callable_(reinterpret_cast<const AnyView*>(args), num_args, reinterpret_cast<Any*>(result));
+    obj->callable_(reinterpret_cast<const AnyView*>(args), num_args,
+                   reinterpret_cast<Any*>(result));
     TVM_FFI_SAFE_CALL_END();
   }
   mutable TCallable callable_;
@@ -148,10 +148,10 @@ class Function : public ObjectRef {
     } else {
       static_assert(std::is_invocable_v<TCallable, PackedArgs, Any*>,
                     "FromPacked needs f(PackedArgs, Any*) or f(const AnyView*, int32_t, Any*)");
-      return FromCallable([packed = std::move(packed)](const AnyView* args, int32_t num_args,
-                                                       Any* rv) mutable {
-        packed(PackedArgs(args, num_args), rv);
-      });
+      return FromCallable(
+          [packed = std::move(packed)](const AnyView* args, int32_t num_args, Any* rv) mutable {
+            packed(PackedArgs(args, num_args), rv);
+          });
     }
   }
 
@@ -159,10 +159,10 @@ class Function : public ObjectRef {
   template <typename TCallable>
   static Function FromTyped(TCallable callable) {
     using Info = details::FunctionInfo<std::decay_t<TCallable>>;
-    return FromCallable([f = std::move(callable)](const AnyView* args, int32_t num_args,
-                                                  Any* rv) mutable {
-      details::UnpackCall(nullptr, f, Info{}, args, num_args, rv);
-    });
+    return FromCallable(
+        [f = std::move(callable)](const AnyView* args, int32_t num_args, Any* rv) mutable {
+          details::UnpackCall(nullptr, f, Info{}, args, num_args, rv);
+        });
   }
   /*! \brief Like FromTyped; name appears in argument errors. */
   template <typename TCallable>
@@ -285,7 +285,7 @@ class TypedFunction<R(Args...)> {
  public:
   using TSelf = TypedFunction<R(Args...)>;
   TypedFunction() = default;
-  TypedFunction(std::nullptr_t) {}                        // NOLINT(*)
+  TypedFunction(std::nullptr_t) {}                                // NOLINT(*)
   TypedFunction(Function packed) : packed_(std::move(packed)) {}  // NOLINT(*)
   template <typename FLambda,
             typename = std::enable_if_t<std::is_convertible_v<FLambda, std::function<R(Args...)>> &&
@@ -321,7 +321,6 @@ class TypedFunction<R(Args...)> {
  private:
   Function packed_;
 };
-
 
 template <typename FType>
 struct TypeTraits<TypedFunction<FType>> {
@@ -406,47 +405,47 @@ std::string TypedMetadataJSON() {
  * \brief Exports Function as the C symbol `__tvm_ffi_<ExportName>` (the safe-call signature),
  *        unpacking and checking its arguments like Function::FromTyped.
  */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Function)                                \
-  extern "C" {                                                                                  \
-  TVM_FFI_DLL_EXPORT int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,              \
-                                                int32_t num_args, TVMFFIAny* result) {          \
-    TVM_FFI_SAFE_CALL_BEGIN();                                                                  \
-    (void)self;                                                                                 \
-    using FuncInfo = ::tvm::ffi::details::FunctionInfo<std::decay_t<decltype(Function)>>;       \
-    static std::string name = #ExportName;                                                      \
-    ::tvm::ffi::details::UnpackCall(&name, Function, FuncInfo{},                                \
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Function)                                 \
+  extern "C" {                                                                                    \
+  TVM_FFI_DLL_EXPORT int __tvm_ffi_##ExportName(void* self, const TVMFFIAny* args,                \
+                                                int32_t num_args, TVMFFIAny* result) {            \
+    TVM_FFI_SAFE_CALL_BEGIN();                                                                    \
+    (void)self;                                                                                   \
+    using FuncInfo = ::tvm::ffi::details::FunctionInfo<std::decay_t<decltype(Function)>>;         \
+    static std::string name = #ExportName;                                                        \
+    ::tvm::ffi::details::UnpackCall(&name, Function, FuncInfo{},                                  \
                                     reinterpret_cast<const ::tvm::ffi::AnyView*>(args), num_args, \
-                                    reinterpret_cast<::tvm::ffi::Any*>(result));                \
-    TVM_FFI_SAFE_CALL_END();                                                                    \
-  }                                                                                             \
+                                    reinterpret_cast<::tvm::ffi::Any*>(result));                  \
+    TVM_FFI_SAFE_CALL_END();                                                                      \
+  }                                                                                               \
   }
 
 #if defined(TVM_FFI_DLL_EXPORT_INCLUDE_METADATA) && TVM_FFI_DLL_EXPORT_INCLUDE_METADATA
 /*! \brief With metadata on, also exports `__tvm_ffi__metadata_<ExportName>` returning
  *         {"type_schema": ...} as a String. */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Function)                                     \
-  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Function)                                     \
-  extern "C" {                                                                                  \
-  TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void*, const TVMFFIAny*, int32_t,     \
-                                                          TVMFFIAny* result) {                  \
-    TVM_FFI_SAFE_CALL_BEGIN();                                                                  \
-    std::string meta = ::tvm::ffi::details::TypedMetadataJSON<decltype(Function)>();            \
-    TVMFFIByteArray arr{meta.data(), meta.size()};                                              \
-    TVM_FFI_CHECK_SAFE_CALL(TVMFFIStringFromByteArray(&arr, result));                            \
-    TVM_FFI_SAFE_CALL_END();                                                                    \
-  }                                                                                             \
-  }
-/*! \brief Exports `__tvm_ffi__doc_<ExportName>` returning Doc as a String. */
-#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC(ExportName, Doc)                                  \
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Function)                                 \
+  TVM_FFI_DLL_EXPORT_TYPED_FUNC_IMPL_(ExportName, Function)                                 \
   extern "C" {                                                                              \
-  TVM_FFI_DLL_EXPORT int __tvm_ffi__doc_##ExportName(void*, const TVMFFIAny*, int32_t,      \
-                                                     TVMFFIAny* result) {                   \
+  TVM_FFI_DLL_EXPORT int __tvm_ffi__metadata_##ExportName(void*, const TVMFFIAny*, int32_t, \
+                                                          TVMFFIAny* result) {              \
     TVM_FFI_SAFE_CALL_BEGIN();                                                              \
-    std::string_view doc = Doc;                                                             \
-    TVMFFIByteArray arr{doc.data(), doc.size()};                                            \
-    TVM_FFI_CHECK_SAFE_CALL(TVMFFIStringFromByteArray(&arr, result));                        \
+    std::string meta = ::tvm::ffi::details::TypedMetadataJSON<decltype(Function)>();        \
+    TVMFFIByteArray arr{meta.data(), meta.size()};                                          \
+    TVM_FFI_CHECK_SAFE_CALL(TVMFFIStringFromByteArray(&arr, result));                       \
     TVM_FFI_SAFE_CALL_END();                                                                \
   }                                                                                         \
+  }
+/*! \brief Exports `__tvm_ffi__doc_<ExportName>` returning Doc as a String. */
+#define TVM_FFI_DLL_EXPORT_TYPED_FUNC_DOC(ExportName, Doc)                             \
+  extern "C" {                                                                         \
+  TVM_FFI_DLL_EXPORT int __tvm_ffi__doc_##ExportName(void*, const TVMFFIAny*, int32_t, \
+                                                     TVMFFIAny* result) {              \
+    TVM_FFI_SAFE_CALL_BEGIN();                                                         \
+    std::string_view doc = Doc;                                                        \
+    TVMFFIByteArray arr{doc.data(), doc.size()};                                       \
+    TVM_FFI_CHECK_SAFE_CALL(TVMFFIStringFromByteArray(&arr, result));                  \
+    TVM_FFI_SAFE_CALL_END();                                                           \
+  }                                                                                    \
   }
 #else
 #define TVM_FFI_DLL_EXPORT_TYPED_FUNC(ExportName, Function) \

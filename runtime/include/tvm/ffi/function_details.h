@@ -89,16 +89,16 @@ using SignaturePrinter = std::string (*)();
                                               int index, const std::string& expected,
                                               const TVMFFIAny* got) {
   TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
-                           << (name ? *name : std::string()) << sig() << "`. Expected `"
-                           << expected << "` but got `" << AnyTypeStr(got) << '`';
+                           << (name ? *name : std::string()) << sig() << "`. Expected `" << expected
+                           << "` but got `" << AnyTypeStr(got) << '`';
   TVM_FFI_UNREACHABLE();
 }
 
 [[noreturn]] inline void ThrowArgCountMismatch(const std::string* name, SignaturePrinter sig,
                                                size_t expected, int32_t got) {
   TVM_FFI_THROW(TypeError) << "Mismatched number of arguments when calling: `"
-                           << (name ? *name : std::string()) << sig() << "`. Expected "
-                           << expected << " but got " << got << " arguments";
+                           << (name ? *name : std::string()) << sig() << "`. Expected " << expected
+                           << " but got " << got << " arguments";
   TVM_FFI_UNREACHABLE();
 }
 

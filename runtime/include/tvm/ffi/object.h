@@ -431,28 +431,28 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
 }  // namespace tvm
 
 // Shared body of the type-info macros: key, depth and parent of an object class.
-#define TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)            \
-  static constexpr const char* _type_key = TypeKey;                           \
-  static constexpr int32_t _type_depth = ParentType::_type_depth + 1;        \
-  using _type_parent = ParentType;                                            \
-  static int32_t RuntimeTypeIndex() {                                         \
-    static int32_t tindex = TypeName::_GetOrAllocRuntimeTypeIndex();         \
-    return tindex;                                                            \
+#define TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)    \
+  static constexpr const char* _type_key = TypeKey;                   \
+  static constexpr int32_t _type_depth = ParentType::_type_depth + 1; \
+  using _type_parent = ParentType;                                    \
+  static int32_t RuntimeTypeIndex() {                                 \
+    static int32_t tindex = TypeName::_GetOrAllocRuntimeTypeIndex();  \
+    return tindex;                                                    \
   }
 
 /*! \brief Declares an object class whose index is allocated at runtime under ParentType. */
-#define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType)                                \
-  TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)                                      \
-  static int32_t _GetOrAllocRuntimeTypeIndex() {                                                  \
-    static_assert(!ParentType::_type_final, "ParentType is final");                              \
-    static int32_t tindex = [] {                                                                  \
-      TVMFFIByteArray key{TypeName::_type_key, std::char_traits<char>::length(TypeName::_type_key)}; \
-      return TVMFFITypeGetOrAllocIndex(&key, -1, TypeName::_type_depth,                           \
-                                       TypeName::_type_child_slots,                               \
-                                       TypeName::_type_child_slots_can_overflow,                  \
-                                       ParentType::_GetOrAllocRuntimeTypeIndex());                \
-    }();                                                                                          \
-    return tindex;                                                                                \
+#define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType)                              \
+  TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)                                    \
+  static int32_t _GetOrAllocRuntimeTypeIndex() {                                                \
+    static_assert(!ParentType::_type_final, "ParentType is final");                             \
+    static int32_t tindex = [] {                                                                \
+      TVMFFIByteArray key{TypeName::_type_key,                                                  \
+                          std::char_traits<char>::length(TypeName::_type_key)};                 \
+      return TVMFFITypeGetOrAllocIndex(                                                         \
+          &key, -1, TypeName::_type_depth, TypeName::_type_child_slots,                         \
+          TypeName::_type_child_slots_can_overflow, ParentType::_GetOrAllocRuntimeTypeIndex()); \
+    }();                                                                                        \
+    return tindex;                                                                              \
   }
 
 /*! \brief Like TVM_FFI_DECLARE_OBJECT_INFO for a class that has no subclasses. */
@@ -467,7 +467,7 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
   static int32_t _GetOrAllocRuntimeTypeIndex() { return TypeName::_type_index; }
 
 /*! \brief Reference class methods for a reference that may be null. */
-#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(TypeName, ParentType, ObjectName)             \
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(TypeName, ParentType, ObjectName)           \
   TypeName() = default;                                                                        \
   explicit TypeName(::tvm::ffi::ObjectPtr<ObjectName> n) : ParentType(std::move(n)) {}         \
   explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                           \
@@ -478,7 +478,7 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
   using ContainerType = ObjectName;
 
 /*! \brief Reference class methods for a reference that is never null. */
-#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NOTNULLABLE(TypeName, ParentType, ObjectName)          \
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NOTNULLABLE(TypeName, ParentType, ObjectName)        \
   explicit TypeName(::tvm::ffi::ObjectPtr<ObjectName> n) : ParentType(std::move(n)) {}         \
   explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                           \
   TVM_FFI_DEFINE_DEFAULT_COPY_MOVE_AND_ASSIGN(TypeName)                                        \

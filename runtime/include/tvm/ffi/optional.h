@@ -22,9 +22,9 @@ class Optional {
  public:
   static constexpr bool _type_custom_any_traits = true;
   Optional() = default;
-  Optional(std::nullopt_t) {}                 // NOLINT(*)
-  Optional(std::nullptr_t) {}                 // NOLINT(*)
-  Optional(T value) : data_(std::move(value)) {}  // NOLINT(*)
+  Optional(std::nullopt_t) {}                                    // NOLINT(*)
+  Optional(std::nullptr_t) {}                                    // NOLINT(*)
+  Optional(T value) : data_(std::move(value)) {}                 // NOLINT(*)
   Optional(std::optional<T> value) : data_(std::move(value)) {}  // NOLINT(*)
   bool has_value() const { return data_.has_value(); }
   explicit operator bool() const { return has_value(); }
@@ -53,10 +53,10 @@ class Optional<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> : public Ob
   static constexpr bool _type_custom_any_traits = true;
   using ContainerType = typename T::ContainerType;
   Optional() = default;
-  Optional(std::nullopt_t) {}  // NOLINT(*)
-  Optional(std::nullptr_t) {}  // NOLINT(*)
+  Optional(std::nullopt_t) {}                         // NOLINT(*)
+  Optional(std::nullptr_t) {}                         // NOLINT(*)
   Optional(T value) : ObjectRef(std::move(value)) {}  // NOLINT(*)
-  Optional(std::optional<T> value) {  // NOLINT(*)
+  Optional(std::optional<T> value) {                  // NOLINT(*)
     if (value.has_value()) *this = Optional(std::move(*value));
   }
   explicit Optional(UnsafeInit tag) : ObjectRef(tag) {}

@@ -58,8 +58,8 @@ inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_
   ptr->size = size;
   cell->type_index = ObjType::_type_index;
   cell->zero_padding = 0;
-  cell->v_obj = reinterpret_cast<TVMFFIObject*>(
-      ObjectUnsafe::MoveObjectPtrToTVMFFIObjectPtr(std::move(ptr)));
+  cell->v_obj =
+      reinterpret_cast<TVMFFIObject*>(ObjectUnsafe::MoveObjectPtrToTVMFFIObjectPtr(std::move(ptr)));
 }
 
 // Pointer and length of a small or heap string/bytes cell.
@@ -91,7 +91,7 @@ class BytesBase {
   char operator[](size_t i) const { return data()[i]; }
   const char* begin() const { return data(); }
   const char* end() const { return data() + size(); }
-  operator std::string() const { return std::string(data(), size()); }  // NOLINT(*)
+  operator std::string() const { return std::string(data(), size()); }            // NOLINT(*)
   operator std::string_view() const { return std::string_view(data(), size()); }  // NOLINT(*)
   std::string_view view() const { return std::string_view(data(), size()); }
   int compare(std::string_view other) const { return view().compare(other); }
@@ -115,8 +115,8 @@ class String : public details::BytesBase<String, details::StringObj, TypeIndex::
   String() = default;
   String(const char* data, size_t size) : Base(data, size) {}
   String(const char* str) : Base(str, std::char_traits<char>::length(str)) {}  // NOLINT(*)
-  String(const std::string& str) : Base(str.data(), str.size()) {}  // NOLINT(*)
-  String(std::string_view str) : Base(str.data(), str.size()) {}  // NOLINT(*)
+  String(const std::string& str) : Base(str.data(), str.size()) {}             // NOLINT(*)
+  String(std::string_view str) : Base(str.data(), str.size()) {}               // NOLINT(*)
   explicit String(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
 
   String substr(size_t pos, size_t count = std::string::npos) const {

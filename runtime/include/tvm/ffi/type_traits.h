@@ -339,13 +339,13 @@ struct TypeTraits<TObjRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TObjRef
            details::ObjectIsInstance<ContainerType>(src->v_obj);
   }
   static TObjRef CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
-    Object* obj = src->type_index == TypeIndex::kTVMFFINone ? nullptr
-                                                            : reinterpret_cast<Object*>(src->v_obj);
+    Object* obj =
+        src->type_index == TypeIndex::kTVMFFINone ? nullptr : reinterpret_cast<Object*>(src->v_obj);
     return details::ObjectUnsafe::ObjectRefFromUnowned<TObjRef>(obj);
   }
   static TObjRef MoveFromAnyAfterCheck(TVMFFIAny* src) {
-    Object* obj = src->type_index == TypeIndex::kTVMFFINone ? nullptr
-                                                            : reinterpret_cast<Object*>(src->v_obj);
+    Object* obj =
+        src->type_index == TypeIndex::kTVMFFINone ? nullptr : reinterpret_cast<Object*>(src->v_obj);
     details::SetNone(src);
     return details::ObjectUnsafe::ObjectRefFromObjectPtr<TObjRef>(
         details::ObjectUnsafe::ObjectPtrFromOwned<Object>(obj));
@@ -393,7 +393,8 @@ struct TypeTraits<const TObj*, std::enable_if_t<std::is_base_of_v<Object, TObj>>
   static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
 };
 template <typename TObj>
-struct TypeTraits<TObj*, std::enable_if_t<std::is_base_of_v<Object, TObj> && !std::is_const_v<TObj>>>
+struct TypeTraits<TObj*,
+                  std::enable_if_t<std::is_base_of_v<Object, TObj> && !std::is_const_v<TObj>>>
     : TypeTraits<const TObj*> {};
 
 }  // namespace ffi

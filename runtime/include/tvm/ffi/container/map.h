@@ -28,7 +28,9 @@ namespace details {
 inline bool AnyKeyEqual(const Any& a, const Any& b) {
   const TVMFFIAny* x = AnyUnsafe::TVMFFIAnyPtrFromAny(a);
   const TVMFFIAny* y = AnyUnsafe::TVMFFIAnyPtrFromAny(b);
-  auto is_str = [](int32_t t) { return t == TypeIndex::kTVMFFISmallStr || t == TypeIndex::kTVMFFIStr; };
+  auto is_str = [](int32_t t) {
+    return t == TypeIndex::kTVMFFISmallStr || t == TypeIndex::kTVMFFIStr;
+  };
   auto is_bytes = [](int32_t t) {
     return t == TypeIndex::kTVMFFISmallBytes || t == TypeIndex::kTVMFFIBytes;
   };

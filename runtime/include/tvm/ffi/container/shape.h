@@ -43,7 +43,8 @@ class Shape : public ObjectRef {
  public:
   using index_type = int64_t;
   Shape() : ObjectRef(ShapeObj::Create(nullptr, 0)) {}
-  Shape(std::initializer_list<int64_t> dims) : ObjectRef(ShapeObj::Create(dims.begin(), dims.size())) {}
+  Shape(std::initializer_list<int64_t> dims)
+      : ObjectRef(ShapeObj::Create(dims.begin(), dims.size())) {}
   Shape(const std::vector<int64_t>& dims)  // NOLINT(*)
       : ObjectRef(ShapeObj::Create(dims.data(), dims.size())) {}
   Shape(const int64_t* dims, size_t n) : ObjectRef(ShapeObj::Create(dims, n)) {}
