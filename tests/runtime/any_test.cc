@@ -137,3 +137,28 @@ TEST(Any, OptionalRoundTrips) {
 }
 
 }  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+TEST(Any, UnsignedAboveInt64IsOverflowError) {
+  EXPECT_EQ(Any(uint64_t{5}).cast<uint64_t>(), 5u);
+  try {
+    Any a = uint64_t{1} << 63;
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), "OverflowError");
+  }
+}
+
+TEST(Any, DeviceFromString) {
+  DLDevice d = Any(String("cuda:1")).cast<DLDevice>();
+  EXPECT_EQ(d.device_type, kDLCUDA);
+  EXPECT_EQ(d.device_id, 1);
+  d = AnyView("cpu").cast<DLDevice>();
+  EXPECT_EQ(d.device_type, kDLCPU);
+  EXPECT_EQ(d.device_id, 0);
+  EXPECT_THROW(AnyView("gpu:0").cast<DLDevice>(), Error);
+  EXPECT_THROW(AnyView("cuda:").cast<DLDevice>(), Error);
+}
+}  // namespace

@@ -190,6 +190,12 @@ class ErrorBuilder {
               TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
 }
 
+[[noreturn]] inline void ThrowIntOverflow(uint64_t value) {
+  throw Error("OverflowError",
+              "Integer " + std::to_string(value) + " does not fit in int64, the FFI's int",
+              TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
+}
+
 /*! \brief Takes the error raised in TLS as an Error (an InternalError if none is there). */
 inline Error MoveFromSafeCallRaised() {
   TVMFFIObjectHandle handle = nullptr;

@@ -66,6 +66,15 @@ class ObjectAllocatorBase;
 constexpr uint64_t kCombinedRefCountStrongOne = 1;
 constexpr uint64_t kCombinedRefCountWeakOne = static_cast<uint64_t>(1) << 32;
 constexpr uint64_t kCombinedRefCountBothOne = kCombinedRefCountStrongOne | kCombinedRefCountWeakOne;
+// Decrements release, then fence acquire before destruction; TSan does not model fences, so
+// under TSan the decrement itself is acquire-release.
+#if defined(__SANITIZE_THREAD__)
+constexpr int kDecRefOrder = __ATOMIC_ACQ_REL;
+inline void AcquireFenceBeforeDelete() {}
+#else
+constexpr int kDecRefOrder = __ATOMIC_RELEASE;
+inline void AcquireFenceBeforeDelete() { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+#endif
 }  // namespace details
 
 /*! \brief Tag for constructors that leave a reference uninitialised on purpose. */
@@ -115,14 +124,14 @@ class Object {
   void IncRef() { __atomic_fetch_add(&header_.combined_ref_count, 1, __ATOMIC_RELAXED); }
   void DecRef() {
     uint64_t old = __atomic_fetch_sub(&header_.combined_ref_count,
-                                      details::kCombinedRefCountStrongOne, __ATOMIC_RELEASE);
+                                      details::kCombinedRefCountStrongOne, details::kDecRefOrder);
     if (old == details::kCombinedRefCountBothOne) {
       // Last strong and last weak reference: destroy and free in one deleter call.
-      __atomic_thread_fence(__ATOMIC_ACQUIRE);
+      details::AcquireFenceBeforeDelete();
       header_.deleter(this, kTVMFFIObjectDeleterFlagBitMaskBoth);
     } else if ((old & 0xFFFFFFFFULL) == 1) {
       // Weak references remain: destroy now, free when the last weak one goes.
-      __atomic_thread_fence(__ATOMIC_ACQUIRE);
+      details::AcquireFenceBeforeDelete();
       auto deleter = header_.deleter;
       deleter(this, kTVMFFIObjectDeleterFlagBitMaskStrong);
       DecWeakRefWith(&header_, deleter);
@@ -130,8 +139,8 @@ class Object {
   }
   static void DecWeakRefWith(TVMFFIObject* header, void (*deleter)(void*, int)) {
     if (__atomic_fetch_sub(&header->combined_ref_count, details::kCombinedRefCountWeakOne,
-                           __ATOMIC_RELEASE) == details::kCombinedRefCountWeakOne) {
-      __atomic_thread_fence(__ATOMIC_ACQUIRE);
+                           details::kDecRefOrder) == details::kCombinedRefCountWeakOne) {
+      details::AcquireFenceBeforeDelete();
       deleter(header, kTVMFFIObjectDeleterFlagBitMaskWeak);
     }
   }

@@ -55,6 +55,9 @@ inline void SetNone(TVMFFIAny* result) {
 inline std::string SchemaOf(const std::string& type_str) {
   return "{\"type\":\"" + type_str + "\"}";
 }
+// Throws OverflowError for an unsigned value above INT64_MAX; defined in error.h.
+[[noreturn]] inline void ThrowIntOverflow(uint64_t value);
+
 // Optional<T> and similar wrappers opt out of the generic ObjectRef traits.
 template <typename T, typename = void>
 struct HasCustomAnyTraits : std::false_type {};
@@ -115,6 +118,11 @@ template <typename Int>
 struct TypeTraits<Int, std::enable_if_t<(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) ||
                                         std::is_enum_v<Int>>> : TypeTraitsPODBase {
   static void CopyToAnyView(const Int& src, TVMFFIAny* result) {
+    if constexpr (std::is_unsigned_v<Int> && sizeof(Int) >= sizeof(int64_t)) {
+      if (src > static_cast<Int>(std::numeric_limits<int64_t>::max())) {
+        details::ThrowIntOverflow(static_cast<uint64_t>(src));
+      }
+    }
     result->type_index = TypeIndex::kTVMFFIInt;
     result->zero_padding = 0;
     result->v_int64 = static_cast<int64_t>(src);
@@ -192,7 +200,70 @@ struct TypeTraits<void*> : TypeTraitsPODBase {
   static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
 };
 
-/*! \brief DLDevice, stored inline. */
+namespace details {
+// Parses "cpu", "cuda:1", "rocm:0", ... (id defaults to 0); false on anything else.
+inline bool ParseDeviceString(const char* data, size_t size, DLDevice* out) {
+  static constexpr struct {
+    const char* name;
+    int type;
+  } kNames[] = {{"cpu", kDLCPU},
+                {"cuda", kDLCUDA},
+                {"cuda_host", kDLCUDAHost},
+                {"cuda_managed", kDLCUDAManaged},
+                {"opencl", kDLOpenCL},
+                {"vulkan", kDLVulkan},
+                {"metal", kDLMetal},
+                {"vpi", kDLVPI},
+                {"rocm", kDLROCM},
+                {"rocm_host", kDLROCMHost},
+                {"ext_dev", kDLExtDev},
+                {"oneapi", kDLOneAPI},
+                {"webgpu", kDLWebGPU},
+                {"hexagon", kDLHexagon},
+                {"maia", kDLMAIA},
+                {"trn", kDLTrn}};
+  size_t colon = 0;
+  while (colon < size && data[colon] != ':') ++colon;
+  int64_t id = 0;
+  if (colon < size) {
+    if (colon + 1 == size) return false;
+    for (size_t i = colon + 1; i < size; ++i) {
+      if (data[i] < '0' || data[i] > '9') return false;
+      id = id * 10 + (data[i] - '0');
+      if (id > std::numeric_limits<int32_t>::max()) return false;
+    }
+  }
+  for (const auto& entry : kNames) {
+    if (std::char_traits<char>::length(entry.name) == colon &&
+        std::char_traits<char>::compare(entry.name, data, colon) == 0) {
+      out->device_type = static_cast<DLDeviceType>(entry.type);
+      out->device_id = static_cast<int32_t>(id);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Pointer and length of a string-like value (raw, small or heap string), else false.
+inline bool StringLikeView(const TVMFFIAny* src, const char** data, size_t* size) {
+  if (src->type_index == TypeIndex::kTVMFFIRawStr) {
+    *data = src->v_c_str;
+    *size = std::char_traits<char>::length(*data);
+  } else if (src->type_index == TypeIndex::kTVMFFISmallStr) {
+    *data = src->v_bytes;
+    *size = src->small_str_len;
+  } else if (src->type_index == TypeIndex::kTVMFFIStr) {
+    const TVMFFIByteArray* arr = TVMFFIBytesGetByteArrayPtr(src->v_obj);
+    *data = arr->data;
+    *size = arr->size;
+  } else {
+    return false;
+  }
+  return true;
+}
+}  // namespace details
+
+/*! \brief DLDevice, stored inline; a string such as "cuda:0" also converts. */
 template <>
 struct TypeTraits<DLDevice> : TypeTraitsPODBase {
   static void CopyToAnyView(const DLDevice& src, TVMFFIAny* result) {
@@ -209,6 +280,13 @@ struct TypeTraits<DLDevice> : TypeTraitsPODBase {
   static DLDevice MoveFromAnyAfterCheck(TVMFFIAny* src) { return src->v_device; }
   static std::optional<DLDevice> TryCastFromAnyView(const TVMFFIAny* src) {
     if (CheckAnyStrict(src)) return src->v_device;
+    const char* data = nullptr;
+    size_t size = 0;
+    DLDevice out;
+    if (details::StringLikeView(src, &data, &size) &&
+        details::ParseDeviceString(data, size, &out)) {
+      return out;
+    }
     return std::nullopt;
   }
   static std::string TypeStr() { return StaticTypeKey::kTVMFFIDevice; }
@@ -234,19 +312,7 @@ struct TypeTraits<DLDataType> : TypeTraitsPODBase {
     if (CheckAnyStrict(src)) return src->v_dtype;
     const char* data = nullptr;
     size_t size = 0;
-    if (src->type_index == TypeIndex::kTVMFFIRawStr) {
-      data = src->v_c_str;
-      size = std::char_traits<char>::length(data);
-    } else if (src->type_index == TypeIndex::kTVMFFISmallStr) {
-      data = src->v_bytes;
-      size = src->small_str_len;
-    } else if (src->type_index == TypeIndex::kTVMFFIStr) {
-      const TVMFFIByteArray* arr = TVMFFIBytesGetByteArrayPtr(src->v_obj);
-      data = arr->data;
-      size = arr->size;
-    } else {
-      return std::nullopt;
-    }
+    if (!details::StringLikeView(src, &data, &size)) return std::nullopt;
     TVMFFIByteArray str{data, size};
     DLDataType out;
     if (TVMFFIDataTypeFromString(&str, &out) != 0) {
