@@ -162,3 +162,20 @@ TEST(Any, DeviceFromString) {
   EXPECT_THROW(AnyView("cuda:").cast<DLDevice>(), Error);
 }
 }  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+TEST(Optional, ValueTypesAreOneAnyCell) {
+  static_assert(sizeof(Optional<String>) == 16);
+  static_assert(sizeof(Optional<int64_t>) == 16);
+  Optional<String> s = String("a long optional string");
+  EXPECT_TRUE(s.has_value());
+  EXPECT_EQ(s.value(), "a long optional string");
+  Any a = s;
+  EXPECT_EQ(a.cast<Optional<String>>().value(), "a long optional string");
+  Optional<String> empty;
+  EXPECT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.value_or("x"), "x");
+}
+}  // namespace

@@ -8,6 +8,7 @@
 #include <tvm/ffi/any.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/object.h>
+#include <tvm/ffi/string.h>
 
 #include <optional>
 #include <string>
@@ -18,32 +19,37 @@ namespace tvm {
 namespace ffi {
 
 template <typename T, typename = void>
-class Optional {
+class Optional;
+
+/*!
+ * \brief Optional of a value type storable in an Any (String, int64_t, double, ...): one 16-byte
+ *        Any cell, None when empty (the same layout as upstream, so it can cross a virtual call).
+ */
+template <typename T>
+class Optional<
+    T, std::enable_if_t<!std::is_base_of_v<ObjectRef, T> && TypeTraits<T>::storage_enabled>> {
  public:
   static constexpr bool _type_custom_any_traits = true;
   Optional() = default;
-  Optional(std::nullopt_t) {}                                    // NOLINT(*)
-  Optional(std::nullptr_t) {}                                    // NOLINT(*)
-  Optional(T value) : data_(std::move(value)) {}                 // NOLINT(*)
-  Optional(std::optional<T> value) : data_(std::move(value)) {}  // NOLINT(*)
-  bool has_value() const { return data_.has_value(); }
+  Optional(std::nullopt_t) {}                     // NOLINT(*)
+  Optional(std::nullptr_t) {}                     // NOLINT(*)
+  Optional(T value) : data_(std::move(value)) {}  // NOLINT(*)
+  Optional(std::optional<T> value) {              // NOLINT(*)
+    if (value.has_value()) data_ = Any(std::move(*value));
+  }
+  bool has_value() const { return data_.type_index() != TypeIndex::kTVMFFINone; }
   explicit operator bool() const { return has_value(); }
-  const T& value() const& {
-    if (!data_.has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
-    return *data_;
+  T value() const {
+    if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return data_.cast<T>();
   }
-  T value() && {
-    if (!data_.has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
-    return std::move(*data_);
-  }
-  T value_or(T other) const { return data_.value_or(std::move(other)); }
-  const T& operator*() const { return *data_; }
-  const T* operator->() const { return &*data_; }
+  T value_or(T other) const { return has_value() ? value() : std::move(other); }
+  T operator*() const { return value(); }
   bool operator==(std::nullptr_t) const { return !has_value(); }
   bool operator!=(std::nullptr_t) const { return has_value(); }
 
  private:
-  std::optional<T> data_;
+  Any data_;
 };
 
 /*! \brief Optional of a reference: the null reference is the empty state. */
