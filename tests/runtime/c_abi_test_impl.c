@@ -371,8 +371,10 @@ int CAbiMisc(void) {
   EXPECT(TVMFFIEnvRegisterCAPI("NotAPythonSymbol", NULL) == -1);
   EXPECT(TakeErrorMatches("ValueError", "NotAPythonSymbol"));
 
-  /* Not yet implemented parts fail cleanly. */
+  /* Bad input fails cleanly. */
   EXPECT(TVMFFITensorFromDLPack(NULL, 0, 0, &obj) == -1);
-  EXPECT(TakeErrorMatches("NotImplementedError", "TVMFFITensorFromDLPack"));
+  EXPECT(TakeErrorMatches("ValueError", "NULL"));
+  EXPECT(TVMFFIEnvTensorAlloc(NULL, &obj) == -1);
+  EXPECT(TakeErrorMatches("RuntimeError", "no DLPack tensor allocator"));
   return 0;
 }

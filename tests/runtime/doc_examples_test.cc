@@ -2,6 +2,8 @@
 // C examples of doc_examples_c.c driven from here.
 #include <gtest/gtest.h>
 #include <tvm/ffi/error.h>
+#include <tvm/ffi/extra/c_env_api.h>
+#include <tvm/ffi/extra/module.h>
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <cstdio>
@@ -43,13 +45,21 @@ static int AddTwo(int x) { return x + 2; }
 // Exports as symbol `__tvm_ffi_add_two`
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(add_two, AddTwo);
 
-// --- Document: "System Library" function (registration lands with modules, issue #4) ---
+// --- Document: "System Library" ---
+// A function following the TVM-FFI ABI
 static int add_one_impl(void*, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
   TVM_FFI_SAFE_CALL_BEGIN();
   (void)num_args;
   int64_t x = reinterpret_cast<const tvm::ffi::AnyView*>(args)[0].cast<int64_t>();
   reinterpret_cast<tvm::ffi::Any*>(result)[0] = x + 1;
   TVM_FFI_SAFE_CALL_END();
+}
+
+// Register during static initialization
+// The symbol name follows the convention `__tvm_ffi_<prefix>.<name>`
+TVM_FFI_STATIC_INIT_BLOCK() {
+  TVMFFIEnvModRegisterSystemLibSymbol("__tvm_ffi_my_prefix.add_one",
+                                      reinterpret_cast<void*>(add_one_impl));
 }
 
 namespace {
@@ -131,9 +141,20 @@ TEST(DocExamples, ExportedTypedFunction) {
   }
 }
 
-TEST(DocExamples, SystemLibFunctionBody) {
-  ffi::Function add_one = ffi::Function::FromExternC(nullptr, add_one_impl, nullptr);
-  EXPECT_EQ(add_one(10).cast<int>(), 11);
+TEST(DocExamples, SystemLibrary) {
+  // Python's tvm_ffi.system_lib("my_prefix.") is the global ffi.SystemLib.
+  ffi::Module mod =
+      ffi::Function::GetGlobalRequired("ffi.SystemLib")("my_prefix.").cast<ffi::Module>();
+  ffi::Function func =
+      mod->GetFunction("add_one").value();  // looks up `__tvm_ffi_my_prefix.add_one`
+  EXPECT_EQ(func(10).cast<int>(), 11);
+}
+
+TEST(DocExamples, LoadSharedLibraryModule) {
+  // Python's tvm_ffi.load_module(path) then mod.add_two(40).
+  ffi::Module mod = ffi::Module::LoadFromFile(TEST_CPP_MODULE);  // exports the document's add_two
+  ffi::Function add_two = mod->GetFunction("add_two").value();
+  EXPECT_EQ(add_two(40).cast<int>(), 42);
 }
 
 TEST(DocExamples, CRaiseAndHandleReturnCode) {
