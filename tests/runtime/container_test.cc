@@ -80,3 +80,30 @@ TEST(Shape, Basics) {
 }
 
 }  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+TEST(ContainerGlobals, BuildAndReadThroughTheRegistry) {
+  Any arr = Function::GetGlobalRequired("ffi.Array")(1, "two", 3.0);
+  EXPECT_EQ(Function::GetGlobalRequired("ffi.ArraySize")(arr).cast<int>(), 3);
+  EXPECT_EQ(Function::GetGlobalRequired("ffi.ArrayGetItem")(arr, 1).cast<std::string>(), "two");
+  EXPECT_THROW(Function::GetGlobalRequired("ffi.ArrayGetItem")(arr, 3), Error);
+  EXPECT_TRUE(Function::GetGlobalRequired("ffi.ArrayContains")(arr, "two").cast<bool>());
+  Any map = Function::GetGlobalRequired("ffi.Map")("a", 1, "b", 2);
+  EXPECT_EQ(Function::GetGlobalRequired("ffi.MapSize")(map).cast<int>(), 2);
+  EXPECT_EQ(Function::GetGlobalRequired("ffi.MapGetItem")(map, "b").cast<int>(), 2);
+  EXPECT_EQ(Function::GetGlobalRequired("ffi.MapCount")(map, "c").cast<int>(), 0);
+  Any missing = Function::GetGlobalRequired("ffi.MapGetItemOrMissing")(map, "c");
+  EXPECT_TRUE(missing.same_as(Function::GetGlobalRequired("ffi.GetInvalidObject")()));
+  Function it = Function::GetGlobalRequired("ffi.MapForwardIterFunctor")(map).cast<Function>();
+  EXPECT_EQ(it(0).cast<std::string>(), "a");
+  EXPECT_TRUE(it(2).cast<bool>());
+  EXPECT_EQ(it(1).cast<int>(), 2);
+  EXPECT_FALSE(it(2).cast<bool>());
+  Shape s = Function::GetGlobalRequired("ffi.Shape")(2, 3).cast<Shape>();
+  EXPECT_EQ(s.Product(), 6);
+  auto keys = Function::GetGlobalRequired("ffi.GetRegisteredTypeKeys")().cast<Array<String>>();
+  EXPECT_NE(std::find(keys.begin(), keys.end(), String("ffi.Module")), keys.end());
+}
+}  // namespace

@@ -130,15 +130,16 @@ TEST(Tensor, StridedAndZeroDim) {
   EXPECT_FALSE(t.IsContiguous());
   EXPECT_EQ(t.stride(0), 1);
   EXPECT_EQ(t.stride(1), 3);
+  auto* strided =
+      Producer<DLManagedTensor>::Make({3, 2}, DLDataType{kDLInt, 32, 1}, &deletions, {1, 3});
   try {
-    Tensor::FromDLPack(
-        Producer<DLManagedTensor>::Make({3, 2}, DLDataType{kDLInt, 32, 1}, &deletions, {1, 3}), 0,
-        /*require_contiguous=*/true);
+    Tensor::FromDLPack(strided, 0, /*require_contiguous=*/true);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), "RuntimeError");
     EXPECT_EQ(e.message(), "FromDLPack: Tensor is not contiguous.");
   }
+  strided->deleter(strided);  // a failed import leaves ownership with the producer
   auto* scalar = Producer<DLManagedTensor>::Make({}, DLDataType{kDLFloat, 64, 1}, &deletions);
   Tensor s = Tensor::FromDLPack(scalar);
   EXPECT_EQ(s.ndim(), 0);
