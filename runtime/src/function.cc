@@ -30,30 +30,41 @@ GlobalRegistry* GlobalRegistry::Global() {
 void GlobalRegistry::Set(std::string name, Function func, std::string doc, std::string metadata,
                          bool allow_override) {
   auto entry = std::make_shared<Entry>();
+  entry->name = std::move(name);
   entry->func = std::move(func);
   entry->doc = std::move(doc);
   entry->metadata = std::move(metadata);
+  std::shared_ptr<const Entry> replaced;  // released after the lock
   std::unique_lock<std::shared_mutex> lock(mutex_);
-  auto it = table_.find(name);
+  auto it = table_.find(entry->name);
   if (it != table_.end()) {
     if (!allow_override) {
       lock.unlock();
-      TVM_FFI_THROW(RuntimeError) << "Global Function `" << name << "` is already registered";
+      TVM_FFI_THROW(RuntimeError) << "Global Function `" << entry->name
+                                  << "` is already registered";
     }
-    it->second = std::move(entry);
-    return;
+    replaced = std::move(it->second);
+    table_.erase(it);  // the old key views the old entry's name
+  } else {
+    order_.push_back(entry->name);
   }
-  order_.push_back(name);
-  table_.emplace(std::move(name), std::move(entry));
+  std::string_view key = entry->name;
+  table_.emplace(key, std::move(entry));
 }
 
-std::shared_ptr<const GlobalRegistry::Entry> GlobalRegistry::Get(const std::string& name) const {
+std::shared_ptr<const GlobalRegistry::Entry> GlobalRegistry::Get(std::string_view name) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   auto it = table_.find(name);
   return it == table_.end() ? nullptr : it->second;
 }
 
-bool GlobalRegistry::Remove(const std::string& name) {
+Function GlobalRegistry::GetFunction(std::string_view name) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  auto it = table_.find(name);
+  return it == table_.end() ? Function(nullptr) : it->second->func;
+}
+
+bool GlobalRegistry::Remove(std::string_view name) {
   std::shared_ptr<const Entry> dropped;  // released after the lock
   std::unique_lock<std::shared_mutex> lock(mutex_);
   auto it = table_.find(name);
@@ -86,10 +97,11 @@ int TVMFFIFunctionCreate(void* self, TVMFFISafeCallType safe_call, void (*delete
 
 int TVMFFIFunctionGetGlobal(const TVMFFIByteArray* name, TVMFFIObjectHandle* out) {
   TVM_FFI_SAFE_CALL_BEGIN();
-  auto entry = GlobalRegistry::Global()->Get(std::string(name->data, name->size));
-  *out = entry == nullptr ? nullptr
-                          : tvm::ffi::details::ObjectUnsafe::MoveObjectRefToTVMFFIObjectPtr(
-                                tvm::ffi::Function(entry->func));
+  tvm::ffi::Function func =
+      GlobalRegistry::Global()->GetFunction(std::string_view(name->data, name->size));
+  *out = func.defined()
+             ? tvm::ffi::details::ObjectUnsafe::MoveObjectRefToTVMFFIObjectPtr(std::move(func))
+             : nullptr;
   TVM_FFI_SAFE_CALL_END();
 }
 
@@ -174,7 +186,7 @@ TVM_FFI_STATIC_INIT_BLOCK() {
   refl::GlobalDef()
       .def("ffi.FunctionRemoveGlobal",
            [](const ffi::String& name) -> bool {
-             return GlobalRegistry::Global()->Remove(std::string(name));
+             return GlobalRegistry::Global()->Remove(name.view());
            })
       .def("ffi.FunctionListGlobalNamesFunctor",
            []() {
@@ -191,7 +203,7 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("ffi.GetGlobalFuncMetadata",
            [](const ffi::String& name) -> ffi::String {
-             auto entry = GlobalRegistry::Global()->Get(std::string(name));
+             auto entry = GlobalRegistry::Global()->Get(name.view());
              if (entry == nullptr) {
                TVM_FFI_THROW(RuntimeError) << "Global Function is not found: " << name;
              }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,6 +18,7 @@ namespace internal {
 class GlobalRegistry {
  public:
   struct Entry {
+    std::string name;  // the table's key views this string
     Function func;
     std::string doc;
     std::string metadata;  // JSON
@@ -26,14 +28,17 @@ class GlobalRegistry {
   void Set(std::string name, Function func, std::string doc, std::string metadata,
            bool allow_override);
   // nullptr when absent. The entry stays valid while the caller holds it.
-  std::shared_ptr<const Entry> Get(const std::string& name) const;
-  bool Remove(const std::string& name);
+  std::shared_ptr<const Entry> Get(std::string_view name) const;
+  // The function (null when absent); no allocation on the lookup path.
+  Function GetFunction(std::string_view name) const;
+  bool Remove(std::string_view name);
   // Names in registration order.
   std::vector<std::string> ListNames() const;
 
  private:
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const Entry>> table_;
+  // Keys view Entry::name, so lookups by string_view allocate nothing.
+  std::unordered_map<std::string_view, std::shared_ptr<const Entry>> table_;
   std::vector<std::string> order_;
 };
 

@@ -51,6 +51,8 @@ class MapObj : public Object {
   static constexpr uint64_t kSmallTagMask = static_cast<uint64_t>(1) << 63;
 
   MapObj() = default;
+  // Only maps made by this library's Map<K, V> (always small) are destroyed here; upstream
+  // builds its maps with its own deleter.
   ~MapObj() {
     KVType* kv = MutableBegin();
     for (uint64_t i = 0; i < size_; ++i) kv[i].~KVType();
@@ -58,7 +60,12 @@ class MapObj : public Object {
   }
   size_t size() const { return static_cast<size_t>(size_); }
   uint64_t capacity() const { return slots_ & ~kSmallTagMask; }
-  const KVType* begin() const { return static_cast<const KVType*>(data_); }
+  /*! \brief Small (inline array) form; dense maps only come from upstream-compiled code. */
+  bool IsSmallMap() const { return (slots_ & kSmallTagMask) != 0; }
+  const KVType* begin() const {
+    if (TVM_FFI_UNLIKELY(!IsSmallMap())) ThrowDenseUnsupported();
+    return static_cast<const KVType*>(data_);
+  }
   const KVType* end() const { return begin() + size_; }
   KVType* MutableBegin() { return static_cast<KVType*>(data_); }
   const KVType* Find(const Any& key) const {
@@ -84,6 +91,11 @@ class MapObj : public Object {
   TVM_FFI_DECLARE_OBJECT_INFO_STATIC(StaticTypeKey::kTVMFFIMap, MapObj, Object);
 
  private:
+  [[noreturn]] static void ThrowDenseUnsupported() {
+    TVM_FFI_THROW(TypeError) << "this Map uses upstream's dense hash layout, which tvmffi-rpc's "
+                                "runtime cannot read yet";
+    TVM_FFI_UNREACHABLE();
+  }
   void* data_{nullptr};
   uint64_t size_{0};
   uint64_t slots_{kSmallTagMask};
