@@ -9,21 +9,15 @@
 
 #include <cstdlib>
 
+#include "baselines.h"
 #include "ratio_reporter.h"
 
 namespace ffi = tvm::ffi;
 
 namespace {
+using tvmffi::rpc::bench::Add;
 
-__attribute__((noipa)) int64_t Add(int64_t a, int64_t b) { return a + b; }
-
-void BM_DirectCall(benchmark::State& state) {
-  int64_t a = 1, b = 2;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(a);
-    benchmark::DoNotOptimize(Add(a, b));
-  }
-}
+using tvmffi::rpc::bench::BM_DirectCall;
 BENCHMARK(BM_DirectCall);
 
 // The symbol's safe_call invoked by hand: what any loader must do at least.

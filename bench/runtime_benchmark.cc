@@ -6,14 +6,13 @@
 
 #include <stdexcept>
 
+#include "baselines.h"
 #include "ratio_reporter.h"
 
 namespace ffi = tvm::ffi;
 
 namespace {
-
-// noipa: the compiler may neither inline nor specialise it, so every path pays a real call.
-__attribute__((noipa)) int64_t Add(int64_t a, int64_t b) { return a + b; }
+using tvmffi::rpc::bench::Add;
 
 // The least any type-erased call can do: an indirect call that unpacks Anys and boxes the result.
 void PackedAdd(const ffi::AnyView* args, int32_t, ffi::Any* rv) {
@@ -32,13 +31,7 @@ void ThrowWithBacktrace(int64_t x) {
   if (x >= 0) TVM_FFI_THROW(ValueError) << "x must be negative, got " << x;
 }
 
-void BM_DirectCall(benchmark::State& state) {
-  int64_t a = 1, b = 2;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(a);
-    benchmark::DoNotOptimize(Add(a, b));
-  }
-}
+using tvmffi::rpc::bench::BM_DirectCall;
 BENCHMARK(BM_DirectCall);
 
 // The unavoidable part of any FFI call: pack two ints as AnyViews, call through a pointer,

@@ -43,6 +43,19 @@ constexpr NamedCode kBasic[] = {
     {"int", kDLInt, 0},
 };
 
+// The first entry whose name prefixes *rest; consumes the name.
+template <size_t N>
+const NamedCode* MatchPrefix(const NamedCode (&table)[N], std::string_view* rest) {
+  for (const NamedCode& c : table) {
+    size_t n = std::strlen(c.name);
+    if (rest->substr(0, n) == c.name) {
+      rest->remove_prefix(n);
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
 int DefaultBits(int code) {
   switch (code) {
     case kDLBfloat:
@@ -98,27 +111,11 @@ DLDataType Parse(std::string_view str) {
     code = get_code(name).cast<int>();
     rest.remove_prefix(close + 1);
   } else {
-    for (const NamedCode& c : kFloatSubByte) {
-      size_t n = std::strlen(c.name);
-      if (rest.substr(0, n) == c.name) {
-        code = c.code;
-        fixed_bits = c.fixed_bits;
-        rest.remove_prefix(n);
-        break;
-      }
-    }
-    if (code < 0) {
-      for (const NamedCode& c : kBasic) {
-        size_t n = std::strlen(c.name);
-        if (rest.substr(0, n) == c.name) {
-          code = c.code;
-          fixed_bits = c.fixed_bits;
-          rest.remove_prefix(n);
-          break;
-        }
-      }
-    }
-    if (code < 0) Unknown(str);
+    const NamedCode* match = MatchPrefix(kFloatSubByte, &rest);
+    if (match == nullptr) match = MatchPrefix(kBasic, &rest);
+    if (match == nullptr) Unknown(str);
+    code = match->code;
+    fixed_bits = match->fixed_bits;
   }
   dtype.code = static_cast<uint8_t>(code);
   dtype.bits = static_cast<uint8_t>(fixed_bits != 0 ? fixed_bits : DefaultBits(code));
