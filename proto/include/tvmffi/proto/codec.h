@@ -1,0 +1,57 @@
+// Codec between TVM-FFI values (ffi::Any) and the wire's v1::Value, and between ffi::Error and
+// v1::Error. Plain values are copied; objects that cannot be copied (functions, modules, opaque
+// objects) go through a RefTable, which the session implements with its handle tables.
+// Decoding never trusts its input: every malformed value is an error status, never a crash.
+#ifndef TVMFFI_PROTO_CODEC_H_
+#define TVMFFI_PROTO_CODEC_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/object.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tvmffi/rpc/v1/ffi.pb.h"
+
+namespace tvmffi::rpc {
+
+// How objects that are not copied by value cross a session.
+class RefTable {
+ public:
+  virtual ~RefTable() = default;
+  // A reference for a local object the peer cannot copy: a new handle in this side's table
+  // (owner SENDER), or the peer's own handle when obj is a proxy of it (owner RECEIVER).
+  virtual absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) = 0;
+  // The local value for a reference received from the peer: a proxy (owner SENDER) or the
+  // object this side exported earlier (owner RECEIVER).
+  virtual absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) = 0;
+};
+
+struct CodecLimits {
+  int max_depth = 64;                      // nesting of arrays/maps/errors
+  uint64_t max_tensor_bytes = 1ull << 30;  // one tensor sent by value
+  uint64_t max_elements = 1ull << 24;      // elements in one array or map
+};
+
+// Encodes value into *out. refs may be null (stateless calls): objects then fail with TypeError.
+// A raw pointer (void*) is a TypeError; so is a tensor whose data is not on the CPU.
+[[nodiscard]] absl::Status EncodeValue(const tvm::ffi::AnyView& value, RefTable* refs,
+                                       v1::Value* out, const CodecLimits& limits = {});
+
+// Decodes a value received from a peer. refs may be null: references then fail with TypeError.
+[[nodiscard]] absl::StatusOr<tvm::ffi::Any> DecodeValue(const v1::Value& value, RefTable* refs,
+                                                        const CodecLimits& limits = {});
+
+// An error's kind, message, backtrace and cause chain.
+void EncodeError(const tvm::ffi::Error& error, v1::Error* out);
+
+// The error as the receiver should see it: the same kind and message; the backtrace is the
+// peer's, then a marker line naming the peer, so local frames can follow.
+tvm::ffi::Error DecodeError(const v1::Error& error, std::string_view peer);
+
+}  // namespace tvmffi::rpc
+
+#endif  // TVMFFI_PROTO_CODEC_H_

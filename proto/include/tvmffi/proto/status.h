@@ -1,0 +1,56 @@
+// absl::Status helpers used across tvmffi-rpc: the FFI error kind a status carries, the one
+// conversion from a status to an ffi::Error (at the ABI edge), and early-return macros
+// (Debian's Abseil 20220623 has none).
+#ifndef TVMFFI_PROTO_STATUS_H_
+#define TVMFFI_PROTO_STATUS_H_
+
+#include <tvm/ffi/error.h>
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tvmffi::rpc {
+
+// Returns status with `kind` (an ffi error kind such as "TypeError") attached as its payload.
+[[nodiscard]] absl::Status WithErrorKind(absl::Status status, absl::string_view kind);
+
+// The ffi error kind of a non-OK status: its payload if it has one, else one derived from the
+// code (DEADLINE_EXCEEDED -> TimeoutError, UNAVAILABLE -> ConnectionError, INVALID_ARGUMENT ->
+// ValueError, NOT_FOUND -> ValueError, PERMISSION_DENIED/UNAUTHENTICATED -> PermissionError,
+// UNIMPLEMENTED -> NotImplementedError, RESOURCE_EXHAUSTED -> MemoryError, else RPCError).
+std::string ErrorKindOf(const absl::Status& status);
+
+// Builds the ffi::Error a C++ caller sees for a failed status (backtrace: the current stack).
+tvm::ffi::Error StatusToError(const absl::Status& status);
+
+// Shorthands for the common typed failures.
+absl::Status TypeError(absl::string_view message);
+absl::Status ValueError(absl::string_view message);
+
+}  // namespace tvmffi::rpc
+
+#define TVMFFI_RPC_CONCAT_INNER_(a, b) a##b
+#define TVMFFI_RPC_CONCAT_(a, b) TVMFFI_RPC_CONCAT_INNER_(a, b)
+
+// Returns the status of expr from the enclosing function when it is not OK.
+#define TVMFFI_RPC_RETURN_IF_ERROR(expr)                           \
+  do {                                                             \
+    ::absl::Status TVMFFI_RPC_CONCAT_(status_, __LINE__) = (expr); \
+    if (!TVMFFI_RPC_CONCAT_(status_, __LINE__).ok()) {             \
+      return TVMFFI_RPC_CONCAT_(status_, __LINE__);                \
+    }                                                              \
+  } while (false)
+
+// `TVMFFI_RPC_ASSIGN_OR_RETURN(auto x, Compute());` unwraps a StatusOr or returns its status.
+#define TVMFFI_RPC_ASSIGN_OR_RETURN(lhs, expr) \
+  TVMFFI_RPC_ASSIGN_OR_RETURN_IMPL_(TVMFFI_RPC_CONCAT_(statusor_, __LINE__), lhs, expr)
+#define TVMFFI_RPC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                      \
+  if (!tmp.ok()) return tmp.status();                     \
+  lhs = std::move(*tmp)
+
+#endif  // TVMFFI_PROTO_STATUS_H_

@@ -1,0 +1,417 @@
+// Any <-> v1::Value. Each builtin type index has one case; anything else is an object for the
+// RefTable. Reading goes through the C cells (TVMFFISeqCell, TVMFFIShapeCell, ...), so values
+// made by code built against upstream's headers encode the same way.
+#include "tvmffi/proto/codec.h"
+
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/map.h>
+#include <tvm/ffi/container/shape.h>
+#include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/string.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::rpc {
+namespace {
+
+namespace ffi = tvm::ffi;
+
+std::string TypeKeyOf(int32_t type_index) {
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  return std::string(info->type_key.data, info->type_key.size);
+}
+
+// Tensor memory received from the wire: 64-byte aligned host memory.
+struct HostAlloc {
+  void AllocData(DLTensor* t) {
+    size_t bytes = ffi::GetDataSize(*t);
+    t->data = bytes == 0 ? nullptr : std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (bytes != 0 && t->data == nullptr) throw std::bad_alloc();
+  }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
+
+class Encoder {
+ public:
+  Encoder(RefTable* refs, const CodecLimits& limits) : refs_(refs), limits_(limits) {}
+
+  absl::Status Encode(const TVMFFIAny& v, v1::Value* out, int depth) {
+    if (depth > limits_.max_depth) {
+      return ValueError(absl::StrCat("value nests deeper than ", limits_.max_depth, " levels"));
+    }
+    switch (v.type_index) {
+      case kTVMFFINone:
+        out->mutable_none();
+        return absl::OkStatus();
+      case kTVMFFIInt:
+        out->set_int_value(v.v_int64);
+        return absl::OkStatus();
+      case kTVMFFIBool:
+        out->set_bool_value(v.v_int64 != 0);
+        return absl::OkStatus();
+      case kTVMFFIFloat:
+        out->set_float_value(v.v_float64);
+        return absl::OkStatus();
+      case kTVMFFIDataType: {
+        v1::DataType* dt = out->mutable_dtype();
+        dt->set_code(v.v_dtype.code);
+        dt->set_bits(v.v_dtype.bits);
+        dt->set_lanes(v.v_dtype.lanes);
+        return absl::OkStatus();
+      }
+      case kTVMFFIDevice: {
+        v1::Device* dev = out->mutable_device();
+        dev->set_device_type(v.v_device.device_type);
+        dev->set_device_id(v.v_device.device_id);
+        return absl::OkStatus();
+      }
+      case kTVMFFIRawStr:
+        out->set_str(v.v_c_str);
+        return absl::OkStatus();
+      case kTVMFFISmallStr:
+      case kTVMFFIStr: {
+        TVMFFIByteArray b = ffi::details::BytesCellView(&v);
+        out->set_str(b.data, b.size);
+        return absl::OkStatus();
+      }
+      case kTVMFFIByteArrayPtr: {
+        const auto* b = static_cast<const TVMFFIByteArray*>(v.v_ptr);
+        out->set_bytes_value(b->data, b->size);
+        return absl::OkStatus();
+      }
+      case kTVMFFISmallBytes:
+      case kTVMFFIBytes: {
+        TVMFFIByteArray b = ffi::details::BytesCellView(&v);
+        out->set_bytes_value(b.data, b.size);
+        return absl::OkStatus();
+      }
+      case kTVMFFIOpaquePtr:
+        return TypeError(
+            "cannot send a raw pointer (void*) to another process; pass an object or a value");
+      case kTVMFFIDLTensorPtr:
+        return EncodeTensor(*static_cast<const DLTensor*>(v.v_ptr), out->mutable_tensor());
+      case kTVMFFIObjectRValueRef: {
+        TVMFFIObject* obj = *static_cast<TVMFFIObject**>(v.v_ptr);
+        if (obj == nullptr) {
+          out->mutable_none();
+          return absl::OkStatus();
+        }
+        TVMFFIAny inner;
+        inner.type_index = obj->type_index;
+        inner.zero_padding = 0;
+        inner.v_obj = obj;
+        return Encode(inner, out, depth);
+      }
+      case kTVMFFIShape: {
+        const TVMFFIShapeCell* cell = TVMFFIShapeGetCellPtr(v.v_obj);
+        v1::Shape* s = out->mutable_shape();
+        s->mutable_dims()->Add(cell->data, cell->data + cell->size);
+        return absl::OkStatus();
+      }
+      case kTVMFFITensor:
+        return EncodeTensor(*TVMFFITensorGetDLTensorPtr(v.v_obj), out->mutable_tensor());
+      case kTVMFFIArray:
+        return EncodeSeq(v, out->mutable_array(), depth);
+      case kTVMFFIList:
+        return EncodeSeq(v, out->mutable_list(), depth);
+      case kTVMFFIMap:
+        return EncodeMap(v, out->mutable_map(), depth);
+      case kTVMFFIDict:
+        return EncodeMap(v, out->mutable_dict(), depth);
+      case kTVMFFIError:
+        EncodeErrorCell(v.v_obj, out->mutable_error(), depth);
+        return absl::OkStatus();
+      default:
+        break;
+    }
+    if (v.type_index < kTVMFFIStaticObjectBegin) {
+      return TypeError(absl::StrCat("cannot send a value of type index ", v.type_index));
+    }
+    if (refs_ == nullptr) {
+      return TypeError(absl::StrCat("cannot send a `", TypeKeyOf(v.type_index),
+                                    "` by value; it needs a session"));
+    }
+    ffi::ObjectRef obj = ffi::details::ObjectUnsafe::ObjectRefFromUnowned<ffi::ObjectRef>(
+        reinterpret_cast<ffi::Object*>(v.v_obj));
+    TVMFFI_RPC_ASSIGN_OR_RETURN(*out->mutable_ref(), refs_->ExportObject(obj));
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status EncodeSeq(const TVMFFIAny& v, v1::ValueList* out, int depth) {
+    // Array and List share the cell: elements are TVMFFIAny values at data.
+    const auto* cell = reinterpret_cast<const TVMFFISeqCell*>(
+        reinterpret_cast<const char*>(v.v_obj) + sizeof(TVMFFIObject));
+    const auto* elems = static_cast<const TVMFFIAny*>(cell->data);
+    for (int64_t i = 0; i < cell->size; ++i) {
+      TVMFFI_RPC_RETURN_IF_ERROR(Encode(elems[i], out->add_values(), depth + 1));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status EncodeMap(const TVMFFIAny& v, v1::ValueMap* out, int depth) {
+    const auto* map = reinterpret_cast<const ffi::MapObj*>(v.v_obj);
+    if (!map->IsSmallMap()) {
+      return TypeError("cannot send a Map in upstream's dense layout (built by another runtime)");
+    }
+    for (const auto& kv : *map) {
+      TVMFFI_RPC_RETURN_IF_ERROR(Encode(*ffi::details::AnyUnsafe::TVMFFIAnyPtrFromAny(kv.first),
+                                        out->add_keys(), depth + 1));
+      TVMFFI_RPC_RETURN_IF_ERROR(Encode(*ffi::details::AnyUnsafe::TVMFFIAnyPtrFromAny(kv.second),
+                                        out->add_values(), depth + 1));
+    }
+    return absl::OkStatus();
+  }
+
+  void EncodeErrorCell(TVMFFIObject* obj, v1::Error* out, int depth) {
+    const TVMFFIErrorCell* cell = TVMFFIErrorGetCellPtr(obj);
+    out->set_kind(cell->kind.data, cell->kind.size);
+    out->set_message(cell->message.data, cell->message.size);
+    out->set_backtrace(cell->backtrace.data, cell->backtrace.size);
+    if (cell->cause_chain != nullptr && depth < limits_.max_depth) {
+      EncodeErrorCell(static_cast<TVMFFIObject*>(cell->cause_chain), out->mutable_cause(),
+                      depth + 1);
+    }
+  }
+
+  absl::Status EncodeTensor(const DLTensor& t, v1::Tensor* out) {
+    if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost &&
+        t.device.device_type != kDLROCMHost) {
+      return TypeError(absl::StrCat("cannot send a tensor on device type ",
+                                    static_cast<int>(t.device.device_type),
+                                    " by value; copy it to the CPU first"));
+    }
+    v1::DataType* dt = out->mutable_dtype();
+    dt->set_code(t.dtype.code);
+    dt->set_bits(t.dtype.bits);
+    dt->set_lanes(t.dtype.lanes);
+    out->mutable_shape()->Add(t.shape, t.shape + t.ndim);
+    out->mutable_device()->set_device_type(t.device.device_type);
+    out->mutable_device()->set_device_id(t.device.device_id);
+    size_t bytes = ffi::GetDataSize(t);
+    if (bytes > limits_.max_tensor_bytes) {
+      return WithErrorKind(
+          absl::ResourceExhaustedError(absl::StrCat(
+              "tensor of ", bytes, " bytes exceeds the limit of ", limits_.max_tensor_bytes)),
+          "ValueError");
+    }
+    std::string* data = out->mutable_data();
+    data->resize(bytes);
+    const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+    if (bytes == 0) return absl::OkStatus();
+    if (ffi::IsContiguous(t)) {
+      std::memcpy(data->data(), base, bytes);
+      return absl::OkStatus();
+    }
+    // Strided: gather element by element into compact row-major order.
+    size_t elem = static_cast<size_t>((t.dtype.bits * t.dtype.lanes + 7) / 8);
+    if (elem * 8 != static_cast<size_t>(t.dtype.bits * t.dtype.lanes)) {
+      return TypeError("cannot send a strided tensor of a sub-byte dtype");
+    }
+    std::vector<int64_t> index(static_cast<size_t>(t.ndim), 0);
+    size_t n = bytes / elem;
+    for (size_t i = 0; i < n; ++i) {
+      int64_t offset = 0;
+      for (int32_t d = 0; d < t.ndim; ++d) offset += index[d] * t.strides[d];
+      std::memcpy(data->data() + i * elem, base + offset * static_cast<int64_t>(elem), elem);
+      for (int32_t d = t.ndim - 1; d >= 0; --d) {
+        if (++index[d] < t.shape[d]) break;
+        index[d] = 0;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  RefTable* refs_;
+  const CodecLimits& limits_;
+};
+
+class Decoder {
+ public:
+  Decoder(RefTable* refs, const CodecLimits& limits) : refs_(refs), limits_(limits) {}
+
+  absl::StatusOr<ffi::Any> Decode(const v1::Value& v, int depth) {
+    if (depth > limits_.max_depth) {
+      return ValueError(absl::StrCat("value nests deeper than ", limits_.max_depth, " levels"));
+    }
+    switch (v.kind_case()) {
+      case v1::Value::kNone:
+        return ffi::Any();
+      case v1::Value::kIntValue:
+        return ffi::Any(v.int_value());
+      case v1::Value::kBoolValue:
+        return ffi::Any(v.bool_value());
+      case v1::Value::kFloatValue:
+        return ffi::Any(v.float_value());
+      case v1::Value::kDtype: {
+        const v1::DataType& dt = v.dtype();
+        if (dt.code() > 255 || dt.bits() > 255 || dt.lanes() > 65535) {
+          return ValueError("dtype field out of range");
+        }
+        return ffi::Any(DLDataType{static_cast<uint8_t>(dt.code()), static_cast<uint8_t>(dt.bits()),
+                                   static_cast<uint16_t>(dt.lanes())});
+      }
+      case v1::Value::kDevice:
+        return ffi::Any(
+            DLDevice{static_cast<DLDeviceType>(v.device().device_type()), v.device().device_id()});
+      case v1::Value::kStr:
+        return ffi::Any(ffi::String(v.str()));
+      case v1::Value::kBytesValue:
+        return ffi::Any(ffi::Bytes(v.bytes_value()));
+      case v1::Value::kShape: {
+        if (static_cast<uint64_t>(v.shape().dims_size()) > limits_.max_elements) {
+          return ValueError("shape has too many dimensions");
+        }
+        return ffi::Any(ffi::Shape(v.shape().dims().data(), v.shape().dims_size()));
+      }
+      case v1::Value::kTensor:
+        return DecodeTensor(v.tensor());
+      case v1::Value::kArray:
+        return DecodeSeq(v.array(), depth);
+      case v1::Value::kList:
+        return DecodeSeq(v.list(), depth);  // this runtime has no List: an Array
+      case v1::Value::kMap:
+        return DecodeMap(v.map(), depth);
+      case v1::Value::kDict:
+        return DecodeMap(v.dict(), depth);  // this runtime has no Dict: a Map
+      case v1::Value::kError:
+        return ffi::Any(DecodeErrorAt(v.error(), "", depth));
+      case v1::Value::kRef:
+        if (refs_ == nullptr)
+          return TypeError("cannot receive an object reference without a session");
+        return refs_->ImportRef(v.ref());
+      case v1::Value::KIND_NOT_SET:
+        break;
+    }
+    return ValueError("value has no kind set (empty or from a newer protocol)");
+  }
+
+  ffi::Error DecodeErrorAt(const v1::Error& e, std::string_view peer, int depth) {
+    std::string backtrace = e.backtrace();
+    if (!peer.empty()) {
+      if (!backtrace.empty() && backtrace.back() != '\n') backtrace.push_back('\n');
+      absl::StrAppend(&backtrace, "  File \"<remote>\", line 0, in [remote call to ",
+                      absl::string_view(peer.data(), peer.size()), "]\n");
+    }
+    std::string kind = e.kind().empty() ? "RPCError" : e.kind();
+    if (e.has_cause() && depth < limits_.max_depth) {
+      return ffi::Error(kind, e.message(), backtrace, DecodeErrorAt(e.cause(), "", depth + 1),
+                        std::nullopt);
+    }
+    return ffi::Error(kind, e.message(), backtrace);
+  }
+
+ private:
+  absl::StatusOr<ffi::Any> DecodeSeq(const v1::ValueList& list, int depth) {
+    if (static_cast<uint64_t>(list.values_size()) > limits_.max_elements) {
+      return ValueError("array has too many elements");
+    }
+    ffi::Array<ffi::Any> out;
+    out.reserve(list.values_size());
+    for (const v1::Value& item : list.values()) {
+      TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any elem, Decode(item, depth + 1));
+      out.push_back(std::move(elem));
+    }
+    return ffi::Any(out);
+  }
+
+  absl::StatusOr<ffi::Any> DecodeMap(const v1::ValueMap& map, int depth) {
+    if (map.keys_size() != map.values_size()) {
+      return ValueError("map has a different number of keys and values");
+    }
+    if (static_cast<uint64_t>(map.keys_size()) > limits_.max_elements) {
+      return ValueError("map has too many entries");
+    }
+    ffi::Map<ffi::Any, ffi::Any> out;
+    for (int i = 0; i < map.keys_size(); ++i) {
+      TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any key, Decode(map.keys(i), depth + 1));
+      TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any value, Decode(map.values(i), depth + 1));
+      out.Set(key, value);
+    }
+    return ffi::Any(out);
+  }
+
+  absl::StatusOr<ffi::Any> DecodeTensor(const v1::Tensor& t) {
+    if (t.chunked_bytes() != 0) {
+      return WithErrorKind(absl::UnimplementedError("chunked tensors are not supported yet"),
+                           "NotImplementedError");
+    }
+    const v1::DataType& dt = t.dtype();
+    if (dt.code() > 255 || dt.bits() == 0 || dt.bits() > 255 || dt.lanes() == 0 ||
+        dt.lanes() > 65535) {
+      return ValueError("tensor dtype out of range");
+    }
+    DLDataType dtype{static_cast<uint8_t>(dt.code()), static_cast<uint8_t>(dt.bits()),
+                     static_cast<uint16_t>(dt.lanes())};
+    if (t.shape_size() > 64) return ValueError("tensor has more than 64 dimensions");
+    // Size in bits without overflow: every extent is checked against the limit on the way.
+    unsigned __int128 numel = 1;
+    for (int64_t d : t.shape()) {
+      if (d < 0) return ValueError("tensor has a negative extent");
+      numel *= static_cast<uint64_t>(d);
+      if (numel > (static_cast<unsigned __int128>(limits_.max_tensor_bytes) << 3)) {
+        return ValueError("tensor is larger than the limit");
+      }
+    }
+    unsigned __int128 bits = numel * dtype.bits * dtype.lanes;
+    uint64_t bytes = static_cast<uint64_t>((bits + 7) / 8);
+    if (bytes > limits_.max_tensor_bytes) return ValueError("tensor is larger than the limit");
+    if (t.data().size() != bytes) {
+      return ValueError(
+          absl::StrCat("tensor data has ", t.data().size(), " bytes, expected ", bytes));
+    }
+    std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+    ffi::Tensor tensor = ffi::Tensor::FromNDAlloc(
+        HostAlloc{}, ffi::ShapeView(shape.data(), shape.size()), dtype, DLDevice{kDLCPU, 0});
+    if (bytes != 0) std::memcpy(tensor.data_ptr(), t.data().data(), bytes);
+    return ffi::Any(tensor);
+  }
+
+  RefTable* refs_;
+  const CodecLimits& limits_;
+};
+
+}  // namespace
+
+absl::Status EncodeValue(const tvm::ffi::AnyView& value, RefTable* refs, v1::Value* out,
+                         const CodecLimits& limits) {
+  Encoder encoder(refs, limits);
+  return encoder.Encode(value.CopyToTVMFFIAny(), out, 0);
+}
+
+absl::StatusOr<tvm::ffi::Any> DecodeValue(const v1::Value& value, RefTable* refs,
+                                          const CodecLimits& limits) {
+  Decoder decoder(refs, limits);
+  try {
+    return decoder.Decode(value, 0);
+  } catch (const tvm::ffi::Error& e) {
+    return WithErrorKind(absl::InvalidArgumentError(e.message()), e.kind());
+  } catch (const std::bad_alloc&) {
+    return WithErrorKind(absl::ResourceExhaustedError("out of memory decoding a value"),
+                         "MemoryError");
+  }
+}
+
+void EncodeError(const tvm::ffi::Error& error, v1::Error* out) {
+  CodecLimits limits;
+  Encoder encoder(nullptr, limits);
+  v1::Value tmp;
+  // An error object always encodes (its cell is plain bytes).
+  (void)encoder.Encode(tvm::ffi::AnyView(error).CopyToTVMFFIAny(), &tmp, 0);
+  *out = std::move(*tmp.mutable_error());
+}
+
+tvm::ffi::Error DecodeError(const v1::Error& error, std::string_view peer) {
+  CodecLimits limits;
+  Decoder decoder(nullptr, limits);
+  return decoder.DecodeErrorAt(error, peer, 0);
+}
+
+}  // namespace tvmffi::rpc

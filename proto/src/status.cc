@@ -1,0 +1,55 @@
+// The one mapping from absl::Status to an FFI error kind, and to ffi::Error.
+#include "tvmffi/proto/status.h"
+
+#include <string>
+
+#include "absl/strings/cord.h"
+
+namespace tvmffi::rpc {
+namespace {
+constexpr char kKindPayload[] = "tvmffi.rpc/error_kind";
+}  // namespace
+
+absl::Status WithErrorKind(absl::Status status, absl::string_view kind) {
+  status.SetPayload(kKindPayload, absl::Cord(kind));
+  return status;
+}
+
+std::string ErrorKindOf(const absl::Status& status) {
+  if (auto payload = status.GetPayload(kKindPayload)) return std::string(*payload);
+  switch (status.code()) {
+    case absl::StatusCode::kDeadlineExceeded:
+      return "TimeoutError";
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kCancelled:
+      return "ConnectionError";
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+      return "ValueError";
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      return "PermissionError";
+    case absl::StatusCode::kUnimplemented:
+      return "NotImplementedError";
+    case absl::StatusCode::kResourceExhausted:
+      return "MemoryError";
+    default:
+      return "RPCError";
+  }
+}
+
+tvm::ffi::Error StatusToError(const absl::Status& status) {
+  return tvm::ffi::Error(ErrorKindOf(status), std::string(status.message()),
+                         TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
+}
+
+absl::Status TypeError(absl::string_view message) {
+  return WithErrorKind(absl::InvalidArgumentError(message), "TypeError");
+}
+
+absl::Status ValueError(absl::string_view message) {
+  return WithErrorKind(absl::InvalidArgumentError(message), "ValueError");
+}
+
+}  // namespace tvmffi::rpc
