@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tvmffi/rpc/v1/ffi.pb.h"
 
 namespace tvmffi::rpc {
 
@@ -24,7 +25,13 @@ namespace tvmffi::rpc {
 // UNIMPLEMENTED -> NotImplementedError, RESOURCE_EXHAUSTED -> MemoryError, else RPCError).
 std::string ErrorKindOf(const absl::Status& status);
 
-// Builds the ffi::Error a C++ caller sees for a failed status (backtrace: the current stack).
+// A status carrying an ffi::Error raised by the peer (kind, message, backtrace, cause), so it
+// survives the trip through absl::Status to the ABI edge intact.
+[[nodiscard]] absl::Status RemoteErrorStatus(const v1::Error& error);
+
+// Builds the ffi::Error a C++ caller sees for a failed status: the peer's own error (its
+// backtrace, then a marker naming the peer, then this side's frames) when the status carries
+// one, else one of ErrorKindOf's kinds with the status message.
 tvm::ffi::Error StatusToError(const absl::Status& status);
 
 // Shorthands for the common typed failures.

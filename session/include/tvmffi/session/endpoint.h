@@ -1,0 +1,126 @@
+// The session engine both ends share: one Endpoint per session stream. It sends calls and
+// waits for their returns, runs the peer's calls (callbacks, nested to any depth) on worker
+// threads, keeps the handle table of objects the peer holds, and turns the peer's references
+// into proxies: a remote function is an ordinary ffi::Function. Transport-free: it only sees a
+// FrameStream.
+#ifndef TVMFFI_SESSION_ENDPOINT_H_
+#define TVMFFI_SESSION_ENDPOINT_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/function.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tvmffi/proto/codec.h"
+#include "tvmffi/session/frame_stream.h"
+
+namespace tvmffi::rpc {
+
+class Endpoint;
+
+// What one side serves to its peer: how a Call by global name is resolved.
+class Dispatcher {
+ public:
+  virtual ~Dispatcher() = default;
+  // The function the peer's Call of `name` runs; NOT_FOUND (or PERMISSION_DENIED) when the name
+  // is not served. Names starting with '$' are session operations.
+  virtual absl::StatusOr<tvm::ffi::Function> Resolve(std::string_view name, Endpoint& endpoint) = 0;
+};
+
+struct EndpointOptions {
+  std::string local_name = "peer";                         // shown in the peer's error markers
+  absl::Duration call_timeout = absl::InfiniteDuration();  // default for outgoing calls
+  CodecLimits limits;
+  size_t max_handles = 1 << 20;  // objects the peer may hold at once
+  int max_workers = 256;         // concurrent incoming calls
+};
+
+namespace internal {
+class Executor;
+class HandleTable;
+class PendingCalls;
+class ProxyTable;
+}  // namespace internal
+
+class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable {
+ public:
+  static std::shared_ptr<Endpoint> Create(std::unique_ptr<FrameStream> stream,
+                                          std::shared_ptr<Dispatcher> dispatcher,
+                                          EndpointOptions options);
+  ~Endpoint() override;
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  // Sends Hello and starts a reader thread (the client side). The reader keeps the endpoint
+  // alive until the session ends: call Shutdown to end it.
+  [[nodiscard]] absl::Status Start();
+  // Sends Hello and reads frames on this thread until the stream ends, then shuts down (the
+  // server side: a gRPC handler thread).
+  void Run();
+
+  // Calls the peer's global `name` (or session operation "$...") and waits for the result.
+  // Errors keep the peer's ffi error kind; also TimeoutError and ConnectionError.
+  absl::StatusOr<tvm::ffi::Any> CallGlobal(std::string_view name, const tvm::ffi::AnyView* args,
+                                           int32_t num_args, absl::Duration timeout = kDefault);
+  // Calls a function in the peer's handle table.
+  absl::StatusOr<tvm::ffi::Any> CallHandle(uint64_t handle, const tvm::ffi::AnyView* args,
+                                           int32_t num_args, absl::Duration timeout = kDefault);
+
+  // Fails every pending call with `reason`, drops every object the peer held, closes the
+  // stream. Idempotent; runs by itself when the stream ends.
+  void Shutdown(const absl::Status& reason);
+
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+  // The peer's name from its Hello ("" until it arrives).
+  std::string peer_name() const;
+  const std::string& local_name() const { return options_.local_name; }
+  // Objects the peer holds in this side's table.
+  size_t num_exported() const;
+  // Proxies of the peer's objects alive on this side.
+  size_t num_imported() const;
+
+  // Internal: a proxy of handle (the peer's) was destroyed.
+  void OnProxyDestroyed(const tvm::ffi::Object* proxy, uint64_t handle);
+
+  // Means "the endpoint's default timeout" for CallGlobal/CallHandle.
+  static constexpr absl::Duration kDefault = absl::ZeroDuration();
+
+ private:
+  Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatcher> dispatcher,
+           EndpointOptions options);
+  // RefTable: how objects cross this session.
+  absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) override;
+  absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) override;
+
+  absl::StatusOr<tvm::ffi::Any> SendCall(v1::Call* call, const tvm::ffi::AnyView* args,
+                                         int32_t num_args, absl::Duration timeout);
+  absl::Status SendHello();
+  void ReadLoop();
+  void HandleFrame(v1::Frame* frame);
+  void ServeCall(v1::Call call);
+  absl::Status Write(const v1::Frame& frame);
+
+  std::unique_ptr<FrameStream> stream_;
+  std::shared_ptr<Dispatcher> dispatcher_;
+  EndpointOptions options_;
+  std::unique_ptr<internal::HandleTable> exports_;
+  std::unique_ptr<internal::PendingCalls> pending_;
+  std::unique_ptr<internal::ProxyTable> proxies_;
+  std::unique_ptr<internal::Executor> executor_;
+  std::atomic<bool> closed_{false};
+  mutable std::mutex peer_mutex_;
+  std::string peer_name_;
+  std::thread reader_;
+};
+
+}  // namespace tvmffi::rpc
+
+#endif  // TVMFFI_SESSION_ENDPOINT_H_

@@ -1,0 +1,313 @@
+// The session engine: outgoing calls, incoming calls on workers, handles and proxies.
+#include "tvmffi/session/endpoint.h"
+
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/extra/module.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "executor.h"
+#include "handle_table.h"
+#include "pending_calls.h"
+#include "proxy.h"
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::rpc {
+namespace ffi = tvm::ffi;
+
+namespace {
+constexpr uint32_t kProtocolVersion = 1;
+
+std::string FfiVersion() {
+  TVMFFIVersion v;
+  TVMFFIGetVersion(&v);
+  return absl::StrCat(v.major, ".", v.minor, ".", v.patch);
+}
+
+// An ffi error raised while serving a call, as the Return's error.
+void FillError(const ffi::Error& err, v1::Error* out) { EncodeError(err, out); }
+
+void FillError(const absl::Status& status, v1::Error* out) {
+  out->set_kind(ErrorKindOf(status));
+  out->set_message(std::string(status.message()));
+}
+}  // namespace
+
+std::shared_ptr<Endpoint> Endpoint::Create(std::unique_ptr<FrameStream> stream,
+                                           std::shared_ptr<Dispatcher> dispatcher,
+                                           EndpointOptions options) {
+  return std::shared_ptr<Endpoint>(
+      new Endpoint(std::move(stream), std::move(dispatcher), std::move(options)));
+}
+
+Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatcher> dispatcher,
+                   EndpointOptions options)
+    : stream_(std::move(stream)),
+      dispatcher_(std::move(dispatcher)),
+      options_(std::move(options)),
+      exports_(std::make_unique<internal::HandleTable>(options_.max_handles)),
+      pending_(std::make_unique<internal::PendingCalls>()),
+      proxies_(std::make_unique<internal::ProxyTable>()),
+      executor_(std::make_unique<internal::Executor>(options_.max_workers)) {}
+
+Endpoint::~Endpoint() {
+  Shutdown(WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError"));
+  if (reader_.joinable()) {
+    if (reader_.get_id() == std::this_thread::get_id()) {
+      reader_.detach();
+    } else {
+      reader_.join();
+    }
+  }
+}
+
+absl::Status Endpoint::SendHello() {
+  v1::Frame frame;
+  v1::Hello* hello = frame.mutable_hello();
+  hello->set_protocol_version(kProtocolVersion);
+  hello->set_ffi_version(FfiVersion());
+  hello->set_peer_name(options_.local_name);
+  return Write(frame);
+}
+
+absl::Status Endpoint::Start() {
+  TVMFFI_RPC_RETURN_IF_ERROR(SendHello());
+  // The reader holds only a weak reference: dropping the last user reference ends the session.
+  std::weak_ptr<Endpoint> weak = weak_from_this();
+  reader_ = std::thread([weak] {
+    if (auto self = weak.lock()) self->ReadLoop();
+  });
+  return absl::OkStatus();
+}
+
+void Endpoint::Run() {
+  if (SendHello().ok()) ReadLoop();
+  Shutdown(WithErrorKind(absl::UnavailableError("session ended"), "ConnectionError"));
+}
+
+void Endpoint::ReadLoop() {
+  v1::Frame frame;
+  absl::Status status;
+  while (!closed()) {
+    status = stream_->Read(&frame);
+    if (!status.ok()) break;
+    HandleFrame(&frame);
+  }
+  std::string peer = peer_name();
+  Shutdown(WithErrorKind(
+      absl::UnavailableError(absl::StrCat("connection to ", peer.empty() ? "the peer" : peer,
+                                          " lost", status.ok() ? "" : ": ", status.message())),
+      "ConnectionError"));
+}
+
+void Endpoint::HandleFrame(v1::Frame* frame) {
+  switch (frame->body_case()) {
+    case v1::Frame::kHello: {
+      std::lock_guard<std::mutex> lock(peer_mutex_);
+      peer_name_ = frame->hello().peer_name();
+      break;
+    }
+    case v1::Frame::kCall: {
+      v1::Call call = std::move(*frame->mutable_call());
+      uint64_t id = call.id();
+      auto self = shared_from_this();
+      bool queued = executor_->Submit(
+          [self, call = std::move(call)]() mutable { self->ServeCall(std::move(call)); });
+      if (!queued) {
+        v1::Frame reply;
+        reply.mutable_ret()->set_id(id);
+        FillError(WithErrorKind(absl::ResourceExhaustedError("too many concurrent calls"),
+                                "RuntimeError"),
+                  reply.mutable_ret()->mutable_error());
+        (void)Write(reply);
+      }
+      break;
+    }
+    case v1::Frame::kRet: {
+      uint64_t id = frame->ret().id();  // read before the move below
+      pending_->Complete(id, std::move(*frame->mutable_ret()));
+      break;
+    }
+    case v1::Frame::kRelease:
+      for (uint64_t handle : frame->release().handles()) exports_->Release(handle);
+      break;
+    case v1::Frame::kCancel:  // best effort: a running call finishes, its Return is dropped
+    case v1::Frame::kChunk:   // chunked tensors: not produced by this version
+    case v1::Frame::BODY_NOT_SET:
+      break;
+  }
+}
+
+void Endpoint::ServeCall(v1::Call call) {
+  v1::Frame reply;
+  v1::Return* ret = reply.mutable_ret();
+  ret->set_id(call.id());
+  try {
+    absl::StatusOr<ffi::Function> func = absl::InternalError("no target");
+    if (call.target_case() == v1::Call::kHandle) {
+      absl::StatusOr<ffi::ObjectRef> obj = exports_->Get(call.handle());
+      if (!obj.ok()) {
+        func = obj.status();
+      } else if (auto f = obj->as<ffi::FunctionObj>()) {
+        func = ffi::GetRef<ffi::Function>(f);
+      } else {
+        func = TypeError(absl::StrCat("handle ", call.handle(), " is a `", (*obj)->GetTypeKey(),
+                                      "`, not a function"));
+      }
+    } else if (call.target_case() == v1::Call::kGlobalName) {
+      func = dispatcher_ != nullptr
+                 ? dispatcher_->Resolve(call.global_name(), *this)
+                 : WithErrorKind(absl::NotFoundError(absl::StrCat("`", call.global_name(),
+                                                                  "` is not served by this peer")),
+                                 "ValueError");
+    } else {
+      func = ValueError("call has no target");
+    }
+    if (!func.ok()) {
+      FillError(func.status(), ret->mutable_error());
+    } else {
+      std::vector<ffi::Any> args;
+      args.reserve(call.args_size());
+      absl::Status decoded;
+      for (const v1::Value& v : call.args()) {
+        absl::StatusOr<ffi::Any> arg = DecodeValue(v, this, options_.limits);
+        if (!arg.ok()) {
+          decoded = arg.status();
+          break;
+        }
+        args.push_back(std::move(*arg));
+      }
+      if (!decoded.ok()) {
+        FillError(decoded, ret->mutable_error());
+      } else {
+        std::vector<ffi::AnyView> views(args.begin(), args.end());
+        ffi::Any result;
+        func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+        absl::Status encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
+        if (!encoded.ok()) {
+          ret->clear_value();
+          FillError(encoded, ret->mutable_error());
+        }
+      }
+    }
+  } catch (const ffi::Error& err) {
+    ret->clear_value();
+    FillError(err, ret->mutable_error());
+  } catch (const std::exception& ex) {
+    ret->clear_value();
+    FillError(ffi::Error("InternalError", ex.what(), ""), ret->mutable_error());
+  }
+  (void)Write(reply);  // a vanished peer is noticed by the reader
+}
+
+absl::StatusOr<ffi::Any> Endpoint::CallGlobal(std::string_view name, const ffi::AnyView* args,
+                                              int32_t num_args, absl::Duration timeout) {
+  v1::Call call;
+  call.set_global_name(std::string(name));
+  return SendCall(&call, args, num_args, timeout);
+}
+
+absl::StatusOr<ffi::Any> Endpoint::CallHandle(uint64_t handle, const ffi::AnyView* args,
+                                              int32_t num_args, absl::Duration timeout) {
+  v1::Call call;
+  call.set_handle(handle);
+  return SendCall(&call, args, num_args, timeout);
+}
+
+absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* args,
+                                            int32_t num_args, absl::Duration timeout) {
+  if (timeout == kDefault) timeout = options_.call_timeout;
+  for (int32_t i = 0; i < num_args; ++i) {
+    TVMFFI_RPC_RETURN_IF_ERROR(EncodeValue(args[i], this, call->add_args(), options_.limits));
+  }
+  TVMFFI_RPC_ASSIGN_OR_RETURN(auto slot, pending_->Add());
+  call->set_id(slot.first);
+  if (timeout != absl::InfiniteDuration()) {
+    call->set_timeout_ms(absl::ToInt64Milliseconds(timeout));
+  }
+  v1::Frame frame;
+  *frame.mutable_call() = std::move(*call);
+  absl::Status written = Write(frame);
+  if (!written.ok()) {
+    pending_->Complete(slot.first, v1::Return());  // forget the slot
+    return WithErrorKind(
+        absl::UnavailableError(absl::StrCat("cannot send the call: ", written.message())),
+        "ConnectionError");
+  }
+  absl::StatusOr<v1::Return> ret = pending_->Wait(slot.first, *slot.second, timeout);
+  if (!ret.ok()) {
+    if (absl::IsDeadlineExceeded(ret.status())) {
+      v1::Frame cancel;
+      cancel.mutable_cancel()->set_id(slot.first);
+      (void)Write(cancel);
+    }
+    return ret.status();
+  }
+  if (ret->result_case() == v1::Return::kError) {
+    v1::Error* err = ret->mutable_error();
+    err->set_peer(peer_name());
+    return RemoteErrorStatus(*err);
+  }
+  if (ret->result_case() != v1::Return::kValue) {
+    return ValueError("the peer's return carries no result");
+  }
+  return DecodeValue(ret->value(), this, options_.limits);
+}
+
+absl::Status Endpoint::Write(const v1::Frame& frame) {
+  if (closed()) return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  return stream_->Write(frame);
+}
+
+void Endpoint::Shutdown(const absl::Status& reason) {
+  if (closed_.exchange(true, std::memory_order_acq_rel)) return;
+  pending_->FailAll(reason);
+  stream_->Close();
+  exports_->Clear();
+  executor_->Stop();
+}
+
+std::string Endpoint::peer_name() const {
+  std::lock_guard<std::mutex> lock(peer_mutex_);
+  return peer_name_;
+}
+
+size_t Endpoint::num_exported() const { return exports_->size(); }
+size_t Endpoint::num_imported() const { return proxies_->size(); }
+
+void Endpoint::OnProxyDestroyed(const ffi::Object* proxy, uint64_t handle) {
+  proxies_->Remove(proxy);
+  if (closed()) return;
+  v1::Frame frame;
+  frame.mutable_release()->add_handles(handle);
+  (void)Write(frame);
+}
+
+absl::StatusOr<v1::RemoteRef> Endpoint::ExportObject(const ffi::ObjectRef& obj) {
+  v1::RemoteRef ref;
+  if (std::optional<uint64_t> handle = proxies_->Find(obj.get())) {
+    ref.set_owner(v1::RemoteRef::RECEIVER);  // the peer's own object goes home
+    ref.set_handle(*handle);
+    return ref;
+  }
+  TVMFFI_RPC_ASSIGN_OR_RETURN(uint64_t handle, exports_->Export(obj));
+  ref.set_owner(v1::RemoteRef::SENDER);
+  ref.set_handle(handle);
+  ref.set_type_key(obj->GetTypeKey());
+  return ref;
+}
+
+absl::StatusOr<ffi::Any> Endpoint::ImportRef(const v1::RemoteRef& ref) {
+  if (ref.owner() == v1::RemoteRef::RECEIVER) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::ObjectRef obj, exports_->Get(ref.handle()));
+    return ffi::Any(obj);
+  }
+  if (ref.owner() != v1::RemoteRef::SENDER) return ValueError("reference with an unknown owner");
+  ffi::Any proxy = internal::MakeProxy(shared_from_this(), ref.handle(), ref.type_key());
+  proxies_->Add(ffi::details::AnyUnsafe::ObjectPtrFromAny(proxy), ref.handle());
+  return proxy;
+}
+
+}  // namespace tvmffi::rpc

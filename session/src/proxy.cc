@@ -1,0 +1,160 @@
+#include "proxy.h"
+
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/extra/module.h>
+#include <tvm/ffi/function.h>
+#include <tvm/ffi/memory.h>
+
+#include <utility>
+
+#include "tvmffi/proto/status.h"
+#include "tvmffi/session/endpoint.h"
+
+namespace tvmffi::rpc::internal {
+namespace ffi = tvm::ffi;
+
+void ProxyTable::Add(const ffi::Object* proxy, uint64_t handle) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  handles_[proxy] = handle;
+}
+
+void ProxyTable::Remove(const ffi::Object* proxy) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  handles_.erase(proxy);
+}
+
+std::optional<uint64_t> ProxyTable::Find(const ffi::Object* proxy) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = handles_.find(proxy);
+  if (it == handles_.end()) return std::nullopt;
+  return it->second;
+}
+
+size_t ProxyTable::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return handles_.size();
+}
+
+namespace {
+
+absl::Status Disconnected() {
+  return WithErrorKind(
+      absl::UnavailableError("the session this remote object belongs to is closed"),
+      "ConnectionError");
+}
+
+// The resource behind a function proxy (TVMFFIFunctionCreate's `self`).
+struct FunctionProxyState {
+  std::weak_ptr<Endpoint> endpoint;
+  uint64_t handle;
+  const ffi::Object* object = nullptr;  // the FunctionObj, for the proxy table
+};
+
+int FunctionProxyCall(void* self, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
+  auto* state = static_cast<FunctionProxyState*>(self);
+  std::shared_ptr<Endpoint> endpoint = state->endpoint.lock();
+  absl::StatusOr<ffi::Any> rv =
+      endpoint == nullptr
+          ? absl::StatusOr<ffi::Any>(Disconnected())
+          : endpoint->CallHandle(state->handle, reinterpret_cast<const ffi::AnyView*>(args),
+                                 num_args);
+  if (!rv.ok()) {
+    // A peer's error arrives as an ffi::Error payload-free status: rebuild it in TLS.
+    ffi::Error err = StatusToError(rv.status());
+    TVMFFIErrorSetRaised(ffi::details::ObjectUnsafe::RawObjectPtrFromObjectRef(err));
+    return -1;
+  }
+  *result = ffi::details::AnyUnsafe::MoveAnyToTVMFFIAny(std::move(*rv));
+  return 0;
+}
+
+void FunctionProxyDelete(void* self) {
+  auto* state = static_cast<FunctionProxyState*>(self);
+  if (std::shared_ptr<Endpoint> endpoint = state->endpoint.lock()) {
+    endpoint->OnProxyDestroyed(state->object, state->handle);
+  }
+  delete state;
+}
+
+// A module on the peer: functions are looked up remotely and come back as function proxies.
+class RemoteModuleObj final : public ffi::ModuleObj {
+ public:
+  RemoteModuleObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle)
+      : endpoint_(std::move(endpoint)), handle_(handle) {}
+  ~RemoteModuleObj() {
+    if (std::shared_ptr<Endpoint> endpoint = endpoint_.lock()) {
+      endpoint->OnProxyDestroyed(this, handle_);
+    }
+  }
+  const char* kind() const final { return "rpc"; }
+  int GetPropertyMask() const final { return ffi::Module::kRunnable; }
+  ffi::Optional<ffi::Function> GetFunction(const ffi::String& name) final {
+    ffi::Any rv = Op("$module.get_function", name);
+    if (rv == nullptr) return std::nullopt;
+    return rv.cast<ffi::Function>();
+  }
+  ffi::Optional<ffi::String> GetFunctionDoc(const ffi::String& name) final {
+    return Op("$module.get_function_doc", name).cast<ffi::Optional<ffi::String>>();
+  }
+  ffi::Optional<ffi::String> GetFunctionMetadata(const ffi::String& name) final {
+    return Op("$module.get_function_metadata", name).cast<ffi::Optional<ffi::String>>();
+  }
+
+ private:
+  // Calls a module session operation with (this module, name); throws on failure.
+  ffi::Any Op(const char* op, const ffi::String& name) {
+    std::shared_ptr<Endpoint> endpoint = endpoint_.lock();
+    if (endpoint == nullptr) throw StatusToError(Disconnected());
+    ffi::Module self = ffi::GetRef<ffi::Module>(this);
+    ffi::AnyView args[2] = {ffi::AnyView(self), ffi::AnyView(name)};
+    absl::StatusOr<ffi::Any> rv = endpoint->CallGlobal(op, args, 2);
+    if (!rv.ok()) throw StatusToError(rv.status());
+    return std::move(*rv);
+  }
+  std::weak_ptr<Endpoint> endpoint_;
+  uint64_t handle_;
+};
+
+// Any other object of the peer's: held, passed back, but not inspected here.
+class RemoteObjectObj : public ffi::Object {
+ public:
+  RemoteObjectObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle, std::string type_key)
+      : endpoint_(std::move(endpoint)), handle_(handle), remote_type_key_(std::move(type_key)) {}
+  ~RemoteObjectObj() {
+    if (std::shared_ptr<Endpoint> endpoint = endpoint_.lock()) {
+      endpoint->OnProxyDestroyed(this, handle_);
+    }
+  }
+  const std::string& remote_type_key() const { return remote_type_key_; }
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.RemoteObject", RemoteObjectObj, ffi::Object);
+
+ private:
+  std::weak_ptr<Endpoint> endpoint_;
+  uint64_t handle_;
+  std::string remote_type_key_;
+};
+
+}  // namespace
+
+ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, uint64_t handle,
+                   const std::string& type_key) {
+  if (type_key == "ffi.Function") {
+    auto* state = new FunctionProxyState{endpoint, handle};
+    TVMFFIObjectHandle out = nullptr;
+    if (TVMFFIFunctionCreate(state, FunctionProxyCall, FunctionProxyDelete, &out) != 0) {
+      delete state;
+      throw ffi::details::MoveFromSafeCallRaised();
+    }
+    auto* obj = static_cast<ffi::Object*>(out);
+    state->object = obj;
+    return ffi::Any(ffi::details::ObjectUnsafe::ObjectRefFromObjectPtr<ffi::Function>(
+        ffi::details::ObjectUnsafe::ObjectPtrFromOwned<ffi::Object>(obj)));
+  }
+  if (type_key == "ffi.Module") {
+    auto mod = ffi::make_object<RemoteModuleObj>(endpoint, handle);
+    return ffi::Any(ffi::Module(std::move(mod)));
+  }
+  return ffi::Any(ffi::ObjectRef(ffi::make_object<RemoteObjectObj>(endpoint, handle, type_key)));
+}
+
+}  // namespace tvmffi::rpc::internal

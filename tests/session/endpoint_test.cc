@@ -1,0 +1,230 @@
+// The session engine over an in-memory stream pair: calls, errors with remote backtraces,
+// callbacks nested three deep, returned functions and their release, objects going home,
+// concurrency, timeouts and a vanished peer.
+#include "tvmffi/session/endpoint.h"
+
+#include <gtest/gtest.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+
+class MapDispatcher : public Dispatcher {
+ public:
+  absl::StatusOr<ffi::Function> Resolve(std::string_view name, Endpoint&) override {
+    auto it = functions.find(std::string(name));
+    if (it == functions.end()) {
+      return WithErrorKind(absl::NotFoundError("no function " + std::string(name)), "ValueError");
+    }
+    return it->second;
+  }
+  std::map<std::string, ffi::Function> functions;
+};
+
+void ThrowValueError(int x) { TVM_FFI_THROW(ValueError) << "x must be non-negative, got " << x; }
+
+class EndpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server_functions = std::make_shared<MapDispatcher>();
+    auto& fns = server_functions->functions;
+    fns["add_one"] = ffi::Function::FromTyped([](int x) { return x + 1; });
+    fns["throws"] = ffi::Function::FromTyped(ThrowValueError);
+    fns["apply"] = ffi::Function::FromTyped([](ffi::Function f, int x) { return f(x); });
+    fns["make_adder"] = ffi::Function::FromTyped(
+        [](int k) { return ffi::Function::FromTyped([k](int x) { return x + k; }); });
+    fns["same"] = ffi::Function::FromTyped(
+        [](ffi::Function a, ffi::Function b) { return a.same_as(b); });
+    fns["sleep_ms"] = ffi::Function::FromTyped([](int ms) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return ms;
+    });
+    // recurse(cb, n): 0 when n == 0, else cb(n), where the client's cb calls recurse(cb, n-1) + 1.
+    fns["recurse"] = ffi::Function::FromTyped([](ffi::Function cb, int n) {
+      return n == 0 ? 0 : cb(n).cast<int>();
+    });
+    auto [a, b] = MakeMemoryStreamPair();
+    EndpointOptions client_options;
+    client_options.local_name = "test-client";
+    EndpointOptions server_options;
+    server_options.local_name = "test-server";
+    client_ = Endpoint::Create(std::move(a), nullptr, client_options);
+    server_ = Endpoint::Create(std::move(b), server_functions, server_options);
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_TRUE(client_->Start().ok());
+  }
+  void TearDown() override {
+    // A session ends when a side shuts it down (or its stream breaks).
+    client_->Shutdown(absl::CancelledError("test over"));
+    server_->Shutdown(absl::CancelledError("test over"));
+  }
+
+  ffi::Any Call(const std::string& name, std::vector<ffi::Any> args) {
+    std::vector<ffi::AnyView> views(args.begin(), args.end());
+    absl::StatusOr<ffi::Any> rv =
+        client_->CallGlobal(name, views.data(), static_cast<int32_t>(views.size()));
+    if (!rv.ok()) throw StatusToError(rv.status());
+    return *rv;
+  }
+
+  // Waits (bounded) for a condition that depends on asynchronous Release frames.
+  static bool Eventually(const std::function<bool()>& cond) {
+    for (int i = 0; i < 200; ++i) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return cond();
+  }
+
+  std::shared_ptr<Endpoint> client_;
+  std::shared_ptr<Endpoint> server_;
+};
+
+TEST_F(EndpointTest, CallsAGlobal) {
+  EXPECT_EQ(Call("add_one", {ffi::Any(41)}).cast<int>(), 42);
+  EXPECT_EQ(client_->peer_name(), "test-server");
+}
+
+TEST_F(EndpointTest, RemoteErrorKeepsKindMessageAndBacktrace) {
+  try {
+    Call("throws", {ffi::Any(-1)});
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "ValueError");
+    EXPECT_EQ(e.message(), "x must be non-negative, got -1");
+    std::string bt = e.backtrace();
+    // Remote frames first (the throw site), then the marker naming the peer, then ours.
+    size_t remote = bt.find("ThrowValueError");
+    size_t marker = bt.find("[remote call to test-server]");
+    ASSERT_NE(remote, std::string::npos) << bt;
+    ASSERT_NE(marker, std::string::npos) << bt;
+    EXPECT_LT(remote, marker);
+  }
+}
+
+TEST_F(EndpointTest, UnknownNamesAndBadArgumentsAreTypedErrors) {
+  try {
+    Call("nope", {});
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "ValueError");
+    EXPECT_NE(e.message().find("no function nope"), std::string::npos);
+  }
+  try {
+    Call("add_one", {ffi::Any(ffi::String("x"))});
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "TypeError");
+    EXPECT_NE(e.message().find("Mismatched type on argument #0"), std::string::npos);
+  }
+  try {
+    Call("add_one", {});
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "TypeError");
+    EXPECT_NE(e.message().find("Mismatched number of arguments"), std::string::npos);
+  }
+}
+
+TEST_F(EndpointTest, LocalFunctionArgumentIsCalledBack) {
+  ffi::Function twice = ffi::Function::FromTyped([](int x) { return 2 * x; });
+  EXPECT_EQ(Call("apply", {ffi::Any(twice), ffi::Any(21)}).cast<int>(), 42);
+  // The server's proxy is released once the call is over.
+  EXPECT_TRUE(Eventually([&] { return client_->num_exported() == 0; }));
+}
+
+TEST_F(EndpointTest, CallbacksNestThreeLevelsDeep) {
+  std::shared_ptr<Endpoint> client = client_;
+  ffi::Function cb;
+  cb = ffi::Function::FromTyped([client, &cb](int n) {
+    ffi::AnyView args[2] = {ffi::AnyView(cb), ffi::AnyView(n - 1)};
+    absl::StatusOr<ffi::Any> rv = client->CallGlobal("recurse", args, 2);
+    if (!rv.ok()) throw StatusToError(rv.status());
+    return rv->cast<int>() + 1;
+  });
+  EXPECT_EQ(Call("recurse", {ffi::Any(cb), ffi::Any(3)}).cast<int>(), 3);
+  EXPECT_EQ(Call("recurse", {ffi::Any(cb), ffi::Any(8)}).cast<int>(), 8);
+  cb = ffi::Function(nullptr);
+}
+
+TEST_F(EndpointTest, ReturnedFunctionIsAProxyReleasedWhenDropped) {
+  {
+    ffi::Function add5 = Call("make_adder", {ffi::Any(5)}).cast<ffi::Function>();
+    EXPECT_EQ(add5(10).cast<int>(), 15);
+    EXPECT_EQ(server_->num_exported(), 1u);
+    EXPECT_EQ(client_->num_imported(), 1u);
+    // Sent back, it resolves to the server's own function, not a proxy of a proxy.
+    EXPECT_TRUE(Call("same", {ffi::Any(add5), ffi::Any(add5)}).cast<bool>());
+    EXPECT_EQ(server_->num_exported(), 1u);
+  }
+  EXPECT_TRUE(Eventually([&] { return server_->num_exported() == 0; }));
+  EXPECT_EQ(client_->num_imported(), 0u);
+}
+
+TEST_F(EndpointTest, ManyThreadsShareOneSession) {
+  constexpr int kThreads = 16;
+  constexpr int kCalls = 100;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        ffi::AnyView arg = ffi::AnyView(t * 1000 + i);
+        absl::StatusOr<ffi::Any> rv = client_->CallGlobal("add_one", &arg, 1);
+        if (!rv.ok() || rv->cast<int>() != t * 1000 + i + 1) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST_F(EndpointTest, TimeoutIsATimeoutError) {
+  ffi::AnyView arg = ffi::AnyView(500);
+  absl::StatusOr<ffi::Any> rv =
+      client_->CallGlobal("sleep_ms", &arg, 1, absl::Milliseconds(50));
+  ASSERT_FALSE(rv.ok());
+  EXPECT_EQ(ErrorKindOf(rv.status()), "TimeoutError");
+  // The session still works afterwards.
+  EXPECT_EQ(Call("add_one", {ffi::Any(1)}).cast<int>(), 2);
+}
+
+TEST_F(EndpointTest, VanishedPeerFailsPendingCallsWithConnectionError) {
+  std::thread killer([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    server_->Shutdown(absl::CancelledError("test kills the server"));
+  });
+  ffi::AnyView arg = ffi::AnyView(300);
+  absl::StatusOr<ffi::Any> rv = client_->CallGlobal("sleep_ms", &arg, 1);
+  killer.join();
+  ASSERT_FALSE(rv.ok());
+  EXPECT_EQ(ErrorKindOf(rv.status()), "ConnectionError");
+  EXPECT_TRUE(client_->closed());
+  // Later calls fail at once.
+  rv = client_->CallGlobal("add_one", &arg, 1);
+  EXPECT_EQ(ErrorKindOf(rv.status()), "ConnectionError");
+}
+
+TEST_F(EndpointTest, ProxyOutlivingTheSessionFailsCleanly) {
+  ffi::Function add5 = Call("make_adder", {ffi::Any(5)}).cast<ffi::Function>();
+  client_->Shutdown(absl::CancelledError("bye"));
+  try {
+    add5(1);
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "ConnectionError");
+  }
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
