@@ -141,6 +141,11 @@ void Endpoint::HandleFrame(v1::Frame* frame) {
 }
 
 void Endpoint::ServeCall(v1::Call call) {
+  serving_.fetch_add(1, std::memory_order_acq_rel);
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { n.fetch_sub(1, std::memory_order_acq_rel); }
+  } done{serving_};
   v1::Frame reply;
   v1::Return* ret = reply.mutable_ret();
   ret->set_id(call.id());

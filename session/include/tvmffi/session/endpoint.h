@@ -86,6 +86,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   size_t num_exported() const;
   // Proxies of the peer's objects alive on this side.
   size_t num_imported() const;
+  // The peer's calls running on this side right now.
+  int num_serving() const { return serving_.load(std::memory_order_acquire); }
 
   // Internal: a proxy of handle (the peer's) was destroyed.
   void OnProxyDestroyed(const tvm::ffi::Object* proxy, uint64_t handle);
@@ -116,6 +118,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::ProxyTable> proxies_;
   std::unique_ptr<internal::Executor> executor_;
   std::atomic<bool> closed_{false};
+  std::atomic<int> serving_{0};
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   std::thread reader_;

@@ -1,0 +1,50 @@
+// tvmffi-server as a library: a gRPC server that publishes the process's global functions,
+// the operator's modules and (when allowed) modules from a directory, over Session streams
+// and stateless Calls.
+#ifndef TVMFFI_SERVER_SERVER_H_
+#define TVMFFI_SERVER_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace tvmffi::rpc {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";  // host:port (port 0 picks one) or unix:PATH
+  std::vector<std::string> load;           // module files loaded at start, named by file stem
+  std::string module_dir;                  // clients may load modules by name from here ("" = off)
+  std::string token;                       // required as "authorization: Bearer <token>" ("" = off)
+  std::string tls_cert_pem, tls_key_pem;   // both set: TLS
+  std::string tls_client_ca_pem;           // set: clients must present a certificate it signed
+  std::vector<std::string> expose;         // only globals with these prefixes are published
+  std::vector<std::string> hide;           // globals with these prefixes are not published
+  uint64_t max_message_bytes = 64ull << 20;                // one gRPC message
+  int max_sessions = 64;                                   // concurrent Session streams
+  absl::Duration call_timeout = absl::InfiniteDuration();  // server-side limit per call
+  std::string name = "tvmffi-server";                      // shown in clients' error backtraces
+};
+
+class Server {
+ public:
+  // Loads the operator's modules, binds and starts serving. Errors: a module that fails to
+  // load, an address that cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  virtual ~Server() = default;
+  // The bound TCP port (0 for unix sockets).
+  virtual int port() const = 0;
+  // Stops taking new RPCs, lets in-flight ones finish (up to grace), then cancels the rest.
+  virtual void Shutdown(absl::Duration grace) = 0;
+  // Blocks until the server has shut down.
+  virtual void Wait() = 0;
+  // Session streams open right now.
+  virtual int num_sessions() const = 0;
+};
+
+}  // namespace tvmffi::rpc
+
+#endif  // TVMFFI_SERVER_SERVER_H_

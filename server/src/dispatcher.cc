@@ -1,0 +1,85 @@
+#include "dispatcher.h"
+
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/string.h>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::rpc::internal {
+namespace ffi = tvm::ffi;
+
+ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
+                                   std::shared_ptr<ModuleStore> modules, ffi::Function info)
+    : policy_(std::move(policy)), modules_(std::move(modules)) {
+  // The session operations; each throws ffi::Error, which travels back as the call's error.
+  ops_["$get_global"] = ffi::Function::FromTyped([this](const ffi::String& name) -> ffi::Any {
+    absl::StatusOr<ffi::Function> f = ResolveGlobal(name.view());
+    if (f.ok()) return *f;
+    if (absl::IsNotFound(f.status())) return nullptr;
+    throw StatusToError(f.status());
+  });
+  ops_["$list_globals"] = ffi::Function::FromTyped([this](const ffi::String& prefix) {
+    ffi::Array<ffi::String> names;
+    for (const ffi::String& name : ffi::Function::ListGlobalNames()) {
+      if (name.starts_with(prefix.view()) && policy_->IsPublished(name.view())) {
+        names.push_back(name);
+      }
+    }
+    return names;
+  });
+  ops_["$load_module"] = ffi::Function::FromTyped([this](const ffi::String& name) {
+    absl::StatusOr<ffi::Module> mod = modules_->Get(std::string(name));
+    if (!mod.ok()) throw StatusToError(mod.status());
+    return *mod;
+  });
+  ops_["$system_lib"] = ffi::Function::FromTyped([](const ffi::String& prefix) {
+    return ffi::Function::GetGlobalRequired("ffi.SystemLib")(prefix).cast<ffi::Module>();
+  });
+  ops_["$module.get_function"] =
+      ffi::Function::FromTyped([](ffi::Module mod, const ffi::String& name) -> ffi::Any {
+        ffi::Optional<ffi::Function> f = mod->GetFunction(name, true);
+        if (!f.has_value()) return nullptr;
+        return f.value();
+      });
+  ops_["$module.get_function_doc"] = ffi::Function::FromTyped(
+      [](ffi::Module mod, const ffi::String& name) { return mod->GetFunctionDoc(name, true); });
+  ops_["$module.get_function_metadata"] =
+      ffi::Function::FromTyped([](ffi::Module mod, const ffi::String& name) {
+        return mod->GetFunctionMetadata(name, true);
+      });
+  ops_["$info"] = std::move(info);
+}
+
+absl::StatusOr<ffi::Function> ServerDispatcher::ResolveGlobal(std::string_view name) const {
+  std::optional<ffi::Function> f = ffi::Function::GetGlobal(name);
+  if (!f.has_value()) {
+    return WithErrorKind(
+        absl::NotFoundError(
+            absl::StrCat("Function ", absl::string_view(name.data(), name.size()), " not found")),
+        "ValueError");
+  }
+  if (!policy_->IsPublished(name)) {
+    return WithErrorKind(absl::PermissionDeniedError(
+                             absl::StrCat("Function ", absl::string_view(name.data(), name.size()),
+                                          " is not published by this server")),
+                         "PermissionError");
+  }
+  return *f;
+}
+
+absl::StatusOr<ffi::Function> ServerDispatcher::Resolve(std::string_view name, Endpoint&) {
+  if (!name.empty() && name[0] == '$') {
+    auto it = ops_.find(name);
+    if (it == ops_.end()) {
+      return WithErrorKind(
+          absl::NotFoundError(absl::StrCat("unknown session operation ",
+                                           absl::string_view(name.data(), name.size()))),
+          "ValueError");
+    }
+    return it->second;
+  }
+  return ResolveGlobal(name);
+}
+
+}  // namespace tvmffi::rpc::internal

@@ -1,0 +1,33 @@
+// How the server resolves a client's Call by name: published globals, and the "$" session
+// operations the client library uses (look up a global, list globals, load a module, ...).
+#ifndef TVMFFI_SERVER_SRC_DISPATCHER_H_
+#define TVMFFI_SERVER_SRC_DISPATCHER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "module_store.h"
+#include "policy.h"
+#include "tvmffi/session/endpoint.h"
+
+namespace tvmffi::rpc::internal {
+
+class ServerDispatcher : public Dispatcher {
+ public:
+  ServerDispatcher(std::shared_ptr<Policy> policy, std::shared_ptr<ModuleStore> modules,
+                   tvm::ffi::Function info);
+  absl::StatusOr<tvm::ffi::Function> Resolve(std::string_view name, Endpoint& endpoint) override;
+  // A published global by name: NOT_FOUND (ValueError) when missing, PERMISSION_DENIED when
+  // hidden by the policy.
+  absl::StatusOr<tvm::ffi::Function> ResolveGlobal(std::string_view name) const;
+
+ private:
+  std::shared_ptr<Policy> policy_;
+  std::shared_ptr<ModuleStore> modules_;
+  std::map<std::string, tvm::ffi::Function, std::less<>> ops_;
+};
+
+}  // namespace tvmffi::rpc::internal
+
+#endif  // TVMFFI_SERVER_SRC_DISPATCHER_H_

@@ -1,0 +1,173 @@
+// tvmffi-server: publishes this process's TVM-FFI functions and modules over gRPC.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "tvmffi/server/server.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: tvmffi-server [options]
+
+Publishes the TVM-FFI global functions of this process and of the modules it loads, so that
+clients can call them over gRPC (tvmffi::rpc::Connect, or `tvmffi call`).
+
+Options:
+  --listen ADDR          address to serve on (default 127.0.0.1:50051). host:port, with
+                         port 0 for any free port, or unix:PATH for a unix socket. Loopback
+                         unless you say otherwise.
+  --port-file FILE       write the bound port (a number and a newline) to FILE once serving
+  --load FILE            load a module (a shared library) at start; published under its file
+                         stem, e.g. my_ops.so -> "my_ops". Repeatable.
+  --module-dir DIR       let clients load modules by name from DIR (never by path). Off when
+                         absent.
+  --expose PREFIX        publish only globals whose names start with PREFIX. Repeatable.
+  --hide PREFIX          do not publish globals whose names start with PREFIX. Repeatable.
+                         The runtime's own ffi.* functions are never published.
+  --token-file FILE      require "authorization: Bearer <token>" on every RPC, the token being
+                         FILE's first line
+  --tls-cert FILE        serve TLS with this PEM certificate chain (needs --tls-key)
+  --tls-key FILE         the PEM private key of --tls-cert
+  --tls-client-ca FILE   require client certificates signed by this PEM CA (mutual TLS)
+  --max-message-mb N     largest gRPC message in MiB (default 64)
+  --max-sessions N       most concurrent sessions (default 64)
+  --call-timeout SECONDS default limit a session call may take on the server (default: none)
+  --name NAME            this server's name in clients' error backtraces
+                         (default tvmffi-server)
+  --log-level LEVEL      error, warning, info (default) or debug
+  --help                 show this text
+
+SIGTERM or SIGINT: stop accepting sessions, let running calls finish (up to 10 s), exit 0.
+)";
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::cerr << "tvmffi-server: " << message << "\n(see tvmffi-server --help)\n";
+  std::exit(2);
+}
+
+std::atomic<int> g_signal{0};
+
+void OnSignal(int sig) { g_signal.store(sig); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tvmffi::rpc::ServerOptions options;
+  std::string port_file, log_level = "info";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) Fail(std::string(flag) + " needs a value");
+      return argv[++i];
+    };
+    auto file = [&](const char* flag) {
+      std::string path = value(flag), text;
+      if (!ReadFile(path, &text)) Fail(std::string("cannot read ") + flag + " " + path);
+      return text;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (arg == "--listen") {
+      options.listen = value("--listen");
+    } else if (arg == "--port-file") {
+      port_file = value("--port-file");
+    } else if (arg == "--load") {
+      options.load.push_back(value("--load"));
+    } else if (arg == "--module-dir") {
+      options.module_dir = value("--module-dir");
+    } else if (arg == "--expose") {
+      options.expose.push_back(value("--expose"));
+    } else if (arg == "--hide") {
+      options.hide.push_back(value("--hide"));
+    } else if (arg == "--token-file") {
+      std::string token = file("--token-file");
+      token = token.substr(0, token.find('\n'));
+      if (!token.empty() && token.back() == '\r') token.pop_back();
+      if (token.empty()) Fail("--token-file has an empty first line");
+      options.token = token;
+    } else if (arg == "--tls-cert") {
+      options.tls_cert_pem = file("--tls-cert");
+    } else if (arg == "--tls-key") {
+      options.tls_key_pem = file("--tls-key");
+    } else if (arg == "--tls-client-ca") {
+      options.tls_client_ca_pem = file("--tls-client-ca");
+    } else if (arg == "--max-message-mb") {
+      int mb = 0;
+      if (!absl::SimpleAtoi(value("--max-message-mb"), &mb) || mb <= 0 || mb > 2047) {
+        Fail("--max-message-mb takes a number from 1 to 2047");
+      }
+      options.max_message_bytes = static_cast<uint64_t>(mb) << 20;
+    } else if (arg == "--max-sessions") {
+      if (!absl::SimpleAtoi(value("--max-sessions"), &options.max_sessions) ||
+          options.max_sessions <= 0) {
+        Fail("--max-sessions takes a positive number");
+      }
+    } else if (arg == "--call-timeout") {
+      double seconds = 0;
+      if (!absl::SimpleAtod(value("--call-timeout"), &seconds) || seconds <= 0) {
+        Fail("--call-timeout takes a positive number of seconds");
+      }
+      options.call_timeout = absl::Seconds(seconds);
+    } else if (arg == "--name") {
+      options.name = value("--name");
+    } else if (arg == "--log-level") {
+      log_level = value("--log-level");
+      if (log_level != "error" && log_level != "warning" && log_level != "info" &&
+          log_level != "debug") {
+        Fail("--log-level takes error, warning, info or debug");
+      }
+    } else {
+      Fail("unknown option " + arg);
+    }
+  }
+  if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
+    Fail("--tls-cert and --tls-key go together");
+  }
+  // gRPC's own logging: quiet unless debugging.
+  if (log_level != "debug") setenv("GRPC_VERBOSITY", "ERROR", 0);
+
+  auto server = tvmffi::rpc::Server::Start(options);
+  if (!server.ok()) {
+    std::cerr << "tvmffi-server: " << server.status().message() << "\n";
+    return 1;
+  }
+  int port = (*server)->port();
+  if (!port_file.empty()) {
+    std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), port_file.c_str());  // readers never see a half-written file
+  }
+  if (log_level != "error" && log_level != "warning") {
+    std::cerr << "tvmffi-server: serving on " << options.listen
+              << (port != 0 && options.listen.rfind("unix:", 0) != 0
+                      ? " (port " + std::to_string(port) + ")"
+                      : "")
+              << "\n";
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (log_level != "error" && log_level != "warning") {
+    std::cerr << "tvmffi-server: signal " << g_signal.load() << ", draining\n";
+  }
+  (*server)->Shutdown(absl::Seconds(10));
+  (*server)->Wait();
+  return 0;
+}

@@ -1,0 +1,122 @@
+// Server::Start: loads the operator's modules, builds the gRPC server (TLS, limits, health,
+// reflection) and serves.
+#include "tvmffi/server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <tvm/ffi/container/map.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "dispatcher.h"
+#include "module_store.h"
+#include "policy.h"
+#include "service.h"
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+
+class ServerImpl : public Server {
+ public:
+  explicit ServerImpl(ServerOptions options) : options_(std::move(options)) {}
+
+  absl::Status Init() {
+    modules_ = std::make_shared<internal::ModuleStore>(options_.module_dir);
+    for (const std::string& path : options_.load) {
+      absl::Status st = modules_->LoadOperatorModule(path);
+      if (!st.ok()) {
+        return absl::Status(st.code(),
+                            absl::StrCat("cannot load --load ", path, ": ", st.message()));
+      }
+    }
+    auto policy = std::make_shared<internal::Policy>(options_.expose, options_.hide);
+    ffi::Function info = ffi::Function::FromTyped([this]() {
+      v1::ServerInfo pb;
+      service_->FillServerInfo(&pb);
+      ffi::Map<ffi::String, ffi::Any> out;
+      out.Set("server_version", ffi::String(pb.server_version()));
+      out.Set("ffi_version", ffi::String(pb.ffi_version()));
+      out.Set("protocol_version", static_cast<int64_t>(pb.protocol_version()));
+      out.Set("module_dir_enabled", pb.module_dir_enabled());
+      out.Set("auth_required", pb.auth_required());
+      ffi::Array<ffi::String> loaded;
+      for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);
+      out.Set("loaded_modules", loaded);
+      return out;
+    });
+    auto dispatcher = std::make_shared<internal::ServerDispatcher>(policy, modules_, info);
+    service_ = std::make_unique<internal::FFIService>(options_, dispatcher, modules_);
+
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+    if (!options_.tls_cert_pem.empty() || !options_.tls_key_pem.empty()) {
+      if (options_.tls_cert_pem.empty() || options_.tls_key_pem.empty()) {
+        return absl::InvalidArgumentError("TLS needs both a certificate and a key");
+      }
+      grpc::SslServerCredentialsOptions ssl(
+          options_.tls_client_ca_pem.empty()
+              ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+              : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      ssl.pem_root_certs = options_.tls_client_ca_pem;
+      ssl.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
+      creds = grpc::SslServerCredentials(ssl);
+    }
+    builder.AddListeningPort(options_.listen, creds, &port_);
+    builder.RegisterService(service_.get());
+    int max_bytes = static_cast<int>(std::min<uint64_t>(options_.max_message_bytes, INT32_MAX));
+    builder.SetMaxReceiveMessageSize(max_bytes);
+    builder.SetMaxSendMessageSize(max_bytes);
+    // Session streams each hold a handler thread for their lifetime.
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4);
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
+    }
+    bool is_unix = options_.listen.rfind("unix:", 0) == 0;
+    if (!is_unix && port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot bind ", options_.listen));
+    }
+    if (is_unix) port_ = 0;
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+
+  void Shutdown(absl::Duration grace) override {
+    std::lock_guard<std::mutex> lock(shutdown_mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
+    // Sessions are long-lived streams: end them once their calls are done, then stop gRPC.
+    std::thread drain([this, grace] { service_->Drain(grace); });
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      absl::ToChronoNanoseconds(grace + absl::Seconds(1)));
+    drain.join();
+  }
+
+  void Wait() override { server_->Wait(); }
+  int num_sessions() const override { return service_->num_sessions(); }
+
+ private:
+  ServerOptions options_;
+  std::shared_ptr<internal::ModuleStore> modules_;
+  std::unique_ptr<internal::FFIService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::mutex shutdown_mutex_;
+  bool shut_down_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+  auto server = std::make_unique<ServerImpl>(std::move(options));
+  TVMFFI_RPC_RETURN_IF_ERROR(server->Init());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace tvmffi::rpc

@@ -1,0 +1,202 @@
+#include "service.h"
+
+#include <tvm/ffi/reflection/registry.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/proto/codec.h"
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::rpc::internal {
+namespace ffi = tvm::ffi;
+
+namespace {
+// Compares without an early exit, so timing does not reveal how much of the token matched.
+bool ConstantTimeEqual(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+void SetError(const absl::Status& status, v1::Error* out) {
+  out->set_kind(ErrorKindOf(status));
+  out->set_message(std::string(status.message()));
+}
+}  // namespace
+
+FFIService::FFIService(const ServerOptions& options, std::shared_ptr<ServerDispatcher> dispatcher,
+                       std::shared_ptr<ModuleStore> modules)
+    : options_(options), dispatcher_(std::move(dispatcher)), modules_(std::move(modules)) {}
+
+grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
+  if (options_.token.empty()) return grpc::Status::OK;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  std::string got = it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
+  if (!ConstantTimeEqual(got, "Bearer " + options_.token)) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "missing or wrong token (authorization: Bearer <token>)");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FFIService::Session(grpc::ServerContext* context,
+                                 grpc::ServerReaderWriter<v1::Frame, v1::Frame>* stream) {
+  grpc::Status auth = CheckAuth(context);
+  if (!auth.ok()) return auth;
+  if (draining_.load()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
+  if (num_sessions_.fetch_add(1) >= options_.max_sessions) {
+    num_sessions_.fetch_sub(1);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("the server already has ", options_.max_sessions,
+                                     " sessions (--max-sessions)"));
+  }
+  EndpointOptions endpoint_options;
+  endpoint_options.local_name = options_.name;
+  auto endpoint =
+      Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    sessions_.insert(endpoint);
+  }
+  endpoint->Run();  // until the client goes away; then every handle it held is released
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    sessions_.erase(endpoint);
+  }
+  num_sessions_.fetch_sub(1);
+  return grpc::Status::OK;
+}
+
+grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallRequest* request,
+                              v1::CallResponse* response) {
+  grpc::Status auth = CheckAuth(context);
+  if (!auth.ok()) return auth;
+  try {
+    absl::StatusOr<ffi::Function> func = absl::InternalError("unresolved");
+    if (request->module().empty()) {
+      func = dispatcher_->ResolveGlobal(request->name());
+    } else {
+      absl::StatusOr<ffi::Module> mod = modules_->Get(request->module());
+      if (!mod.ok()) {
+        func = mod.status();
+      } else if (auto f = (*mod)->GetFunction(request->name(), true)) {
+        func = f.value();
+      } else {
+        func =
+            WithErrorKind(absl::NotFoundError(absl::StrCat("module ", request->module(),
+                                                           " has no function ", request->name())),
+                          "ValueError");
+      }
+    }
+    if (!func.ok()) {
+      SetError(func.status(), response->mutable_error());
+      return grpc::Status::OK;
+    }
+    std::vector<ffi::Any> args;
+    for (const v1::Value& v : request->args()) {
+      absl::StatusOr<ffi::Any> arg = DecodeValue(v, nullptr);
+      if (!arg.ok()) {
+        SetError(arg.status(), response->mutable_error());
+        return grpc::Status::OK;
+      }
+      args.push_back(std::move(*arg));
+    }
+    std::vector<ffi::AnyView> views(args.begin(), args.end());
+    ffi::Any result;
+    func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+    absl::Status encoded = EncodeValue(result, nullptr, response->mutable_value());
+    if (!encoded.ok()) {
+      response->clear_value();
+      SetError(encoded, response->mutable_error());
+    }
+  } catch (const ffi::Error& err) {
+    response->clear_value();
+    EncodeError(err, response->mutable_error());
+  } catch (const std::exception& ex) {
+    response->clear_value();
+    EncodeError(ffi::Error("InternalError", ex.what(), ""), response->mutable_error());
+  }
+  if (response->has_error()) response->mutable_error()->set_peer(options_.name);
+  return grpc::Status::OK;
+}
+
+grpc::Status FFIService::ListFunctions(grpc::ServerContext* context,
+                                       const v1::ListFunctionsRequest* request,
+                                       v1::ListFunctionsResponse* response) {
+  grpc::Status auth = CheckAuth(context);
+  if (!auth.ok()) return auth;
+  std::optional<ffi::Function> metadata = ffi::Function::GetGlobal("ffi.GetGlobalFuncMetadata");
+  for (const ffi::String& name : ffi::Function::ListGlobalNames()) {
+    if (!name.starts_with(request->prefix())) continue;
+    if (!dispatcher_->ResolveGlobal(name.view()).ok()) continue;
+    v1::FunctionInfo* info = response->add_functions();
+    info->set_name(std::string(name));
+    if (metadata.has_value()) {
+      try {
+        info->set_metadata((*metadata)(name).cast<std::string>());
+      } catch (const ffi::Error&) {
+        // removed meanwhile: no metadata
+      }
+    }
+  }
+  for (const std::string& name : modules_->Names()) response->add_modules(name);
+  return grpc::Status::OK;
+}
+
+void FFIService::FillServerInfo(v1::ServerInfo* info) const {
+  TVMFFIVersion v;
+  TVMFFIGetVersion(&v);
+  info->set_server_version("0.1.0");
+  info->set_ffi_version(absl::StrCat(v.major, ".", v.minor, ".", v.patch));
+  info->set_protocol_version(1);
+  v1::Device* cpu = info->add_devices();
+  cpu->set_device_type(kDLCPU);
+  cpu->set_device_id(0);
+  info->set_max_message_bytes(options_.max_message_bytes);
+  info->set_max_sessions(options_.max_sessions);
+  info->set_call_timeout_ms(options_.call_timeout == absl::InfiniteDuration()
+                                ? 0
+                                : absl::ToInt64Milliseconds(options_.call_timeout));
+  info->set_module_dir_enabled(modules_->module_dir_enabled());
+  info->set_upload_enabled(false);
+  info->set_auth_required(!options_.token.empty());
+  for (const std::string& name : modules_->Names()) info->add_loaded_modules(name);
+}
+
+grpc::Status FFIService::GetServerInfo(grpc::ServerContext* context,
+                                       const v1::GetServerInfoRequest*, v1::ServerInfo* response) {
+  grpc::Status auth = CheckAuth(context);
+  if (!auth.ok()) return auth;
+  FillServerInfo(response);
+  return grpc::Status::OK;
+}
+
+void FFIService::Drain(absl::Duration grace) {
+  draining_.store(true);
+  absl::Time deadline = absl::Now() + grace;
+  while (true) {
+    std::vector<std::shared_ptr<Endpoint>> sessions;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      sessions.assign(sessions_.begin(), sessions_.end());
+    }
+    bool busy = false;
+    for (const auto& s : sessions) {
+      if (s->num_serving() == 0 || absl::Now() >= deadline) {
+        s->Shutdown(
+            WithErrorKind(absl::UnavailableError("server shutting down"), "ConnectionError"));
+      } else {
+        busy = true;
+      }
+    }
+    if (!busy) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace tvmffi::rpc::internal

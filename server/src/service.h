@@ -1,0 +1,50 @@
+// The FFI gRPC service: Session streams run the session engine; Call, ListFunctions and
+// GetServerInfo are stateless. Every RPC checks the bearer token first when one is set.
+#ifndef TVMFFI_SERVER_SRC_SERVICE_H_
+#define TVMFFI_SERVER_SRC_SERVICE_H_
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "dispatcher.h"
+#include "tvmffi/grpc/grpc_stream.h"
+#include "tvmffi/server/server.h"
+
+namespace tvmffi::rpc::internal {
+
+class FFIService final : public v1::FFI::Service {
+ public:
+  FFIService(const ServerOptions& options, std::shared_ptr<ServerDispatcher> dispatcher,
+             std::shared_ptr<ModuleStore> modules);
+
+  grpc::Status Session(grpc::ServerContext* context,
+                       grpc::ServerReaderWriter<v1::Frame, v1::Frame>* stream) override;
+  grpc::Status Call(grpc::ServerContext* context, const v1::CallRequest* request,
+                    v1::CallResponse* response) override;
+  grpc::Status ListFunctions(grpc::ServerContext* context, const v1::ListFunctionsRequest* request,
+                             v1::ListFunctionsResponse* response) override;
+  grpc::Status GetServerInfo(grpc::ServerContext* context, const v1::GetServerInfoRequest* request,
+                             v1::ServerInfo* response) override;
+
+  // Ends idle sessions now and busy ones once their calls finish (or grace runs out).
+  void Drain(absl::Duration grace);
+  int num_sessions() const { return num_sessions_.load(); }
+  void FillServerInfo(v1::ServerInfo* info) const;
+
+ private:
+  grpc::Status CheckAuth(grpc::ServerContext* context) const;
+
+  const ServerOptions& options_;
+  std::shared_ptr<ServerDispatcher> dispatcher_;
+  std::shared_ptr<ModuleStore> modules_;
+  std::atomic<int> num_sessions_{0};
+  std::atomic<bool> draining_{false};
+  mutable std::mutex sessions_mutex_;
+  std::set<std::shared_ptr<Endpoint>> sessions_;
+};
+
+}  // namespace tvmffi::rpc::internal
+
+#endif  // TVMFFI_SERVER_SRC_SERVICE_H_
