@@ -110,6 +110,18 @@ struct Collector {
     return a != nullptr && b != nullptr && std::strcmp(a, b) == 0;
   }
 
+  // "ns::Func" from "ret ns::Func(args) const" or "ns::Func(args)": compares a pretty
+  // function signature with a demangled symbol.
+  static std::string_view BaseName(std::string_view sig) {
+    sig = sig.substr(0, sig.find('('));
+    size_t space = sig.rfind(' ');
+    return space == std::string_view::npos ? sig : sig.substr(space + 1);
+  }
+  bool NamesExplicitFrame(const std::string& sym) const {
+    return explicit_func.find(sym) != std::string::npos ||
+           (!BaseName(sym).empty() && BaseName(sym) == BaseName(explicit_func));
+  }
+
   // Drops the held frames up to the one the caller already named, emits the rest.
   void FlushGroup() {
     if (!grouping) return;
@@ -117,7 +129,7 @@ struct Collector {
     size_t first = 0;
     for (size_t i = 0; i < group.size(); ++i) {
       const std::string& sym = group[i].symbol;
-      if (sym != "<unknown>" && explicit_func.find(sym) != std::string::npos) {
+      if (sym != "<unknown>" && NamesExplicitFrame(sym)) {
         first = i + 1;
         dropped_symbol = sym;
         dropped_file = group[i].file;

@@ -26,8 +26,17 @@ std::string FfiVersion() {
   return absl::StrCat(v.major, ".", v.minor, ".", v.patch);
 }
 
-// An ffi error raised while serving a call, as the Return's error.
-void FillError(const ffi::Error& err, v1::Error* out) { EncodeError(err, out); }
+// An ffi error raised while serving a call, as the Return's error. Its backtrace stops at the
+// session engine: the worker thread's own frames mean nothing to the caller.
+void FillError(const ffi::Error& err, v1::Error* out) {
+  EncodeError(err, out);
+  const std::string& bt = out->backtrace();
+  size_t engine = bt.find("tvmffi::rpc::Endpoint::ServeCall");
+  if (engine != std::string::npos) {
+    size_t line_start = bt.rfind('\n', engine);
+    out->set_backtrace(bt.substr(0, line_start == std::string::npos ? 0 : line_start + 1));
+  }
+}
 
 void FillError(const absl::Status& status, v1::Error* out) {
   out->set_kind(ErrorKindOf(status));

@@ -47,6 +47,7 @@ absl::Status Disconnected() {
 struct FunctionProxyState {
   std::weak_ptr<Endpoint> endpoint;
   uint64_t handle;
+  std::shared_ptr<void> keepalive;
   const ffi::Object* object = nullptr;  // the FunctionObj, for the proxy table
 };
 
@@ -73,14 +74,15 @@ void FunctionProxyDelete(void* self) {
   if (std::shared_ptr<Endpoint> endpoint = state->endpoint.lock()) {
     endpoint->OnProxyDestroyed(state->object, state->handle);
   }
-  delete state;
+  delete state;  // may drop the last keepalive, ending the session
 }
 
 // A module on the peer: functions are looked up remotely and come back as function proxies.
 class RemoteModuleObj final : public ffi::ModuleObj {
  public:
-  RemoteModuleObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle)
-      : endpoint_(std::move(endpoint)), handle_(handle) {}
+  RemoteModuleObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle,
+                  std::shared_ptr<void> keepalive)
+      : endpoint_(std::move(endpoint)), handle_(handle), keepalive_(std::move(keepalive)) {}
   ~RemoteModuleObj() {
     if (std::shared_ptr<Endpoint> endpoint = endpoint_.lock()) {
       endpoint->OnProxyDestroyed(this, handle_);
@@ -113,13 +115,18 @@ class RemoteModuleObj final : public ffi::ModuleObj {
   }
   std::weak_ptr<Endpoint> endpoint_;
   uint64_t handle_;
+  std::shared_ptr<void> keepalive_;
 };
 
 // Any other object of the peer's: held, passed back, but not inspected here.
 class RemoteObjectObj : public ffi::Object {
  public:
-  RemoteObjectObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle, std::string type_key)
-      : endpoint_(std::move(endpoint)), handle_(handle), remote_type_key_(std::move(type_key)) {}
+  RemoteObjectObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle, std::string type_key,
+                  std::shared_ptr<void> keepalive)
+      : endpoint_(std::move(endpoint)),
+        handle_(handle),
+        remote_type_key_(std::move(type_key)),
+        keepalive_(std::move(keepalive)) {}
   ~RemoteObjectObj() {
     if (std::shared_ptr<Endpoint> endpoint = endpoint_.lock()) {
       endpoint->OnProxyDestroyed(this, handle_);
@@ -132,6 +139,7 @@ class RemoteObjectObj : public ffi::Object {
   std::weak_ptr<Endpoint> endpoint_;
   uint64_t handle_;
   std::string remote_type_key_;
+  std::shared_ptr<void> keepalive_;
 };
 
 }  // namespace
@@ -139,7 +147,7 @@ class RemoteObjectObj : public ffi::Object {
 ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, uint64_t handle,
                    const std::string& type_key) {
   if (type_key == "ffi.Function") {
-    auto* state = new FunctionProxyState{endpoint, handle};
+    auto* state = new FunctionProxyState{endpoint, handle, endpoint->ProxyKeepAlive()};
     TVMFFIObjectHandle out = nullptr;
     if (TVMFFIFunctionCreate(state, FunctionProxyCall, FunctionProxyDelete, &out) != 0) {
       delete state;
@@ -151,10 +159,11 @@ ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, uint64_t handle,
         ffi::details::ObjectUnsafe::ObjectPtrFromOwned<ffi::Object>(obj)));
   }
   if (type_key == "ffi.Module") {
-    auto mod = ffi::make_object<RemoteModuleObj>(endpoint, handle);
+    auto mod = ffi::make_object<RemoteModuleObj>(endpoint, handle, endpoint->ProxyKeepAlive());
     return ffi::Any(ffi::Module(std::move(mod)));
   }
-  return ffi::Any(ffi::ObjectRef(ffi::make_object<RemoteObjectObj>(endpoint, handle, type_key)));
+  return ffi::Any(ffi::ObjectRef(
+      ffi::make_object<RemoteObjectObj>(endpoint, handle, type_key, endpoint->ProxyKeepAlive())));
 }
 
 }  // namespace tvmffi::rpc::internal

@@ -89,6 +89,11 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // The peer's calls running on this side right now.
   int num_serving() const { return serving_.load(std::memory_order_acquire); }
 
+  // Proxies made from now on hold a strong reference to `keepalive` (e.g. the client's session
+  // object, whose destruction ends the session), so a session lives while its proxies do.
+  void SetProxyKeepAlive(std::weak_ptr<void> keepalive) { keepalive_ = std::move(keepalive); }
+  std::shared_ptr<void> ProxyKeepAlive() const { return keepalive_.lock(); }
+
   // Internal: a proxy of handle (the peer's) was destroyed.
   void OnProxyDestroyed(const tvm::ffi::Object* proxy, uint64_t handle);
 
@@ -121,6 +126,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::atomic<int> serving_{0};
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
+  std::weak_ptr<void> keepalive_;
   std::thread reader_;
 };
 

@@ -1,0 +1,91 @@
+// The tvmffi-rpc client: connect to a tvmffi-server and call its functions through ordinary
+// ffi::Function proxies, errors and backtraces included.
+//
+//   auto session = tvmffi::rpc::Connect("gpu-host:50051");
+//   ffi::Function add_one = session.GetGlobalRequired("my_ext.add_one");
+//   int r = add_one(41).cast<int>();                       // 42
+//   ffi::Module mod = session.LoadModule("my_ops");        // from the server's --module-dir
+//   ffi::Function add_two = mod->GetFunction("add_two").value();
+//
+// Everything here throws ffi::Error: the server's own errors keep their kind and message, with
+// the server's backtrace first; transport failures are ConnectionError (peer gone),
+// TimeoutError (deadline) or RPCError (other gRPC failures, with the status code).
+#ifndef TVMFFI_RPC_CLIENT_H_
+#define TVMFFI_RPC_CLIENT_H_
+
+#include <tvm/ffi/extra/module.h>
+#include <tvm/ffi/function.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tvmffi::rpc {
+
+class Endpoint;
+
+struct ConnectOptions {
+  std::string token;                // sent as "authorization: Bearer <token>"
+  bool tls = false;                 // use TLS (roots below, else the system's)
+  std::string tls_root_certs_pem;   // trust these CAs
+  std::string tls_client_cert_pem;  // mutual TLS: this client's certificate...
+  std::string tls_client_key_pem;   // ...and key
+  std::string tls_server_name;      // expected name in the server's certificate ("" = host)
+  double connect_timeout_s = 10;    // waiting for the server at Connect
+  double call_timeout_s = 0;        // default limit per remote call (0 = none)
+  uint64_t max_message_bytes = 64ull << 20;
+  std::string name = "tvmffi-client";  // this side's name in the server's backtraces
+};
+
+// Information a server reports about itself.
+struct ServerInfo {
+  std::string server_version;
+  std::string ffi_version;
+  uint32_t protocol_version = 0;
+  bool module_dir_enabled = false;
+  bool auth_required = false;
+  std::vector<std::string> loaded_modules;
+};
+
+// One session: a bidirectional stream to one server. Copies share the session; it ends when
+// the last copy and every proxy made from it are gone, or at Close().
+class Session {
+ public:
+  // The server's global `name` as a proxy function, or nullopt when the server has none.
+  std::optional<tvm::ffi::Function> GetGlobal(const std::string& name) const;
+  // Like GetGlobal; ValueError "Function <name> not found" when missing.
+  tvm::ffi::Function GetGlobalRequired(const std::string& name) const;
+  // The server's published global names starting with prefix.
+  std::vector<std::string> ListGlobalNames(const std::string& prefix = "") const;
+  // A module the server loaded (--load, by file stem) or loads from its --module-dir.
+  tvm::ffi::Module LoadModule(const std::string& name) const;
+  // The server's system library for prefix (see ffi.SystemLib).
+  tvm::ffi::Module SystemLib(const std::string& prefix = "") const;
+  // Registers proxies of the server's globals starting with prefix in this process's global
+  // registry (overriding same-named ones), so unchanged code that looks functions up by name
+  // (TVMFFIFunctionGetGlobal + TVMFFIFunctionCall) calls the server. Returns how many.
+  int ImportGlobals(const std::string& prefix) const;
+  ServerInfo Info() const;
+  // Ends the session: later calls through its proxies fail with ConnectionError.
+  void Close();
+  const std::string& target() const { return target_; }
+
+ private:
+  friend Session Connect(const std::string& target, const ConnectOptions& options);
+  Session(std::shared_ptr<Endpoint> endpoint, std::string target, double call_timeout_s);
+  tvm::ffi::Any Op(const char* op, std::vector<tvm::ffi::Any> args) const;
+
+  std::shared_ptr<Endpoint> endpoint_;
+  std::shared_ptr<void> closer_;  // shuts the session down when the last copy goes
+  std::string target_;
+  double call_timeout_s_ = 0;
+};
+
+// Opens a session with the server at target ("host:port", "unix:PATH", "dns:///name:port").
+// ConnectionError when the server cannot be reached in time; PermissionError for a bad token.
+Session Connect(const std::string& target, const ConnectOptions& options = {});
+
+}  // namespace tvmffi::rpc
+
+#endif  // TVMFFI_RPC_CLIENT_H_

@@ -1,0 +1,154 @@
+// Connect and Session: a session stream to a server, with the server's globals and modules
+// returned as proxies.
+#include <grpcpp/grpcpp.h>
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/map.h>
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/grpc/grpc_stream.h"
+#include "tvmffi/proto/status.h"
+#include "tvmffi/rpc/client.h"
+#include "tvmffi/session/endpoint.h"
+
+namespace tvmffi::rpc {
+namespace ffi = tvm::ffi;
+
+namespace {
+
+// Owned by every Session copy and every proxy: when the last goes, the session ends.
+struct SessionCore {
+  std::shared_ptr<Endpoint> endpoint;
+  ~SessionCore() {
+    endpoint->Shutdown(
+        WithErrorKind(absl::CancelledError("session closed by the client"), "ConnectionError"));
+  }
+};
+
+absl::Duration Seconds(double s) { return s > 0 ? absl::Seconds(s) : absl::InfiniteDuration(); }
+
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const ConnectOptions& options) {
+  if (!options.tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_root_certs_pem;
+  ssl.pem_cert_chain = options.tls_client_cert_pem;
+  ssl.pem_private_key = options.tls_client_key_pem;
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+Session Connect(const std::string& target, const ConnectOptions& options) {
+  grpc::ChannelArguments args;
+  int max_bytes = static_cast<int>(std::min<uint64_t>(options.max_message_bytes, INT32_MAX));
+  args.SetMaxReceiveMessageSize(max_bytes);
+  args.SetMaxSendMessageSize(max_bytes);
+  if (!options.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options.tls_server_name);
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(target, Credentials(options), args);
+  auto deadline = std::chrono::system_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(options.connect_timeout_s * 1000));
+  if (!channel->WaitForConnected(deadline)) {
+    throw StatusToError(
+        WithErrorKind(absl::UnavailableError(absl::StrCat("cannot connect to ", target, " within ",
+                                                          options.connect_timeout_s, " s")),
+                      "ConnectionError"));
+  }
+  auto stub = v1::FFI::NewStub(channel);
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
+  auto stream = stub->Session(context.get());
+  if (stream == nullptr) {
+    throw StatusToError(
+        WithErrorKind(absl::UnavailableError("cannot open a session"), "ConnectionError"));
+  }
+  EndpointOptions endpoint_options;
+  endpoint_options.local_name = options.name;
+  endpoint_options.call_timeout = Seconds(options.call_timeout_s);
+  auto endpoint =
+      Endpoint::Create(MakeClientFrameStream(std::move(context), std::move(stream), target),
+                       nullptr, endpoint_options);
+  absl::Status started = endpoint->Start();
+  if (!started.ok()) throw StatusToError(started);
+  Session session(endpoint, target, options.call_timeout_s);
+  // The first operation proves the stream works (and that the token was accepted).
+  session.Info();
+  return session;
+}
+
+Session::Session(std::shared_ptr<Endpoint> endpoint, std::string target, double call_timeout_s)
+    : endpoint_(std::move(endpoint)), target_(std::move(target)), call_timeout_s_(call_timeout_s) {
+  auto core = std::make_shared<SessionCore>();
+  core->endpoint = endpoint_;
+  endpoint_->SetProxyKeepAlive(core);
+  closer_ = std::move(core);
+}
+
+ffi::Any Session::Op(const char* op, std::vector<ffi::Any> args) const {
+  std::vector<ffi::AnyView> views(args.begin(), args.end());
+  absl::StatusOr<ffi::Any> rv =
+      endpoint_->CallGlobal(op, views.data(), static_cast<int32_t>(views.size()));
+  if (!rv.ok()) throw StatusToError(rv.status());
+  return std::move(*rv);
+}
+
+std::optional<ffi::Function> Session::GetGlobal(const std::string& name) const {
+  ffi::Any f = Op("$get_global", {ffi::Any(ffi::String(name))});
+  if (f == nullptr) return std::nullopt;
+  return f.cast<ffi::Function>();
+}
+
+ffi::Function Session::GetGlobalRequired(const std::string& name) const {
+  std::optional<ffi::Function> f = GetGlobal(name);
+  if (!f.has_value()) TVM_FFI_THROW(ValueError) << "Function " << name << " not found";
+  return std::move(*f);
+}
+
+std::vector<std::string> Session::ListGlobalNames(const std::string& prefix) const {
+  auto names = Op("$list_globals", {ffi::Any(ffi::String(prefix))}).cast<ffi::Array<ffi::String>>();
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+ffi::Module Session::LoadModule(const std::string& name) const {
+  return Op("$load_module", {ffi::Any(ffi::String(name))}).cast<ffi::Module>();
+}
+
+ffi::Module Session::SystemLib(const std::string& prefix) const {
+  return Op("$system_lib", {ffi::Any(ffi::String(prefix))}).cast<ffi::Module>();
+}
+
+int Session::ImportGlobals(const std::string& prefix) const {
+  int count = 0;
+  for (const std::string& name : ListGlobalNames(prefix)) {
+    if (std::optional<ffi::Function> f = GetGlobal(name)) {
+      ffi::Function::SetGlobal(name, *f, /*override=*/true);
+      ++count;
+    }
+  }
+  return count;
+}
+
+ServerInfo Session::Info() const {
+  auto map = Op("$info", {}).cast<ffi::Map<ffi::String, ffi::Any>>();
+  ServerInfo info;
+  info.server_version = map["server_version"].cast<std::string>();
+  info.ffi_version = map["ffi_version"].cast<std::string>();
+  info.protocol_version = map["protocol_version"].cast<uint32_t>();
+  info.module_dir_enabled = map["module_dir_enabled"].cast<bool>();
+  info.auth_required = map["auth_required"].cast<bool>();
+  for (const ffi::String& m : map["loaded_modules"].cast<ffi::Array<ffi::String>>()) {
+    info.loaded_modules.push_back(std::string(m));
+  }
+  return info;
+}
+
+void Session::Close() {
+  endpoint_->Shutdown(
+      WithErrorKind(absl::CancelledError("session closed by the client"), "ConnectionError"));
+}
+
+}  // namespace tvmffi::rpc

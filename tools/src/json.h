@@ -1,0 +1,25 @@
+// JSON for the command line: arguments are JSON literals turned into FFI values; results are
+// FFI values printed as JSON.
+#ifndef TVMFFI_TOOLS_SRC_JSON_H_
+#define TVMFFI_TOOLS_SRC_JSON_H_
+
+#include <tvm/ffi/any.h>
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace tvmffi::rpc::tools {
+
+// One JSON value: numbers without '.', 'e' or 'E' are ints, others floats; strings are
+// ffi::String; arrays are Array<Any>; objects are Map<String, Any>.
+absl::StatusOr<tvm::ffi::Any> ParseJson(std::string_view text);
+
+// The value as JSON. Values JSON cannot express are shown as strings ("<ffi.Function>") or
+// objects ({"dtype": "float32"}, {"tensor": {...}}).
+std::string ToJson(const tvm::ffi::Any& value);
+
+}  // namespace tvmffi::rpc::tools
+
+#endif  // TVMFFI_TOOLS_SRC_JSON_H_
