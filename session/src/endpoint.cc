@@ -105,10 +105,21 @@ void Endpoint::ReadLoop() {
     HandleFrame(&frame);
   }
   std::string peer = peer_name();
-  Shutdown(WithErrorKind(
-      absl::UnavailableError(absl::StrCat("connection to ", peer.empty() ? "the peer" : peer,
-                                          " lost", status.ok() ? "" : ": ", status.message())),
-      "ConnectionError"));
+  if (peer.empty()) peer = "the peer";
+  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    // Refused rather than lost: keep the code so callers see PermissionError.
+    Shutdown(
+        absl::Status(status.code(), absl::StrCat("refused by ", peer, ": ", status.message())));
+  } else if (absl::IsResourceExhausted(status)) {
+    Shutdown(WithErrorKind(
+        absl::Status(status.code(), absl::StrCat("refused by ", peer, ": ", status.message())),
+        "RPCError"));
+  } else {
+    Shutdown(WithErrorKind(
+        absl::UnavailableError(absl::StrCat("connection to ", peer, " lost",
+                                            status.ok() ? "" : ": ", status.message())),
+        "ConnectionError"));
+  }
 }
 
 void Endpoint::HandleFrame(v1::Frame* frame) {
@@ -119,24 +130,41 @@ void Endpoint::HandleFrame(v1::Frame* frame) {
       break;
     }
     case v1::Frame::kCall: {
-      v1::Call call = std::move(*frame->mutable_call());
-      uint64_t id = call.id();
+      // Arguments are decoded here, in stream order: a reference in them is resolved before
+      // any later Release of it is processed.
+      auto call = std::make_shared<v1::Call>(std::move(*frame->mutable_call()));
+      auto args = std::make_shared<std::vector<ffi::Any>>();
+      absl::Status decoded = DecodeArgs(*call, args.get());
       auto self = shared_from_this();
-      bool queued = executor_->Submit(
-          [self, call = std::move(call)]() mutable { self->ServeCall(std::move(call)); });
+      bool queued = decoded.ok() && executor_->Submit([self, call, args] {
+        self->ServeCall(*call, std::move(*args));
+      });
       if (!queued) {
         v1::Frame reply;
-        reply.mutable_ret()->set_id(id);
-        FillError(WithErrorKind(absl::ResourceExhaustedError("too many concurrent calls"),
-                                "RuntimeError"),
+        reply.mutable_ret()->set_id(call->id());
+        FillError(decoded.ok()
+                      ? WithErrorKind(absl::ResourceExhaustedError("too many concurrent calls"),
+                                      "RuntimeError")
+                      : decoded,
                   reply.mutable_ret()->mutable_error());
         (void)Write(reply);
       }
       break;
     }
     case v1::Frame::kRet: {
-      uint64_t id = frame->ret().id();  // read before the move below
-      pending_->Complete(id, std::move(*frame->mutable_ret()));
+      // Decoded here for the same reason as call arguments.
+      const v1::Return& ret = frame->ret();
+      absl::StatusOr<ffi::Any> result;
+      if (ret.result_case() == v1::Return::kError) {
+        v1::Error err = ret.error();
+        err.set_peer(peer_name());
+        result = RemoteErrorStatus(err);
+      } else if (ret.result_case() == v1::Return::kValue) {
+        result = DecodeValue(ret.value(), this, options_.limits);
+      } else {
+        result = ValueError("the peer's return carries no result");
+      }
+      pending_->Complete(ret.id(), std::move(result));
       break;
     }
     case v1::Frame::kRelease:
@@ -149,7 +177,34 @@ void Endpoint::HandleFrame(v1::Frame* frame) {
   }
 }
 
-void Endpoint::ServeCall(v1::Call call) {
+absl::Status Endpoint::DecodeArgs(const v1::Call& call, std::vector<ffi::Any>* args) {
+  args->reserve(call.args_size());
+  for (const v1::Value& v : call.args()) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any arg, DecodeValue(v, this, options_.limits));
+    args->push_back(std::move(arg));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ffi::Function> Endpoint::ResolveTarget(const v1::Call& call) {
+  if (call.target_case() == v1::Call::kHandle) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::ObjectRef obj, exports_->Get(call.handle()));
+    if (const auto* f = obj.as<ffi::FunctionObj>()) return ffi::GetRef<ffi::Function>(f);
+    return TypeError(
+        absl::StrCat("handle ", call.handle(), " is a `", obj->GetTypeKey(), "`, not a function"));
+  }
+  if (call.target_case() == v1::Call::kGlobalName) {
+    if (dispatcher_ == nullptr) {
+      return WithErrorKind(absl::NotFoundError(absl::StrCat("`", call.global_name(),
+                                                            "` is not served by this peer")),
+                           "ValueError");
+    }
+    return dispatcher_->Resolve(call.global_name(), *this);
+  }
+  return ValueError("call has no target");
+}
+
+void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
   serving_.fetch_add(1, std::memory_order_acq_rel);
   struct Done {
     std::atomic<int>& n;
@@ -158,52 +213,20 @@ void Endpoint::ServeCall(v1::Call call) {
   v1::Frame reply;
   v1::Return* ret = reply.mutable_ret();
   ret->set_id(call.id());
+  // args and result outlive the Write: a proxy among them is released only after the Return
+  // is on the wire.
+  ffi::Any result;
   try {
-    absl::StatusOr<ffi::Function> func = absl::InternalError("no target");
-    if (call.target_case() == v1::Call::kHandle) {
-      absl::StatusOr<ffi::ObjectRef> obj = exports_->Get(call.handle());
-      if (!obj.ok()) {
-        func = obj.status();
-      } else if (auto f = obj->as<ffi::FunctionObj>()) {
-        func = ffi::GetRef<ffi::Function>(f);
-      } else {
-        func = TypeError(absl::StrCat("handle ", call.handle(), " is a `", (*obj)->GetTypeKey(),
-                                      "`, not a function"));
-      }
-    } else if (call.target_case() == v1::Call::kGlobalName) {
-      func = dispatcher_ != nullptr
-                 ? dispatcher_->Resolve(call.global_name(), *this)
-                 : WithErrorKind(absl::NotFoundError(absl::StrCat("`", call.global_name(),
-                                                                  "` is not served by this peer")),
-                                 "ValueError");
-    } else {
-      func = ValueError("call has no target");
-    }
+    absl::StatusOr<ffi::Function> func = ResolveTarget(call);
     if (!func.ok()) {
       FillError(func.status(), ret->mutable_error());
     } else {
-      std::vector<ffi::Any> args;
-      args.reserve(call.args_size());
-      absl::Status decoded;
-      for (const v1::Value& v : call.args()) {
-        absl::StatusOr<ffi::Any> arg = DecodeValue(v, this, options_.limits);
-        if (!arg.ok()) {
-          decoded = arg.status();
-          break;
-        }
-        args.push_back(std::move(*arg));
-      }
-      if (!decoded.ok()) {
-        FillError(decoded, ret->mutable_error());
-      } else {
-        std::vector<ffi::AnyView> views(args.begin(), args.end());
-        ffi::Any result;
-        func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
-        absl::Status encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
-        if (!encoded.ok()) {
-          ret->clear_value();
-          FillError(encoded, ret->mutable_error());
-        }
+      std::vector<ffi::AnyView> views(args.begin(), args.end());
+      func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+      absl::Status encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
+      if (!encoded.ok()) {
+        ret->clear_value();
+        FillError(encoded, ret->mutable_error());
       }
     }
   } catch (const ffi::Error& err) {
@@ -245,29 +268,18 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   *frame.mutable_call() = std::move(*call);
   absl::Status written = Write(frame);
   if (!written.ok()) {
-    pending_->Complete(slot.first, v1::Return());  // forget the slot
+    pending_->Complete(slot.first, absl::CancelledError("not sent"));  // forget the slot
     return WithErrorKind(
         absl::UnavailableError(absl::StrCat("cannot send the call: ", written.message())),
         "ConnectionError");
   }
-  absl::StatusOr<v1::Return> ret = pending_->Wait(slot.first, *slot.second, timeout);
-  if (!ret.ok()) {
-    if (absl::IsDeadlineExceeded(ret.status())) {
-      v1::Frame cancel;
-      cancel.mutable_cancel()->set_id(slot.first);
-      (void)Write(cancel);
-    }
-    return ret.status();
+  absl::StatusOr<ffi::Any> result = pending_->Wait(slot.first, *slot.second, timeout);
+  if (!result.ok() && absl::IsDeadlineExceeded(result.status())) {
+    v1::Frame cancel;
+    cancel.mutable_cancel()->set_id(slot.first);
+    (void)Write(cancel);
   }
-  if (ret->result_case() == v1::Return::kError) {
-    v1::Error* err = ret->mutable_error();
-    err->set_peer(peer_name());
-    return RemoteErrorStatus(*err);
-  }
-  if (ret->result_case() != v1::Return::kValue) {
-    return ValueError("the peer's return carries no result");
-  }
-  return DecodeValue(ret->value(), this, options_.limits);
+  return result;
 }
 
 absl::Status Endpoint::Write(const v1::Frame& frame) {

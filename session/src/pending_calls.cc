@@ -15,7 +15,7 @@ absl::StatusOr<std::pair<uint64_t, std::shared_ptr<PendingCalls::Slot>>> Pending
   return std::make_pair(id, slot);
 }
 
-void PendingCalls::Complete(uint64_t id, v1::Return ret) {
+void PendingCalls::Complete(uint64_t id, absl::StatusOr<tvm::ffi::Any> result) {
   std::shared_ptr<Slot> slot;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -25,12 +25,12 @@ void PendingCalls::Complete(uint64_t id, v1::Return ret) {
     slots_.erase(it);
   }
   std::lock_guard<std::mutex> lock(slot->mutex);
-  slot->ret = std::move(ret);
+  slot->result = std::move(result);
   slot->done = true;
   slot->cv.notify_one();
 }
 
-absl::StatusOr<v1::Return> PendingCalls::Wait(uint64_t id, Slot& slot, absl::Duration timeout) {
+absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(slot.mutex);
   auto ready = [&slot] { return slot.done; };
   if (timeout == absl::InfiniteDuration()) {
@@ -46,8 +46,7 @@ absl::StatusOr<v1::Return> PendingCalls::Wait(uint64_t id, Slot& slot, absl::Dur
     // Completed just as the wait gave up: take the result.
     lock.lock();
   }
-  if (!slot.failure.ok()) return slot.failure;
-  return std::move(slot.ret);
+  return std::move(slot.result);
 }
 
 void PendingCalls::FailAll(const absl::Status& status) {
@@ -59,7 +58,7 @@ void PendingCalls::FailAll(const absl::Status& status) {
   }
   for (auto& [id, slot] : slots) {
     std::lock_guard<std::mutex> lock(slot->mutex);
-    slot->failure = status;
+    slot->result = status;
     slot->done = true;
     slot->cv.notify_one();
   }

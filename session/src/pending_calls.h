@@ -8,10 +8,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <tvm/ffi/any.h>
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "tvmffi/rpc/v1/ffi.pb.h"
 
 namespace tvmffi::rpc::internal {
 
@@ -21,16 +21,15 @@ class PendingCalls {
     std::mutex mutex;
     std::condition_variable cv;
     bool done = false;
-    absl::Status failure;  // set instead of ret when the session ended
-    v1::Return ret;
+    absl::StatusOr<tvm::ffi::Any> result;  // decoded by the reader, in stream order
   };
 
   // A new call id and the slot its Return will land in; UNAVAILABLE once the session ended.
   absl::StatusOr<std::pair<uint64_t, std::shared_ptr<Slot>>> Add();
-  // Delivers a Return; a Return for an unknown id (late, after a timeout) is dropped.
-  void Complete(uint64_t id, v1::Return ret);
+  // Delivers a call's outcome; one for an unknown id (late, after a timeout) is dropped.
+  void Complete(uint64_t id, absl::StatusOr<tvm::ffi::Any> result);
   // Waits for the slot; DEADLINE_EXCEEDED after timeout (the call is then forgotten).
-  absl::StatusOr<v1::Return> Wait(uint64_t id, Slot& slot, absl::Duration timeout);
+  absl::StatusOr<tvm::ffi::Any> Wait(uint64_t id, Slot& slot, absl::Duration timeout);
   // Fails every pending and future call with status.
   void FailAll(const absl::Status& status);
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -112,7 +113,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   absl::Status SendHello();
   void ReadLoop();
   void HandleFrame(v1::Frame* frame);
-  void ServeCall(v1::Call call);
+  absl::Status DecodeArgs(const v1::Call& call, std::vector<tvm::ffi::Any>* args);
+  absl::StatusOr<tvm::ffi::Function> ResolveTarget(const v1::Call& call);
+  void ServeCall(const v1::Call& call, std::vector<tvm::ffi::Any> args);
   absl::Status Write(const v1::Frame& frame);
 
   std::unique_ptr<FrameStream> stream_;

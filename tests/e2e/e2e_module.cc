@@ -1,0 +1,48 @@
+// The module the end-to-end tests load into tvmffi-server: functions exercising every path
+// (echo of every value kind, callbacks, sleeps, errors, a raw pointer, a system-library symbol).
+#include <tvm/ffi/error.h>
+#include <tvm/ffi/extra/c_env_api.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <chrono>
+#include <thread>
+
+namespace ffi = tvm::ffi;
+
+namespace {
+// The user document's system-library example, as written.
+int add_one_impl(void*, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
+  TVM_FFI_SAFE_CALL_BEGIN();
+  (void)num_args;
+  int64_t x = reinterpret_cast<const tvm::ffi::AnyView*>(args)[0].cast<int64_t>();
+  reinterpret_cast<tvm::ffi::Any*>(result)[0] = x + 1;
+  TVM_FFI_SAFE_CALL_END();
+}
+
+int AddTwo(int x) { return x + 2; }
+int g_secret = 7;
+}  // namespace
+
+TVM_FFI_DLL_EXPORT_TYPED_FUNC(add_two, AddTwo);
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  TVMFFIEnvModRegisterSystemLibSymbol("__tvm_ffi_my_prefix.add_one",
+                                      reinterpret_cast<void*>(add_one_impl));
+  ffi::reflection::GlobalDef()
+      .def("e2e.echo", [](ffi::Any x) { return x; })
+      .def("e2e.add", [](int64_t a, int64_t b) { return a + b; })
+      .def("e2e.apply", [](ffi::Function f, ffi::Any x) { return f(x); })
+      .def("e2e.recurse", [](ffi::Function cb, int n) { return n == 0 ? 0 : cb(n).cast<int>(); })
+      .def("e2e.make_adder",
+           [](int k) { return ffi::Function::FromTyped([k](int x) { return x + k; }); })
+      .def("e2e.sleep_ms",
+           [](int ms) {
+             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+             return ms;
+           })
+      .def("e2e.raw_pointer", []() { return static_cast<void*>(&g_secret); })
+      .def("e2e.throw_with_cause", []() {
+        ffi::Error cause("KeyError", "inner", "");
+        throw ffi::Error("RuntimeError", "outer", "", cause, std::nullopt);
+      });
+}

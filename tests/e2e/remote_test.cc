@@ -1,0 +1,390 @@
+// End to end: a real tvmffi-server process on a free loopback port (or a unix socket), called
+// through the real client. The user document's examples, every value kind, callbacks, threads,
+// errors, limits, security defaults and failures of either side.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_process.h"
+#include "tvmffi/rpc/client.h"
+
+extern "C" {
+extern FILE* g_doc_error_stream;
+void HandleReturnCode(int rc);
+int LookupAndCall(const char* global_function_name, const TVMFFIAny* args, int num_args,
+                  TVMFFIAny* result);
+}
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+using testing::RunCli;
+using testing::ServerProcess;
+
+std::vector<std::string> StandardModules() {
+  return {"--load", TVMFFI_MY_EXT_MODULE, "--load", TVMFFI_E2E_MODULE};
+}
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ffi::Error& e) {
+    return e.kind() + ": " + e.message();
+  }
+  return "(no error)";
+}
+
+class RemoteTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServerProcess(StandardModules()); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  Session Connect(ConnectOptions options = {}) { return rpc::Connect(server_->address(), options); }
+  static ServerProcess* server_;
+};
+ServerProcess* RemoteTest::server_ = nullptr;
+
+// --- The user document's examples, remotely ---
+
+TEST_F(RemoteTest, DocRetrieveGlobalFunction) {
+  Session session = Connect();
+  ffi::Function func = session.GetGlobalRequired("my_ext.add_one");
+  int result = func(41);  // -> 42
+  EXPECT_EQ(result, 42);
+}
+
+TEST_F(RemoteTest, DocModuleFunction) {
+  Session session = Connect();
+  ffi::Module mod = session.LoadModule("my_ext");
+  ffi::Function add_two = mod->GetFunction("add_two").value();
+  EXPECT_EQ(add_two(40).cast<int>(), 42);
+  EXPECT_FALSE(mod->GetFunction("no_such").has_value());
+}
+
+TEST_F(RemoteTest, DocSystemLibrary) {
+  Session session = Connect();
+  ffi::Module mod = session.SystemLib("my_prefix.");
+  ffi::Function func = mod->GetFunction("add_one").value();
+  EXPECT_EQ(func(10).cast<int>(), 11);
+}
+
+TEST_F(RemoteTest, DocTypedFunction) {
+  Session session = Connect();
+  ffi::TypedFunction<int(int)> add_one = session.GetGlobalRequired("my_ext.add_one");
+  EXPECT_EQ(add_one(1), 2);
+}
+
+TEST_F(RemoteTest, DocThrowSurfacesAsRemoteValueError) {
+  Session session = Connect();
+  try {
+    session.GetGlobalRequired("my_ext.throw_error")(-1);
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "ValueError");
+    EXPECT_EQ(e.message(), "x must be non-negative, got -1");
+    std::string bt = e.backtrace();
+    size_t remote = bt.find("my_ext.cc");
+    size_t marker = bt.find("[remote call to tvmffi-server]");
+    ASSERT_NE(remote, std::string::npos) << bt;
+    ASSERT_NE(marker, std::string::npos) << bt;
+    EXPECT_LT(remote, marker);  // the remote frames come first
+    // The server's engine frames are trimmed.
+    EXPECT_EQ(bt.find("Endpoint::ServeCall"), std::string::npos) << bt;
+  }
+}
+
+TEST_F(RemoteTest, DocCLookupAndCallThroughImportedGlobals) {
+  Session session = Connect();
+  EXPECT_EQ(session.ImportGlobals("my_ext."), 2);
+  // Unchanged C code: TVMFFIFunctionGetGlobal + TVMFFIFunctionCall, now remote.
+  ffi::AnyView args[1] = {ffi::AnyView(41)};
+  ffi::Any result;
+  ASSERT_EQ(LookupAndCall("my_ext.add_one", reinterpret_cast<const TVMFFIAny*>(args), 1,
+                          reinterpret_cast<TVMFFIAny*>(&result)),
+            0);
+  EXPECT_EQ(result.cast<int>(), 42);
+  // A remote error arrives in TLS as -1; the C HandleReturnCode prints it.
+  FILE* capture = std::tmpfile();
+  g_doc_error_stream = capture;
+  ffi::AnyView bad[1] = {ffi::AnyView(-3)};
+  ffi::Any ignored;
+  int rc = LookupAndCall("my_ext.throw_error", reinterpret_cast<const TVMFFIAny*>(bad), 1,
+                         reinterpret_cast<TVMFFIAny*>(&ignored));
+  EXPECT_EQ(rc, -1);
+  HandleReturnCode(rc);
+  g_doc_error_stream = nullptr;
+  std::fflush(capture);
+  std::rewind(capture);
+  char buf[4096] = {0};
+  size_t n = std::fread(buf, 1, sizeof(buf) - 1, capture);
+  std::fclose(capture);
+  std::string printed(buf, n);
+  EXPECT_EQ(printed.rfind("ValueError: x must be non-negative, got -3\n", 0), 0u) << printed;
+  EXPECT_NE(printed.find("[remote call to tvmffi-server]"), std::string::npos) << printed;
+  ffi::Function::RemoveGlobal("my_ext.add_one");
+  ffi::Function::RemoveGlobal("my_ext.throw_error");
+}
+
+// --- Values, callbacks, concurrency ---
+
+struct HostAlloc {
+  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
+
+TEST_F(RemoteTest, EveryValueKindRoundTrips) {
+  Session session = Connect();
+  ffi::Function echo = session.GetGlobalRequired("e2e.echo");
+  EXPECT_TRUE(echo(nullptr) == nullptr);
+  EXPECT_EQ(echo(int64_t{-7}).cast<int64_t>(), -7);
+  EXPECT_EQ(echo(true).type_index(), kTVMFFIBool);
+  EXPECT_DOUBLE_EQ(echo(0.25).cast<double>(), 0.25);
+  EXPECT_EQ(echo(DLDataType{kDLFloat, 16, 2}).cast<DLDataType>().lanes, 2);
+  EXPECT_EQ(echo(DLDevice{kDLCUDA, 1}).cast<DLDevice>().device_id, 1);
+  EXPECT_EQ(echo("small").cast<std::string>(), "small");
+  std::string long_str(10000, 'x');
+  EXPECT_EQ(echo(ffi::String(long_str)).cast<std::string>(), long_str);
+  EXPECT_EQ(std::string(echo(ffi::Bytes("\0\1\2", 3)).cast<ffi::Bytes>()),
+            std::string("\0\1\2", 3));
+  EXPECT_EQ(echo(ffi::Shape({4, 5})).cast<ffi::Shape>().Product(), 20);
+  ffi::Array<ffi::Any> arr{ffi::Any(1), ffi::Any(ffi::String("two")),
+                           ffi::Any(ffi::Array<ffi::Any>{ffi::Any(3)})};
+  auto arr_back = echo(arr).cast<ffi::Array<ffi::Any>>();
+  EXPECT_EQ(arr_back[2].cast<ffi::Array<ffi::Any>>()[0].cast<int>(), 3);
+  ffi::Map<ffi::String, ffi::Any> map{{"k", ffi::Any(1.5)}};
+  using StrMap = ffi::Map<ffi::String, ffi::Any>;
+  EXPECT_DOUBLE_EQ(echo(map).cast<StrMap>()["k"].cast<double>(), 1.5);
+  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({3, 4}),
+                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  for (int i = 0; i < 12; ++i) static_cast<float*>(t.data_ptr())[i] = i * 0.5f;
+  ffi::Tensor tb = echo(t).cast<ffi::Tensor>();
+  EXPECT_EQ(tb.shape()[1], 4);
+  EXPECT_FLOAT_EQ(static_cast<float*>(tb.data_ptr())[11], 5.5f);
+  ffi::Error err("IndexError", "as a value", "");
+  EXPECT_EQ(echo(err).cast<ffi::Error>().kind(), "IndexError");
+  // A function sent and echoed back is our own function again.
+  ffi::Function local = ffi::Function::FromTyped([](int x) { return x; });
+  EXPECT_TRUE(echo(local).cast<ffi::Function>().same_as(local));
+}
+
+TEST_F(RemoteTest, CallbacksThreeLevelsDeep) {
+  Session session = Connect();
+  ffi::Function recurse = session.GetGlobalRequired("e2e.recurse");
+  ffi::Function cb;
+  cb = ffi::Function::FromTyped(
+      [&recurse, &cb](int n) { return recurse(cb, n - 1).cast<int>() + 1; });
+  EXPECT_EQ(recurse(cb, 3).cast<int>(), 3);
+  ffi::Function apply = session.GetGlobalRequired("e2e.apply");
+  EXPECT_EQ(apply(ffi::Function::FromTyped([](int x) { return x * 2; }), 21).cast<int>(), 42);
+  cb = ffi::Function(nullptr);
+}
+
+TEST_F(RemoteTest, ReturnedFunctionsAreProxies) {
+  Session session = Connect();
+  ffi::Function add5 = session.GetGlobalRequired("e2e.make_adder")(5).cast<ffi::Function>();
+  EXPECT_EQ(add5(1).cast<int>(), 6);
+}
+
+TEST_F(RemoteTest, SixteenThreadsOnOneSession) {
+  Session session = Connect();
+  ffi::Function add = session.GetGlobalRequired("e2e.add");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        if (add(t, i).cast<int>() != t + i) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// --- Errors ---
+
+TEST_F(RemoteTest, UnknownNamesArgumentsAndUnpublishedFunctions) {
+  Session session = Connect();
+  EXPECT_FALSE(session.GetGlobal("e2e.nope").has_value());
+  EXPECT_EQ(ErrorOf([&] { session.GetGlobalRequired("e2e.nope"); }),
+            "ValueError: Function e2e.nope not found");
+  ffi::Function add = session.GetGlobalRequired("e2e.add");
+  EXPECT_NE(ErrorOf([&] { add("a", 1); }).find("TypeError: Mismatched type on argument #0"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { add(1); }).find("TypeError: Mismatched number of arguments"),
+            std::string::npos);
+  // The runtime's own functions are never reachable.
+  for (const char* name : {"ffi.ModuleLoadFromFile", "ffi.FunctionRemoveGlobal",
+                           "ffi.FunctionFromExternC", "ffi.SystemLib"}) {
+    EXPECT_EQ(
+        ErrorOf([&] { session.GetGlobal(name); }),
+        std::string("PermissionError: Function ") + name + " is not published by this server");
+  }
+  std::vector<std::string> names = session.ListGlobalNames();
+  for (const std::string& n : names) EXPECT_NE(n.rfind("ffi.", 0), 0u) << n;
+  EXPECT_EQ(ErrorOf([&] {
+              session.GetGlobalRequired("e2e.raw_pointer")();
+            }).rfind("TypeError: cannot send a raw pointer", 0),
+            0u);
+  try {
+    session.GetGlobalRequired("e2e.throw_with_cause")();
+    FAIL();
+  } catch (const ffi::Error& e) {
+    EXPECT_EQ(e.kind(), "RuntimeError");
+    ASSERT_TRUE(e.cause_chain().has_value());
+    EXPECT_EQ(e.cause_chain()->kind(), "KeyError");
+  }
+  // The session survives all of that.
+  EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
+}
+
+TEST_F(RemoteTest, ModuleDirIsOffByDefault) {
+  Session session = Connect();
+  EXPECT_EQ(ErrorOf([&] { session.LoadModule("my_ext_copy"); }).rfind("PermissionError", 0), 0u);
+  EXPECT_EQ(ErrorOf([&] {
+              session.LoadModule("../etc/passwd");
+            }).rfind("ValueError: invalid module name", 0),
+            0u);
+  EXPECT_EQ(ErrorOf([&] {
+              session.LoadModule("/etc/passwd");
+            }).rfind("ValueError: invalid module name", 0),
+            0u);
+}
+
+TEST_F(RemoteTest, DeadlineExceededIsTimeoutError) {
+  ConnectOptions options;
+  options.call_timeout_s = 0.2;
+  Session session = Connect(options);
+  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ErrorOf([&] { sleep_ms(3000); }).rfind("TimeoutError", 0), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(sleep_ms(1).cast<int>(), 1);
+}
+
+TEST_F(RemoteTest, CommandLine) {
+  const std::string addr = server_->address();
+  auto r = RunCli({"call", "--server", addr, "my_ext.add_one", "41"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "42\n");
+  r = RunCli({"call", "--server", addr, "--module", "my_ext", "add_two", "40"});
+  EXPECT_EQ(r.out, "42\n");
+  r = RunCli({"call", "--server", addr, "e2e.echo", "[1, 2.5, true, null, \"text\"]"});
+  EXPECT_EQ(r.out, "[1, 2.5, true, null, \"text\"]\n");
+  r = RunCli({"call", "--server", addr, "my_ext.throw_error", "-1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("ValueError: x must be non-negative, got -1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Traceback"), std::string::npos);
+  r = RunCli({"call", "--server", addr, "e2e.add", "1", "not-json"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCli({"ls", "--server", addr, "my_ext."});
+  EXPECT_EQ(r.out, "my_ext.add_one\nmy_ext.throw_error\n");
+  r = RunCli({"ping", "--server", addr});
+  EXPECT_EQ(r.exit_code, 0);
+  r = RunCli({"ping", "--server", "127.0.0.1:1", "--timeout", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("ConnectionError"), std::string::npos);
+  r = RunCli({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Usage: tvmffi"), std::string::npos);
+}
+
+TEST_F(RemoteTest, ClientKilledMidCallLeavesServerServing) {
+  int pid = testing::StartCli({"call", "--server", server_->address(), "e2e.sleep_ms", "2000"});
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  Session session = Connect();
+  EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
+  EXPECT_TRUE(server_->Alive());
+}
+
+// --- Servers of their own ---
+
+TEST(RemoteServer, KilledMidCallGivesConnectionErrorWithoutHanging) {
+  ServerProcess server(StandardModules());
+  Session session = Connect(server.address());
+  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    server.Stop(SIGKILL);
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ErrorOf([&] { sleep_ms(10000); }).rfind("ConnectionError", 0), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  killer.join();
+  EXPECT_EQ(ErrorOf([&] { sleep_ms(1); }).rfind("ConnectionError", 0), 0u);
+}
+
+TEST(RemoteServer, SigtermDrainsAndExitsZero) {
+  ServerProcess server(StandardModules());
+  Session session = Connect(server.address());
+  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(server.Stop(SIGTERM), 0);
+  });
+  // The call in flight finishes before the server goes.
+  EXPECT_EQ(sleep_ms(800).cast<int>(), 800);
+  stopper.join();
+}
+
+TEST(RemoteServer, TokenIsRequiredWhenSet) {
+  std::string dir = testing::TempDir();
+  std::ofstream(dir + "/token") << "s3cret-token\n";
+  ServerProcess server({"--token-file", dir + "/token", "--load", TVMFFI_MY_EXT_MODULE});
+  EXPECT_EQ(ErrorOf([&] { Connect(server.address()); }).rfind("PermissionError", 0), 0u);
+  ConnectOptions wrong;
+  wrong.token = "guess";
+  EXPECT_EQ(ErrorOf([&] { Connect(server.address(), wrong); }).rfind("PermissionError", 0), 0u);
+  ConnectOptions right;
+  right.token = "s3cret-token";
+  Session session = Connect(server.address(), right);
+  EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
+  auto r = RunCli({"call", "--server", server.address(), "my_ext.add_one", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCli({"call", "--server", server.address(), "--token-file", dir + "/token",
+              "my_ext.add_one", "1"});
+  EXPECT_EQ(r.out, "2\n");
+}
+
+TEST(RemoteServer, ModuleDirLoadsByNameOnly) {
+  std::string dir = testing::TempDir();
+  std::string modules = dir + "/modules";
+  mkdir(modules.c_str(), 0755);
+  std::string copy = "cp " + std::string(TVMFFI_MY_EXT_MODULE) + " " + modules + "/ops.so";
+  ASSERT_EQ(std::system(copy.c_str()), 0);
+  std::string outside = "cp " + std::string(TVMFFI_MY_EXT_MODULE) + " " + dir + "/outside.so";
+  ASSERT_EQ(std::system(outside.c_str()), 0);
+  ASSERT_EQ(symlink((dir + "/outside.so").c_str(), (modules + "/link.so").c_str()), 0);
+  ServerProcess server({"--module-dir", modules});
+  Session session = Connect(server.address());
+  EXPECT_EQ(session.LoadModule("ops")->GetFunction("add_two").value()(40).cast<int>(), 42);
+  EXPECT_EQ(session.LoadModule("ops.so")->GetFunction("add_two").value()(1).cast<int>(), 3);
+  EXPECT_EQ(ErrorOf([&] { session.LoadModule("../outside.so"); }).rfind("ValueError", 0), 0u);
+  EXPECT_EQ(ErrorOf([&] { session.LoadModule("link"); }).rfind("PermissionError", 0), 0u);
+  EXPECT_EQ(ErrorOf([&] { session.LoadModule("missing"); }).rfind("ValueError: no module", 0), 0u);
+}
+
+TEST(RemoteServer, UnixSocket) {
+  std::string path = testing::TempDir() + "/server.sock";
+  ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE}, "unix:" + path);
+  Session session = Connect(server.address());
+  EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(41).cast<int>(), 42);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc

@@ -1,0 +1,129 @@
+#include "server_process.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace tvmffi::rpc::testing {
+namespace {
+
+int Spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& out,
+          const std::string& err) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// waitpid with a deadline; kills the child when it runs out. Returns the exit status.
+int WaitFor(int pid, int timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (true) {
+    int r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0) return -1;  // already reaped
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ADD_FAILURE() << "process " << pid << " did not finish in " << timeout_s << " s";
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+std::string TempDir() {
+  std::string tmpl = ::testing::TempDir() + "tvmffi_e2e_XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  char* dir = mkdtemp(buf.data());
+  return dir != nullptr ? std::string(dir) : std::string();
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string listen) {
+  dir_ = TempDir();
+  std::vector<std::string> args = {"--listen",     listen,        "--port-file",
+                                   dir_ + "/port", "--log-level", "warning"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = Spawn(TVMFFI_SERVER_BINARY, args, dir_ + "/server.out", dir_ + "/server.err");
+  EXPECT_GT(pid_, 0);
+  for (int i = 0; i < 300; ++i) {
+    std::ifstream in(dir_ + "/port");
+    int port = -1;
+    if (in >> port) {
+      address_ = listen.rfind("unix:", 0) == 0 ? listen : "127.0.0.1:" + std::to_string(port);
+      return;
+    }
+    if (!Alive()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << "tvmffi-server did not start: " << Slurp(dir_ + "/server.err");
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0 && Alive()) Stop(SIGKILL);
+}
+
+// Does not reap: a dead child stays a zombie until Stop collects its status.
+bool ServerProcess::Alive() const {
+  if (pid_ <= 0) return false;
+  siginfo_t info{};
+  return waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
+}
+
+int ServerProcess::Stop(int sig) {
+  kill(pid_, sig);
+  int status = WaitFor(pid_, 30);
+  pid_ = -1;
+  return status;
+}
+
+CommandResult RunCli(const std::vector<std::string>& args, int timeout_s) {
+  std::string dir = TempDir();
+  int pid = Spawn(TVMFFI_CLI_BINARY, args, dir + "/out", dir + "/err");
+  CommandResult r;
+  r.exit_code = pid > 0 ? WaitFor(pid, timeout_s) : -1;
+  r.out = Slurp(dir + "/out");
+  r.err = Slurp(dir + "/err");
+  return r;
+}
+
+int StartCli(const std::vector<std::string>& args) {
+  std::string dir = TempDir();
+  return Spawn(TVMFFI_CLI_BINARY, args, dir + "/out", dir + "/err");
+}
+
+}  // namespace tvmffi::rpc::testing

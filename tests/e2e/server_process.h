@@ -1,0 +1,45 @@
+// Test fixture helpers: run the real tvmffi-server binary on a free loopback port (or a unix
+// socket) and stop it; run the tvmffi command and capture its output.
+#ifndef TVMFFI_TESTS_E2E_SERVER_PROCESS_H_
+#define TVMFFI_TESTS_E2E_SERVER_PROCESS_H_
+
+#include <string>
+#include <vector>
+
+namespace tvmffi::rpc::testing {
+
+class ServerProcess {
+ public:
+  // Starts `tvmffi-server --listen <listen> <extra_args>`; with listen "127.0.0.1:0" the bound
+  // port is read back from --port-file. Fails the test if it does not come up.
+  explicit ServerProcess(std::vector<std::string> extra_args, std::string listen = "127.0.0.1:0");
+  ~ServerProcess();
+  const std::string& address() const { return address_; }
+  int pid() const { return pid_; }
+  // Sends signal `sig` and waits; returns the exit status (or 128 + signal).
+  int Stop(int sig);
+  bool Alive() const;
+
+ private:
+  std::string dir_;
+  std::string address_;
+  int pid_ = -1;
+};
+
+struct CommandResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+// Runs the tvmffi command with args (bounded by timeout_s) and captures stdout and stderr.
+CommandResult RunCli(const std::vector<std::string>& args, int timeout_s = 30);
+
+// Starts the tvmffi command in the background; returns its pid.
+int StartCli(const std::vector<std::string>& args);
+
+std::string TempDir();
+
+}  // namespace tvmffi::rpc::testing
+
+#endif  // TVMFFI_TESTS_E2E_SERVER_PROCESS_H_
