@@ -75,8 +75,12 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   absl::Status started = endpoint->Start();
   if (!started.ok()) throw StatusToError(started);
   Session session(endpoint, target, options.call_timeout_s);
-  // The first operation proves the stream works (and that the token was accepted).
-  session.Info();
+  // The first operation proves the stream works (and that the token was accepted); it also
+  // tells the server's message limit, so oversized calls fail here without breaking the stream.
+  ServerInfo info = session.Info();
+  uint64_t limit = std::min<uint64_t>(options.max_message_bytes,
+                                      info.max_message_bytes ? info.max_message_bytes : UINT64_MAX);
+  endpoint->SetMaxFrameBytes(limit);
   return session;
 }
 
@@ -140,6 +144,8 @@ ServerInfo Session::Info() const {
   info.protocol_version = map["protocol_version"].cast<uint32_t>();
   info.module_dir_enabled = map["module_dir_enabled"].cast<bool>();
   info.auth_required = map["auth_required"].cast<bool>();
+  if (auto limit = map.Get("max_message_bytes"))
+    info.max_message_bytes = limit.value().cast<uint64_t>();
   for (const ffi::String& m : map["loaded_modules"].cast<ffi::Array<ffi::String>>()) {
     info.loaded_modules.push_back(std::string(m));
   }

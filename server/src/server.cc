@@ -42,6 +42,7 @@ class ServerImpl : public Server {
       out.Set("protocol_version", static_cast<int64_t>(pb.protocol_version()));
       out.Set("module_dir_enabled", pb.module_dir_enabled());
       out.Set("auth_required", pb.auth_required());
+      out.Set("max_message_bytes", static_cast<int64_t>(pb.max_message_bytes()));
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);
       out.Set("loaded_modules", loaded);

@@ -57,6 +57,7 @@ grpc::Status FFIService::Session(grpc::ServerContext* context,
   }
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options_.name;
+  endpoint_options.max_frame_bytes = options_.max_message_bytes;
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
   {

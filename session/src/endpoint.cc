@@ -59,7 +59,9 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
       exports_(std::make_unique<internal::HandleTable>(options_.max_handles)),
       pending_(std::make_unique<internal::PendingCalls>()),
       proxies_(std::make_unique<internal::ProxyTable>()),
-      executor_(std::make_unique<internal::Executor>(options_.max_workers)) {}
+      executor_(std::make_unique<internal::Executor>(options_.max_workers)) {
+  max_frame_bytes_.store(options_.max_frame_bytes);
+}
 
 Endpoint::~Endpoint() {
   Shutdown(WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError"));
@@ -236,6 +238,14 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
     ret->clear_value();
     FillError(ffi::Error("InternalError", ex.what(), ""), ret->mutable_error());
   }
+  uint64_t limit = max_frame_bytes_.load();
+  if (limit != 0 && reply.ByteSizeLong() > limit) {
+    size_t size = reply.ByteSizeLong();
+    ret->clear_value();
+    FillError(ValueError(absl::StrCat("the result is ", size,
+                                      " bytes on the wire, over the message limit of ", limit)),
+              ret->mutable_error());
+  }
   (void)Write(reply);  // a vanished peer is noticed by the reader
 }
 
@@ -266,6 +276,12 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   }
   v1::Frame frame;
   *frame.mutable_call() = std::move(*call);
+  uint64_t limit = max_frame_bytes_.load();
+  if (limit != 0 && frame.ByteSizeLong() > limit) {
+    pending_->Complete(slot.first, absl::CancelledError("not sent"));  // forget the slot
+    return ValueError(absl::StrCat("the call is ", frame.ByteSizeLong(),
+                                   " bytes on the wire, over the message limit of ", limit));
+  }
   absl::Status written = Write(frame);
   if (!written.ok()) {
     pending_->Complete(slot.first, absl::CancelledError("not sent"));  // forget the slot

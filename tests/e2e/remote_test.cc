@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -384,6 +385,117 @@ TEST(RemoteServer, UnixSocket) {
   ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE}, "unix:" + path);
   Session session = Connect(server.address());
   EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(41).cast<int>(), 42);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
+
+namespace tvmffi::rpc {
+namespace {
+
+// Makes a CA, a server certificate for localhost/127.0.0.1 and a client certificate.
+bool MakeCertificates(const std::string& dir) {
+  std::string script =
+      "cd " + dir + " && " +
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
+      "-subj /CN=tvmffi-test-ca >/dev/null 2>&1 && "
+      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.cnf && "
+      "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
+      "-subj /CN=localhost >/dev/null 2>&1 && "
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+      "-out server.pem -days 1 -extfile san.cnf >/dev/null 2>&1 && "
+      "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+      "-subj /CN=tvmffi-test-client >/dev/null 2>&1 && "
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+      "-out client.pem -days 1 >/dev/null 2>&1";
+  return std::system(script.c_str()) == 0;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(RemoteServer, TlsAndMutualTls) {
+  std::string dir = testing::TempDir();
+  if (!MakeCertificates(dir)) GTEST_SKIP() << "openssl could not make test certificates";
+  {
+    ServerProcess server({"--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
+                          "--load", TVMFFI_MY_EXT_MODULE});
+    ConnectOptions tls;
+    tls.tls = true;
+    tls.tls_root_certs_pem = ReadAll(dir + "/ca.pem");
+    tls.connect_timeout_s = 5;
+    Session session = Connect(server.address(), tls);
+    EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(41).cast<int>(), 42);
+    // Plaintext against a TLS server fails cleanly.
+    ConnectOptions plain;
+    plain.connect_timeout_s = 2;
+    EXPECT_EQ(ErrorOf([&] { Connect(server.address(), plain); }).rfind("ConnectionError", 0), 0u);
+    auto r = RunCli(
+        {"call", "--server", server.address(), "--tls-ca", dir + "/ca.pem", "my_ext.add_one", "1"});
+    EXPECT_EQ(r.out, "2\n") << r.err;
+  }
+  {
+    ServerProcess server({"--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
+                          "--tls-client-ca", dir + "/ca.pem", "--load", TVMFFI_MY_EXT_MODULE});
+    ConnectOptions with_cert;
+    with_cert.tls = true;
+    with_cert.tls_root_certs_pem = ReadAll(dir + "/ca.pem");
+    with_cert.tls_client_cert_pem = ReadAll(dir + "/client.pem");
+    with_cert.tls_client_key_pem = ReadAll(dir + "/client.key");
+    with_cert.connect_timeout_s = 5;
+    Session session = Connect(server.address(), with_cert);
+    EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
+    ConnectOptions without_cert = with_cert;
+    without_cert.tls_client_cert_pem.clear();
+    without_cert.tls_client_key_pem.clear();
+    without_cert.connect_timeout_s = 2;
+    std::string err = ErrorOf([&] { Connect(server.address(), without_cert); });
+    EXPECT_TRUE(err.rfind("ConnectionError", 0) == 0 || err.rfind("PermissionError", 0) == 0)
+        << err;
+  }
+}
+
+TEST(RemoteServer, MaxSessionsRefusesExtraSessions) {
+  ServerProcess server({"--max-sessions", "1", "--load", TVMFFI_MY_EXT_MODULE});
+  Session first = Connect(server.address());
+  std::string err = ErrorOf([&] { Connect(server.address()); });
+  EXPECT_EQ(err.rfind("RPCError", 0), 0u) << err;
+  EXPECT_NE(err.find("--max-sessions"), std::string::npos) << err;
+  EXPECT_EQ(first.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
+  first.Close();
+}
+
+TEST(RemoteServer, OversizedPayloadIsAnErrorAndTheServerKeepsServing) {
+  ServerProcess server({"--max-message-mb", "1", "--load", TVMFFI_E2E_MODULE});
+  Session session = Connect(server.address());
+  ffi::Function echo = session.GetGlobalRequired("e2e.echo");
+  std::string big(2 << 20, 'x');
+  std::string err = ErrorOf([&] { echo(ffi::String(big)); });
+  EXPECT_EQ(err.rfind("ValueError: the call is", 0), 0u) << err;
+  EXPECT_NE(err.find("message limit"), std::string::npos) << err;
+  // The same session keeps working, and so does the server.
+  EXPECT_EQ(session.GetGlobalRequired("e2e.add")(1, 2).cast<int>(), 3);
+  Session again = Connect(server.address());
+  EXPECT_EQ(again.GetGlobalRequired("e2e.add")(1, 2).cast<int>(), 3);
+}
+
+TEST(RemoteServer, HelpTellsTheTruth) {
+  std::string dir = testing::TempDir();
+  std::string cmd = std::string(TVMFFI_SERVER_BINARY) + " --help > " + dir + "/help.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::string help = ReadAll(dir + "/help.txt");
+  for (const char* flag :
+       {"--listen", "--port-file", "--load", "--module-dir", "--token-file", "--tls-cert",
+        "--tls-key", "--tls-client-ca", "--max-message-mb", "--max-sessions", "--call-timeout",
+        "--log-level", "--expose", "--hide"}) {
+    EXPECT_NE(help.find(flag), std::string::npos) << flag;
+  }
+  cmd = std::string(TVMFFI_SERVER_BINARY) + " --bogus > /dev/null 2>&1";
+  EXPECT_NE(std::system(cmd.c_str()), 0);
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ struct EndpointOptions {
   CodecLimits limits;
   size_t max_handles = 1 << 20;  // objects the peer may hold at once
   int max_workers = 256;         // concurrent incoming calls
+  uint64_t max_frame_bytes = 0;  // larger calls/returns fail locally (0: no limit)
 };
 
 namespace internal {
@@ -90,6 +91,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // The peer's calls running on this side right now.
   int num_serving() const { return serving_.load(std::memory_order_acquire); }
 
+  // Calls and returns larger than this fail with ValueError instead of breaking the stream
+  // (the transport's message limit, e.g. the peer's --max-message-mb). 0: no limit.
+  void SetMaxFrameBytes(uint64_t bytes) { max_frame_bytes_.store(bytes); }
+
   // Proxies made from now on hold a strong reference to `keepalive` (e.g. the client's session
   // object, whose destruction ends the session), so a session lives while its proxies do.
   void SetProxyKeepAlive(std::weak_ptr<void> keepalive) { keepalive_ = std::move(keepalive); }
@@ -127,6 +132,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::Executor> executor_;
   std::atomic<bool> closed_{false};
   std::atomic<int> serving_{0};
+  std::atomic<uint64_t> max_frame_bytes_{0};
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   std::weak_ptr<void> keepalive_;
