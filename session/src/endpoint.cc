@@ -284,7 +284,10 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   }
   absl::Status written = Write(frame);
   if (!written.ok()) {
-    pending_->Complete(slot.first, absl::CancelledError("not sent"));  // forget the slot
+    // The stream is gone; the reader is about to say why (e.g. a refused token). Give it a
+    // moment so the caller sees the real reason rather than a bare "cannot send".
+    absl::StatusOr<ffi::Any> why = pending_->Wait(slot.first, *slot.second, absl::Seconds(5));
+    if (!why.ok() && !absl::IsDeadlineExceeded(why.status())) return why.status();
     return WithErrorKind(
         absl::UnavailableError(absl::StrCat("cannot send the call: ", written.message())),
         "ConnectionError");
