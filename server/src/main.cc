@@ -37,7 +37,9 @@ Options:
   --tls-client-ca FILE   require client certificates signed by this PEM CA (mutual TLS)
   --max-message-mb N     largest gRPC message in MiB (default 64)
   --max-sessions N       most concurrent sessions (default 64)
-  --call-timeout SECONDS default limit a session call may take on the server (default: none)
+  --call-timeout SECONDS longest the server waits for a client's callback (a client function
+                         passed as an argument) before failing it with TimeoutError
+                         (default: no limit)
   --name NAME            this server's name in clients' error backtraces
                          (default tvmffi-server)
   --log-level LEVEL      error, warning, info (default) or debug

@@ -58,6 +58,7 @@ grpc::Status FFIService::Session(grpc::ServerContext* context,
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options_.name;
   endpoint_options.max_frame_bytes = options_.max_message_bytes;
+  endpoint_options.call_timeout = options_.call_timeout;  // callbacks into the client
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
   {

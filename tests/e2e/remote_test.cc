@@ -16,8 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
 #include "server_process.h"
+#include "tvmffi/proto/codec.h"
 #include "tvmffi/rpc/client.h"
+#include "tvmffi/rpc/v1/ffi.grpc.pb.h"
 
 extern "C" {
 extern FILE* g_doc_error_stream;
@@ -496,6 +499,83 @@ TEST(RemoteServer, HelpTellsTheTruth) {
   }
   cmd = std::string(TVMFFI_SERVER_BINARY) + " --bogus > /dev/null 2>&1";
   EXPECT_NE(std::system(cmd.c_str()), 0);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
+
+namespace tvmffi::rpc {
+namespace {
+
+TEST(RemoteServer, UnaryRpcsAndHealth) {
+  ServerProcess server(StandardModules());
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::FFI::NewStub(channel);
+  auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(10); };
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    v1::CallRequest req;
+    v1::CallResponse resp;
+    req.set_name("my_ext.add_one");
+    req.add_args()->set_int_value(41);
+    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
+    ASSERT_TRUE(resp.has_value());
+    EXPECT_EQ(resp.value().int_value(), 42);
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    v1::CallRequest req;
+    v1::CallResponse resp;
+    req.set_name("add_two");
+    req.set_module("my_ext");
+    req.add_args()->set_int_value(40);
+    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
+    EXPECT_EQ(resp.value().int_value(), 42);
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    v1::CallRequest req;
+    v1::CallResponse resp;
+    req.set_name("ffi.ModuleLoadFromFile");
+    req.add_args()->set_str("/etc/passwd");
+    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
+    ASSERT_TRUE(resp.has_error());
+    EXPECT_EQ(resp.error().kind(), "PermissionError");
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    v1::CallRequest req;
+    v1::CallResponse resp;
+    req.set_name("my_ext.throw_error");
+    req.add_args()->set_int_value(-1);
+    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
+    ASSERT_TRUE(resp.has_error());
+    EXPECT_EQ(resp.error().kind(), "ValueError");
+    EXPECT_NE(resp.error().backtrace().find("my_ext.cc"), std::string::npos);
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    v1::ListFunctionsRequest req;
+    v1::ListFunctionsResponse resp;
+    req.set_prefix("my_ext.");
+    ASSERT_TRUE(stub->ListFunctions(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.functions_size(), 2);
+    EXPECT_EQ(resp.functions(0).name(), "my_ext.add_one");
+    EXPECT_NE(resp.functions(0).metadata().find("type_schema"), std::string::npos);
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    v1::ServerInfo info;
+    ASSERT_TRUE(stub->GetServerInfo(&ctx, v1::GetServerInfoRequest(), &info).ok());
+    EXPECT_EQ(info.ffi_version(), "0.1.13");
+    EXPECT_EQ(info.protocol_version(), 1u);
+  }
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ struct ServerOptions {
   std::vector<std::string> hide;           // globals with these prefixes are not published
   uint64_t max_message_bytes = 64ull << 20;                // one gRPC message
   int max_sessions = 64;                                   // concurrent Session streams
-  absl::Duration call_timeout = absl::InfiniteDuration();  // server-side limit per call
+  absl::Duration call_timeout = absl::InfiniteDuration();  // limit on callbacks into clients
   std::string name = "tvmffi-server";                      // shown in clients' error backtraces
 };
 
