@@ -84,12 +84,13 @@ absl::Status Endpoint::SendHello() {
 }
 
 absl::Status Endpoint::Start() {
-  TVMFFI_RPC_RETURN_IF_ERROR(SendHello());
-  // The reader holds only a weak reference: dropping the last user reference ends the session.
+  // The reader holds only a weak reference until it runs; it starts before Hello so that a
+  // stream the peer refused (e.g. a bad token) is read and its reason kept for the first call.
   std::weak_ptr<Endpoint> weak = weak_from_this();
   reader_ = std::thread([weak] {
     if (auto self = weak.lock()) self->ReadLoop();
   });
+  (void)SendHello();  // a failed write shows up as the reader's verdict
   return absl::OkStatus();
 }
 

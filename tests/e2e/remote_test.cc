@@ -350,10 +350,12 @@ TEST(RemoteServer, TokenIsRequiredWhenSet) {
   std::string dir = testing::TempDir();
   std::ofstream(dir + "/token") << "s3cret-token\n";
   ServerProcess server({"--token-file", dir + "/token", "--load", TVMFFI_MY_EXT_MODULE});
-  EXPECT_EQ(ErrorOf([&] { Connect(server.address()); }).rfind("PermissionError", 0), 0u);
+  std::string err = ErrorOf([&] { Connect(server.address()); });
+  EXPECT_EQ(err.rfind("PermissionError", 0), 0u) << err;
   ConnectOptions wrong;
   wrong.token = "guess";
-  EXPECT_EQ(ErrorOf([&] { Connect(server.address(), wrong); }).rfind("PermissionError", 0), 0u);
+  err = ErrorOf([&] { Connect(server.address(), wrong); });
+  EXPECT_EQ(err.rfind("PermissionError", 0), 0u) << err;
   ConnectOptions right;
   right.token = "s3cret-token";
   Session session = Connect(server.address(), right);
