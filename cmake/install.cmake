@@ -1,0 +1,29 @@
+# `cmake --install` lays out the runtime, the client libraries, their headers, the daemon and the
+# command, plus a package config: other projects use find_package(tvmffi_rpc) and link
+# tvmffi_rpc::tvmffi_client (or tvmffi_rpc::tvm_ffi for the runtime alone).
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS tvm_ffi tvmffi_proto_messages tvmffi_proto tvmffi_proto_grpc tvmffi_session
+                tvmffi_grpc tvmffi_client tvmffi_server
+        EXPORT tvmffi_rpcTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS tvmffi-server tvmffi RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+foreach(dir runtime/include proto/include session/include grpc/include client/include
+            server/include)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endforeach()
+install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/gen/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.h")
+install(EXPORT tvmffi_rpcTargets NAMESPACE tvmffi_rpc::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tvmffi_rpc)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/tvmffi_rpcConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/tvmffi_rpcConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tvmffi_rpc)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/tvmffi_rpcConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/tvmffi_rpcConfig.cmake
+              ${PROJECT_BINARY_DIR}/tvmffi_rpcConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tvmffi_rpc)
