@@ -4,8 +4,8 @@
 // Each benchmark reports mean time and p50/p99 latency (us) as counters.
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
-#include <tvm/ffi/tvm_ffi.h>
 #include <sys/stat.h>
+#include <tvm/ffi/tvm_ffi.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -165,24 +165,12 @@ void SessionCall(benchmark::State& state, bool unix_socket) {
   if (state.thread_index() == 0) lat.Report(state);
 }
 
-void UnaryEcho(benchmark::State& state, bool unix_socket) {
-  static Latencies lat;
-  const std::string& addr = unix_socket ? Get().echo_unix_addr : Get().echo_tcp_addr;
-  auto stub = v1::FFI::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
-  v1::CallRequest request;
-  request.set_name("bench.add_one");
-  *request.add_args() = IntValue(1);
-  Measure(state, lat, [&] {
-    grpc::ClientContext ctx;
-    v1::CallResponse response;
-    stub->Call(&ctx, request, &response);
-  });
-  if (state.thread_index() == 0) lat.Report(state);
-}
-
-void StatelessCall(benchmark::State& state, bool unix_socket) {
-  static Latencies lat;
-  const std::string& addr = unix_socket ? Get().ffi_unix_addr : Get().ffi_tcp_addr;
+// A unary Call of bench.add_one: against the echo server (baseline) or tvmffi-server.
+void Unary(benchmark::State& state, bool unix_socket, bool echo) {
+  static Latencies echo_lat, ffi_lat;
+  Latencies& lat = echo ? echo_lat : ffi_lat;
+  const std::string& addr = echo ? (unix_socket ? Get().echo_unix_addr : Get().echo_tcp_addr)
+                                 : (unix_socket ? Get().ffi_unix_addr : Get().ffi_tcp_addr);
   auto stub = v1::FFI::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
   v1::CallRequest request;
   request.set_name("bench.add_one");
@@ -195,6 +183,8 @@ void StatelessCall(benchmark::State& state, bool unix_socket) {
   });
   if (state.thread_index() == 0) lat.Report(state);
 }
+void UnaryEcho(benchmark::State& state, bool unix_socket) { Unary(state, unix_socket, true); }
+void StatelessCall(benchmark::State& state, bool unix_socket) { Unary(state, unix_socket, false); }
 
 void BM_BidiEcho_Tcp(benchmark::State& s) { BidiEcho(s, false); }
 void BM_SessionCall_Tcp(benchmark::State& s) { SessionCall(s, false); }

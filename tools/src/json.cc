@@ -5,6 +5,7 @@
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/dtype.h>
+#include <tvm/ffi/function.h>
 #include <tvm/ffi/string.h>
 
 #include <cmath>
@@ -183,37 +184,8 @@ class Parser {
   size_t pos_ = 0;
 };
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
-}
+// The runtime's JSON string escaping, quoted.
+std::string Quote(std::string_view s) { return "\"" + ffi::details::EscapeJSON(s) + "\""; }
 
 }  // namespace
 
