@@ -36,11 +36,21 @@ void PendingCalls::Complete(uint64_t id, absl::StatusOr<tvm::ffi::Any> result) {
 }
 
 absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::Duration timeout) {
-  // Most returns arrive within tens of microseconds: a short spin saves a sleep/wake cycle.
-  auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-  while (!slot.ready.load(std::memory_order_acquire) &&
-         std::chrono::steady_clock::now() < spin_until) {
+  // The only call in flight spins briefly before sleeping: its return usually arrives within a
+  // round trip, and the spin saves a sleep/wake cycle. With other calls in flight, spinning
+  // would only steal the CPU their replies need.
+  bool alone;
+  {
+    std::lock_guard<std::mutex> table_lock(mutex_);
+    alone = slots_.size() <= 1;
   }
+  if (spinners_.fetch_add(1, std::memory_order_acq_rel) == 0 && alone) {
+    auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+    while (!slot.ready.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < spin_until) {
+    }
+  }
+  spinners_.fetch_sub(1, std::memory_order_acq_rel);
   std::unique_lock<std::mutex> lock(slot.mutex);
   auto ready = [&slot] { return slot.done; };
   if (timeout == absl::InfiniteDuration()) {

@@ -22,7 +22,7 @@ class PendingCalls {
     std::mutex mutex;
     std::condition_variable cv;
     bool done = false;
-    std::atomic<bool> ready{false};  // done, readable without the lock (for a short spin)
+    std::atomic<bool> ready{false};        // done, readable without the lock (for a short spin)
     absl::StatusOr<tvm::ffi::Any> result;  // decoded by the reader, in stream order
   };
 
@@ -39,7 +39,8 @@ class PendingCalls {
   std::mutex mutex_;
   std::unordered_map<uint64_t, std::shared_ptr<Slot>> slots_;
   uint64_t next_id_ = 1;
-  absl::Status closed_;  // non-OK once FailAll ran
+  absl::Status closed_;           // non-OK once FailAll ran
+  std::atomic<int> spinners_{0};  // waiters in their spin phase (at most one spins)
 };
 
 }  // namespace tvmffi::rpc::internal
