@@ -3,6 +3,7 @@
 #define TVMFFI_RPC_BENCH_BASELINES_H_
 
 #include <benchmark/benchmark.h>
+#include <tvm/ffi/c_api.h>
 
 #include <cstdint>
 
@@ -10,6 +11,25 @@ namespace tvmffi::rpc::bench {
 
 // noipa: the compiler may neither inline nor specialise it, so every caller pays a real call.
 __attribute__((noipa)) inline int64_t Add(int64_t a, int64_t b) { return a + b; }
+
+// C-ABI arguments (1, 2) and an empty result cell for calling Add through a safe_call.
+struct RawAddArgs {
+  TVMFFIAny args[2];
+  RawAddArgs() {
+    for (int i = 0; i < 2; ++i) {
+      args[i].type_index = kTVMFFIInt;
+      args[i].zero_padding = 0;
+      args[i].v_int64 = i + 1;
+    }
+  }
+  static TVMFFIAny EmptyResult() {
+    TVMFFIAny result;
+    result.type_index = kTVMFFINone;
+    result.zero_padding = 0;
+    result.v_int64 = 0;
+    return result;
+  }
+};
 
 // Calls Add directly: the floor every FFI path is compared with.
 inline void BM_DirectCall(benchmark::State& state) {

@@ -24,16 +24,10 @@ BENCHMARK(BM_DirectCall);
 void BM_DlsymSafeCall(benchmark::State& state) {
   void* lib = dlopen(TVMFFI_BENCH_MODULE, RTLD_LAZY | RTLD_LOCAL);
   auto fn = reinterpret_cast<TVMFFISafeCallType>(dlsym(lib, "__tvm_ffi_add"));
-  TVMFFIAny args[2];
-  args[0].type_index = kTVMFFIInt;
-  args[0].zero_padding = 0;
-  args[0].v_int64 = 1;
-  args[1] = args[0];
-  args[1].v_int64 = 2;
+  tvmffi::rpc::bench::RawAddArgs raw;
+  TVMFFIAny* args = raw.args;
   for (auto _ : state) {
-    TVMFFIAny result;
-    result.type_index = kTVMFFINone;
-    result.zero_padding = 0;
+    TVMFFIAny result = tvmffi::rpc::bench::RawAddArgs::EmptyResult();
     benchmark::DoNotOptimize(fn(nullptr, args, 2, &result));
     benchmark::DoNotOptimize(result.v_int64);
   }

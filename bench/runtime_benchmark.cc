@@ -72,16 +72,10 @@ BENCHMARK(BM_TypedFunctionWrapperCall);
 void BM_CAbiFunctionCall(benchmark::State& state) {
   ffi::Function f = ffi::Function::FromTyped(Add);
   TVMFFIObjectHandle handle = ffi::details::ObjectUnsafe::RawObjectPtrFromObjectRef(f);
-  TVMFFIAny args[2];
-  args[0].type_index = kTVMFFIInt;
-  args[0].zero_padding = 0;
-  args[0].v_int64 = 1;
-  args[1] = args[0];
-  args[1].v_int64 = 2;
+  tvmffi::rpc::bench::RawAddArgs raw;
+  TVMFFIAny* args = raw.args;
   for (auto _ : state) {
-    TVMFFIAny result;
-    result.type_index = kTVMFFINone;
-    result.zero_padding = 0;
+    TVMFFIAny result = tvmffi::rpc::bench::RawAddArgs::EmptyResult();
     int rc = TVMFFIFunctionCall(handle, args, 2, &result);
     benchmark::DoNotOptimize(rc);
     benchmark::DoNotOptimize(result.v_int64);

@@ -18,7 +18,8 @@ TEST(Install, FindPackageConsumerCallsAServer) {
   std::string prefix = dir + "/prefix", build = dir + "/consumer";
   ASSERT_EQ(Shell("cmake --install " TVMFFI_BUILD_DIR " --prefix " + prefix), 0);
   ASSERT_EQ(
-      Shell("cmake -S " TVMFFI_CONSUMER_SOURCE " -B " + build + " -DCMAKE_PREFIX_PATH=" + prefix), 0);
+      Shell("cmake -S " TVMFFI_CONSUMER_SOURCE " -B " + build + " -DCMAKE_PREFIX_PATH=" + prefix),
+      0);
   ASSERT_EQ(Shell("cmake --build " + build), 0);
   testing::ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE});
   std::string out = dir + "/out.txt";

@@ -43,16 +43,15 @@ class EndpointTest : public ::testing::Test {
     fns["apply"] = ffi::Function::FromTyped([](ffi::Function f, int x) { return f(x); });
     fns["make_adder"] = ffi::Function::FromTyped(
         [](int k) { return ffi::Function::FromTyped([k](int x) { return x + k; }); });
-    fns["same"] = ffi::Function::FromTyped(
-        [](ffi::Function a, ffi::Function b) { return a.same_as(b); });
+    fns["same"] =
+        ffi::Function::FromTyped([](ffi::Function a, ffi::Function b) { return a.same_as(b); });
     fns["sleep_ms"] = ffi::Function::FromTyped([](int ms) {
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
       return ms;
     });
     // recurse(cb, n): 0 when n == 0, else cb(n), where the client's cb calls recurse(cb, n-1) + 1.
-    fns["recurse"] = ffi::Function::FromTyped([](ffi::Function cb, int n) {
-      return n == 0 ? 0 : cb(n).cast<int>();
-    });
+    fns["recurse"] = ffi::Function::FromTyped(
+        [](ffi::Function cb, int n) { return n == 0 ? 0 : cb(n).cast<int>(); });
     auto [a, b] = MakeMemoryStreamPair();
     EndpointOptions client_options;
     client_options.local_name = "test-client";
@@ -191,8 +190,7 @@ TEST_F(EndpointTest, ManyThreadsShareOneSession) {
 
 TEST_F(EndpointTest, TimeoutIsATimeoutError) {
   ffi::AnyView arg = ffi::AnyView(500);
-  absl::StatusOr<ffi::Any> rv =
-      client_->CallGlobal("sleep_ms", &arg, 1, absl::Milliseconds(50));
+  absl::StatusOr<ffi::Any> rv = client_->CallGlobal("sleep_ms", &arg, 1, absl::Milliseconds(50));
   ASSERT_FALSE(rv.ok());
   EXPECT_EQ(ErrorKindOf(rv.status()), "TimeoutError");
   // The session still works afterwards.
