@@ -5,47 +5,49 @@
 namespace tvmffi::rpc::internal {
 
 bool Executor::Submit(std::function<void()> job) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (stopping_) return false;
-  int pending = static_cast<int>(jobs_.size());
-  if (idle_ <= pending) {
-    if (static_cast<int>(threads_.size()) >= max_workers_ && busy_ + pending >= max_workers_) {
-      return false;
-    }
-    if (static_cast<int>(threads_.size()) < max_workers_) {
-      threads_.emplace_back([this] { WorkerLoop(); });
+  State& s = *state_;
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.stopping) return false;
+  int pending = static_cast<int>(s.jobs.size());
+  if (s.idle <= pending) {
+    int threads = static_cast<int>(s.threads.size());
+    if (threads >= s.max_workers) {
+      if (s.busy + pending >= s.max_workers) return false;
+    } else {
+      s.threads.emplace_back(WorkerLoop, state_);
     }
   }
-  jobs_.push_back(std::move(job));
-  cv_.notify_one();
+  s.jobs.push_back(std::move(job));
+  s.cv.notify_one();
   return true;
 }
 
-void Executor::WorkerLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
+void Executor::WorkerLoop(std::shared_ptr<State> state) {
+  State& s = *state;
+  std::unique_lock<std::mutex> lock(s.mutex);
   while (true) {
-    ++idle_;
-    cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-    --idle_;
-    if (jobs_.empty()) return;  // stopping with nothing left
-    std::function<void()> job = std::move(jobs_.front());
-    jobs_.pop_front();
-    ++busy_;
+    ++s.idle;
+    s.cv.wait(lock, [&s] { return s.stopping || !s.jobs.empty(); });
+    --s.idle;
+    if (s.jobs.empty()) return;  // stopping with nothing left
+    std::function<void()> job = std::move(s.jobs.front());
+    s.jobs.pop_front();
+    ++s.busy;
     lock.unlock();
     job();
-    job = nullptr;
+    job = nullptr;  // may destroy the Executor's owner; `state` keeps this loop's data alive
     lock.lock();
-    --busy_;
+    --s.busy;
   }
 }
 
 void Executor::Stop() {
   std::vector<std::thread> threads;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-    cv_.notify_all();
-    threads.swap(threads_);
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->stopping = true;
+    state_->cv.notify_all();
+    threads.swap(state_->threads);
   }
   for (auto& t : threads) {
     if (t.get_id() == std::this_thread::get_id()) {
