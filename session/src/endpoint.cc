@@ -95,8 +95,14 @@ absl::Status Endpoint::Start() {
 }
 
 void Endpoint::Run() {
-  if (SendHello().ok()) ReadLoop();
-  Shutdown(WithErrorKind(absl::UnavailableError("session ended"), "ConnectionError"));
+  if (SendHello().ok()) {
+    ReadLoop();  // returns early when a worker took over reading
+  } else {
+    Shutdown(WithErrorKind(absl::UnavailableError("session ended"), "ConnectionError"));
+  }
+  // The transport (a gRPC handler's stream) must outlive every thread that may touch it.
+  std::unique_lock<std::mutex> lock(done_mutex_);
+  done_cv_.wait(lock, [this] { return shutdown_done_; });
 }
 
 void Endpoint::ReadLoop() {
@@ -105,7 +111,7 @@ void Endpoint::ReadLoop() {
   while (!closed()) {
     status = stream_->Read(&frame);
     if (!status.ok()) break;
-    HandleFrame(&frame);
+    if (!HandleFrame(&frame)) return;  // another thread reads from here on
   }
   std::string peer = peer_name();
   if (peer.empty()) peer = "the peer";
@@ -125,7 +131,7 @@ void Endpoint::ReadLoop() {
   }
 }
 
-void Endpoint::HandleFrame(v1::Frame* frame) {
+bool Endpoint::HandleFrame(v1::Frame* frame) {
   switch (frame->body_case()) {
     case v1::Frame::kHello: {
       std::lock_guard<std::mutex> lock(peer_mutex_);
@@ -135,23 +141,24 @@ void Endpoint::HandleFrame(v1::Frame* frame) {
     case v1::Frame::kCall: {
       // Arguments are decoded here, in stream order: a reference in them is resolved before
       // any later Release of it is processed.
-      auto call = std::make_shared<v1::Call>(std::move(*frame->mutable_call()));
-      auto args = std::make_shared<std::vector<ffi::Any>>();
-      absl::Status decoded = DecodeArgs(*call, args.get());
+      v1::Call call = std::move(*frame->mutable_call());
+      std::vector<ffi::Any> args;
+      absl::Status decoded = DecodeArgs(call, &args);
+      // Leader/follower: a worker takes over reading and this thread runs the call at once,
+      // so the call does not wait for a thread to wake up.
       auto self = shared_from_this();
-      bool queued = decoded.ok() && executor_->Submit([self, call, args] {
-        self->ServeCall(*call, std::move(*args));
-      });
-      if (!queued) {
-        v1::Frame reply;
-        reply.mutable_ret()->set_id(call->id());
-        FillError(decoded.ok()
-                      ? WithErrorKind(absl::ResourceExhaustedError("too many concurrent calls"),
-                                      "RuntimeError")
-                      : decoded,
-                  reply.mutable_ret()->mutable_error());
-        (void)Write(reply);
+      if (decoded.ok() && executor_->Submit([self] { self->ReadLoop(); })) {
+        ServeCall(call, std::move(args));
+        return false;
       }
+      v1::Frame reply;
+      reply.mutable_ret()->set_id(call.id());
+      FillError(decoded.ok()
+                    ? WithErrorKind(absl::ResourceExhaustedError("too many concurrent calls"),
+                                    "RuntimeError")
+                    : decoded,
+                reply.mutable_ret()->mutable_error());
+      (void)Write(reply);
       break;
     }
     case v1::Frame::kRet: {
@@ -178,6 +185,7 @@ void Endpoint::HandleFrame(v1::Frame* frame) {
     case v1::Frame::BODY_NOT_SET:
       break;
   }
+  return true;
 }
 
 absl::Status Endpoint::DecodeArgs(const v1::Call& call, std::vector<ffi::Any>* args) {
@@ -312,7 +320,10 @@ void Endpoint::Shutdown(const absl::Status& reason) {
   pending_->FailAll(reason);
   stream_->Close();
   exports_->Clear();
-  executor_->Stop();
+  executor_->Stop();  // joins every worker but the calling one
+  std::lock_guard<std::mutex> lock(done_mutex_);
+  shutdown_done_ = true;
+  done_cv_.notify_all();
 }
 
 std::string Endpoint::peer_name() const {

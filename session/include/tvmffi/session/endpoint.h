@@ -10,6 +10,7 @@
 #include <tvm/ffi/function.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -117,7 +118,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
                                          int32_t num_args, absl::Duration timeout);
   absl::Status SendHello();
   void ReadLoop();
-  void HandleFrame(v1::Frame* frame);
+  // False when this thread handed the reading over (it ran a call meanwhile).
+  bool HandleFrame(v1::Frame* frame);
   absl::Status DecodeArgs(const v1::Call& call, std::vector<tvm::ffi::Any>* args);
   absl::StatusOr<tvm::ffi::Function> ResolveTarget(const v1::Call& call);
   void ServeCall(const v1::Call& call, std::vector<tvm::ffi::Any> args);
@@ -136,6 +138,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   std::weak_ptr<void> keepalive_;
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  bool shutdown_done_ = false;  // Shutdown has finished (workers joined)
   std::thread reader_;
 };
 
