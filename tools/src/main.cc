@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
     std::vector<ffi::AnyView> views(args.begin(), args.end());
     ffi::Any result;
     func.CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
-    std::cout << tvmffi::rpc::tools::ToJson(result) << "\n";
+    std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;  // flushed before exit
     return 0;
   } catch (const ffi::Error& e) {
     return Report(e, IsTransportKind(e.kind()) ? 2 : 1);
