@@ -202,9 +202,16 @@ class Encoder {
               "tensor of ", bytes, " bytes exceeds the limit of ", limits_.max_tensor_bytes)),
           "ValueError");
     }
+    const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+    if (bytes != 0 && refs_ != nullptr && ffi::IsContiguous(t)) {
+      if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes)) {
+        out->set_chunked_bytes(bytes);
+        out->set_stream_id(*stream);
+        return absl::OkStatus();
+      }
+    }
     std::string* data = out->mutable_data();
     data->resize(bytes);
-    const char* base = static_cast<const char*>(t.data) + t.byte_offset;
     if (bytes == 0) return absl::OkStatus();
     if (ffi::IsContiguous(t)) {
       std::memcpy(data->data(), base, bytes);
@@ -339,10 +346,6 @@ class Decoder {
   }
 
   absl::StatusOr<ffi::Any> DecodeTensor(const v1::Tensor& t) {
-    if (t.chunked_bytes() != 0) {
-      return WithErrorKind(absl::UnimplementedError("chunked tensors are not supported yet"),
-                           "NotImplementedError");
-    }
     const v1::DataType& dt = t.dtype();
     if (dt.code() > 255 || dt.bits() == 0 || dt.bits() > 255 || dt.lanes() == 0 ||
         dt.lanes() > 65535) {
@@ -363,14 +366,22 @@ class Decoder {
     unsigned __int128 bits = numel * dtype.bits * dtype.lanes;
     uint64_t bytes = static_cast<uint64_t>((bits + 7) / 8);
     if (bytes > limits_.max_tensor_bytes) return ValueError("tensor is larger than the limit");
-    if (t.data().size() != bytes) {
-      return ValueError(
-          absl::StrCat("tensor data has ", t.data().size(), " bytes, expected ", bytes));
+    bool chunked = t.chunked_bytes() != 0;
+    if (chunked ? t.chunked_bytes() != bytes || !t.data().empty() : t.data().size() != bytes) {
+      return ValueError(absl::StrCat("tensor data has ",
+                                     chunked ? t.chunked_bytes() : t.data().size(),
+                                     " bytes, expected ", bytes));
     }
+    if (chunked && refs_ == nullptr) return TypeError("chunked tensors need a session");
     std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
     ffi::Tensor tensor = ffi::Tensor::FromNDAlloc(
         HostAlloc{}, ffi::ShapeView(shape.data(), shape.size()), dtype, DLDevice{kDLCPU, 0});
-    if (bytes != 0) std::memcpy(tensor.data_ptr(), t.data().data(), bytes);
+    if (chunked) {
+      TVMFFI_RPC_RETURN_IF_ERROR(
+          refs_->ReadTensorBytes(t.stream_id(), static_cast<char*>(tensor.data_ptr()), bytes));
+    } else if (bytes != 0) {
+      std::memcpy(tensor.data_ptr(), t.data().data(), bytes);
+    }
     return ffi::Any(tensor);
   }
 

@@ -4,6 +4,8 @@
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/module.h>
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -19,6 +21,24 @@ namespace ffi = tvm::ffi;
 
 namespace {
 constexpr uint32_t kProtocolVersion = 1;
+// Tensors larger than this travel in chunk frames after the frame that carries them.
+constexpr uint64_t kChunkThreshold = 1 << 20;
+constexpr uint64_t kChunkBytes = 1 << 20;
+
+// The tensors deferred while encoding the frame this thread is building (null: none allowed).
+thread_local std::vector<Endpoint::DeferredTensor>* t_deferred = nullptr;
+
+// Sets t_deferred for the encoding of one frame.
+class DeferScope {
+ public:
+  explicit DeferScope(std::vector<Endpoint::DeferredTensor>* list) : saved_(t_deferred) {
+    t_deferred = list;
+  }
+  ~DeferScope() { t_deferred = saved_; }
+
+ private:
+  std::vector<Endpoint::DeferredTensor>* saved_;
+};
 
 std::string FfiVersion() {
   TVMFFIVersion v;
@@ -225,8 +245,9 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
   v1::Return* ret = reply.mutable_ret();
   ret->set_id(call.id());
   // args and result outlive the Write: a proxy among them is released only after the Return
-  // is on the wire.
+  // is on the wire, and deferred tensor bytes stay valid until their chunks are.
   ffi::Any result;
+  std::vector<DeferredTensor> deferred;
   try {
     absl::StatusOr<ffi::Function> func = ResolveTarget(call);
     if (!func.ok()) {
@@ -234,28 +255,33 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
     } else {
       std::vector<ffi::AnyView> views(args.begin(), args.end());
       func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+      DeferScope scope(&deferred);
       absl::Status encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
       if (!encoded.ok()) {
         ret->clear_value();
+        deferred.clear();
         FillError(encoded, ret->mutable_error());
       }
     }
   } catch (const ffi::Error& err) {
     ret->clear_value();
+    deferred.clear();
     FillError(err, ret->mutable_error());
   } catch (const std::exception& ex) {
     ret->clear_value();
+    deferred.clear();
     FillError(ffi::Error("InternalError", ex.what(), ""), ret->mutable_error());
   }
   uint64_t limit = max_frame_bytes_.load();
   if (limit != 0 && reply.ByteSizeLong() > limit) {
     size_t size = reply.ByteSizeLong();
     ret->clear_value();
+    deferred.clear();
     FillError(ValueError(absl::StrCat("the result is ", size,
                                       " bytes on the wire, over the message limit of ", limit)),
               ret->mutable_error());
   }
-  (void)Write(reply);  // a vanished peer is noticed by the reader
+  (void)WriteWithChunks(reply, deferred);  // a vanished peer is noticed by the reader
 }
 
 absl::StatusOr<ffi::Any> Endpoint::CallGlobal(std::string_view name, const ffi::AnyView* args,
@@ -275,8 +301,12 @@ absl::StatusOr<ffi::Any> Endpoint::CallHandle(uint64_t handle, const ffi::AnyVie
 absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* args,
                                             int32_t num_args, absl::Duration timeout) {
   if (timeout == kDefault) timeout = options_.call_timeout;
-  for (int32_t i = 0; i < num_args; ++i) {
-    TVMFFI_RPC_RETURN_IF_ERROR(EncodeValue(args[i], this, call->add_args(), options_.limits));
+  std::vector<DeferredTensor> deferred;  // args outlive the write: their bytes stay valid
+  {
+    DeferScope scope(&deferred);
+    for (int32_t i = 0; i < num_args; ++i) {
+      TVMFFI_RPC_RETURN_IF_ERROR(EncodeValue(args[i], this, call->add_args(), options_.limits));
+    }
   }
   TVMFFI_RPC_ASSIGN_OR_RETURN(auto slot, pending_->Add());
   call->set_id(slot.first);
@@ -291,7 +321,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
     return ValueError(absl::StrCat("the call is ", frame.ByteSizeLong(),
                                    " bytes on the wire, over the message limit of ", limit));
   }
-  absl::Status written = Write(frame);
+  absl::Status written = WriteWithChunks(frame, deferred);
   if (!written.ok()) {
     // The stream is gone; the reader is about to say why (e.g. a refused token). Give it a
     // moment so the caller sees the real reason rather than a bare "cannot send".
@@ -312,7 +342,66 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
 
 absl::Status Endpoint::Write(const v1::Frame& frame) {
   if (closed()) return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  std::lock_guard<std::mutex> lock(write_mutex_);
   return stream_->Write(frame);
+}
+
+absl::Status Endpoint::WriteWithChunks(const v1::Frame& frame,
+                                       const std::vector<DeferredTensor>& deferred) {
+  if (deferred.empty()) return Write(frame);
+  if (closed()) return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  uint64_t limit = max_frame_bytes_.load();
+  uint64_t chunk_bytes = limit != 0 ? std::min<uint64_t>(kChunkBytes, limit / 2) : kChunkBytes;
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  TVMFFI_RPC_RETURN_IF_ERROR(stream_->Write(frame));
+  v1::Frame chunk_frame;
+  v1::TensorChunk* chunk = chunk_frame.mutable_chunk();
+  for (const DeferredTensor& t : deferred) {
+    for (uint64_t offset = 0; offset < t.bytes; offset += chunk_bytes) {
+      uint64_t n = std::min(chunk_bytes, t.bytes - offset);
+      chunk->set_stream_id(t.stream_id);
+      chunk->set_offset(offset);
+      chunk->set_data(t.data + offset, n);
+      chunk->set_last(offset + n == t.bytes);
+      TVMFFI_RPC_RETURN_IF_ERROR(stream_->Write(chunk_frame));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<uint64_t> Endpoint::DeferTensorBytes(const char* data, uint64_t bytes) {
+  if (t_deferred == nullptr || bytes < kChunkThreshold) return std::nullopt;
+  uint64_t stream_id = t_deferred->size() + 1;
+  t_deferred->push_back(DeferredTensor{stream_id, data, bytes});
+  return stream_id;
+}
+
+// Runs on the reader thread while it decodes a frame: the chunks follow that frame directly.
+absl::Status Endpoint::ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) {
+  uint64_t received = 0;
+  v1::Frame frame;
+  while (received < bytes) {
+    absl::Status status = stream_->Read(&frame);
+    if (!status.ok()) {
+      return WithErrorKind(absl::UnavailableError(absl::StrCat(
+                               "stream ended in the middle of a tensor: ", status.message())),
+                           "ConnectionError");
+    }
+    if (frame.body_case() != v1::Frame::kChunk) {
+      return ValueError("protocol error: a tensor's chunks were interrupted by another frame");
+    }
+    const v1::TensorChunk& chunk = frame.chunk();
+    if (chunk.stream_id() != stream_id || chunk.offset() != received ||
+        chunk.data().size() > bytes - received) {
+      return ValueError("protocol error: tensor chunk out of order or too long");
+    }
+    std::memcpy(dest + received, chunk.data().data(), chunk.data().size());
+    received += chunk.data().size();
+    if (chunk.last() != (received == bytes)) {
+      return ValueError("protocol error: tensor chunk marked last at the wrong place");
+    }
+  }
+  return absl::OkStatus();
 }
 
 void Endpoint::Shutdown(const absl::Status& reason) {

@@ -183,6 +183,17 @@ TEST_F(RemoteTest, EveryValueKindRoundTrips) {
   EXPECT_TRUE(echo(local).cast<ffi::Function>().same_as(local));
 }
 
+TEST_F(RemoteTest, SixtyFourMiBTensorRoundTrip) {
+  Session session = Connect();
+  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({16, 1024, 1024}),
+                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  auto* data = static_cast<float*>(t.data_ptr());
+  for (int64_t i = 0; i < t.numel(); ++i) data[i] = static_cast<float>(i & 0xffff);
+  ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
+  ASSERT_EQ(back.numel(), t.numel());
+  EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
+}
+
 TEST_F(RemoteTest, CallbacksThreeLevelsDeep) {
   Session session = Connect();
   ffi::Function recurse = session.GetGlobalRequired("e2e.recurse");
@@ -484,6 +495,12 @@ TEST(RemoteServer, OversizedPayloadIsAnErrorAndTheServerKeepsServing) {
   EXPECT_NE(err.find("message limit"), std::string::npos) << err;
   // The same session keeps working, and so does the server.
   EXPECT_EQ(session.GetGlobalRequired("e2e.add")(1, 2).cast<int>(), 3);
+  // A tensor larger than the message limit travels in chunks (half the limit each).
+  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({4 << 20}),
+                                           DLDataType{kDLUInt, 8, 1}, DLDevice{kDLCPU, 0});
+  for (int64_t i = 0; i < t.numel(); ++i) static_cast<uint8_t*>(t.data_ptr())[i] = i * 7;
+  ffi::Tensor back = echo(t).cast<ffi::Tensor>();
+  EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
   Session again = Connect(server.address());
   EXPECT_EQ(again.GetGlobalRequired("e2e.add")(1, 2).cast<int>(), 3);
 }

@@ -6,8 +6,12 @@
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <tvm/ffi/container/tensor.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
 #include <thread>
@@ -39,6 +43,7 @@ class EndpointTest : public ::testing::Test {
     auto server_functions = std::make_shared<MapDispatcher>();
     auto& fns = server_functions->functions;
     fns["add_one"] = ffi::Function::FromTyped([](int x) { return x + 1; });
+    fns["echo"] = ffi::Function::FromTyped([](ffi::Any x) { return x; });
     fns["throws"] = ffi::Function::FromTyped(ThrowValueError);
     fns["apply"] = ffi::Function::FromTyped([](ffi::Function f, int x) { return f(x); });
     fns["make_adder"] = ffi::Function::FromTyped(
@@ -222,6 +227,31 @@ TEST_F(EndpointTest, ProxyOutlivingTheSessionFailsCleanly) {
   } catch (const ffi::Error& e) {
     EXPECT_EQ(e.kind(), "ConnectionError");
   }
+}
+
+struct HostAlloc {
+  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
+
+TEST_F(EndpointTest, LargeTensorsTravelInChunks) {
+  // 5 MiB: over the 1 MiB threshold, so its bytes follow the call (and the return) in chunks.
+  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({1280, 1024}),
+                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  auto* data = static_cast<float*>(t.data_ptr());
+  for (int64_t i = 0; i < t.numel(); ++i) data[i] = static_cast<float>(i % 9973);
+  ffi::Tensor back = Call("echo", {ffi::Any(t)}).cast<ffi::Tensor>();
+  ASSERT_EQ(back.numel(), t.numel());
+  EXPECT_NE(back.data_ptr(), t.data_ptr());
+  EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
+  // Two large tensors in one call, and small values around them, stay in order.
+  ffi::Array<ffi::Any> mixed{ffi::Any(1), ffi::Any(t), ffi::Any(ffi::String("mid")), ffi::Any(t)};
+  auto mixed_back = Call("echo", {ffi::Any(mixed)}).cast<ffi::Array<ffi::Any>>();
+  EXPECT_EQ(mixed_back[2].cast<std::string>(), "mid");
+  ffi::Tensor last = mixed_back[3].cast<ffi::Tensor>();
+  EXPECT_EQ(std::memcmp(last.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
+  // The session carries on with ordinary calls.
+  EXPECT_EQ(Call("add_one", {ffi::Any(1)}).cast<int>(), 2);
 }
 
 }  // namespace

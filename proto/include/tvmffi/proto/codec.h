@@ -10,6 +10,7 @@
 #include <tvm/ffi/object.h>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -28,6 +29,23 @@ class RefTable {
   // The local value for a reference received from the peer: a proxy (owner SENDER) or the
   // object this side exported earlier (owner RECEIVER).
   virtual absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) = 0;
+
+  // Large tensors travel after the frame that carries them, in TensorChunk frames. The encoder
+  // offers a contiguous tensor's bytes here; a stream id means "taken: send them after the
+  // frame" (the bytes must stay valid until then), nullopt means "inline them".
+  virtual std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes) {
+    (void)data;
+    (void)bytes;
+    return std::nullopt;
+  }
+  // The decoder asks for the bytes of chunk stream `stream_id` (from the chunk frames that
+  // follow the frame being decoded) to be written to dest.
+  virtual absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) {
+    (void)stream_id;
+    (void)dest;
+    (void)bytes;
+    return absl::UnimplementedError("chunked tensors need a session");
+  }
 };
 
 struct CodecLimits {

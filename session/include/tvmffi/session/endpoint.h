@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -101,6 +102,13 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   void SetProxyKeepAlive(std::weak_ptr<void> keepalive) { keepalive_ = std::move(keepalive); }
   std::shared_ptr<void> ProxyKeepAlive() const { return keepalive_.lock(); }
 
+  // Internal: a tensor's bytes to send after the frame that refers to them.
+  struct DeferredTensor {
+    uint64_t stream_id;
+    const char* data;
+    uint64_t bytes;
+  };
+
   // Internal: a proxy of handle (the peer's) was destroyed.
   void OnProxyDestroyed(const tvm::ffi::Object* proxy, uint64_t handle);
 
@@ -113,6 +121,11 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // RefTable: how objects cross this session.
   absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) override;
   absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) override;
+  std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes) override;
+  absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) override;
+
+  // Writes frame, then the chunk frames of deferred, with no other frame in between.
+  absl::Status WriteWithChunks(const v1::Frame& frame, const std::vector<DeferredTensor>& deferred);
 
   absl::StatusOr<tvm::ffi::Any> SendCall(v1::Call* call, const tvm::ffi::AnyView* args,
                                          int32_t num_args, absl::Duration timeout);
@@ -138,6 +151,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   std::weak_ptr<void> keepalive_;
+  std::mutex write_mutex_;  // a frame and its tensor chunks go out together
   std::mutex done_mutex_;
   std::condition_variable done_cv_;
   bool shutdown_done_ = false;  // Shutdown has finished (workers joined)
