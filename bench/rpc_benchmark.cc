@@ -2,17 +2,23 @@
 // a scalar call over a session vs. a bare bidi-stream echo of a Frame, and a stateless Call vs.
 // a bare unary echo, over TCP loopback and a unix socket, one caller and 8 concurrent callers.
 // Each benchmark reports mean time and p50/p99 latency (us) as counters.
+#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/tvm_ffi.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ratio_reporter.h"
@@ -207,6 +213,109 @@ TVMFFI_BENCH_RPC(BM_StatelessCall_Tcp);
 TVMFFI_BENCH_RPC(BM_UnaryEcho_Unix);
 TVMFFI_BENCH_RPC(BM_StatelessCall_Unix);
 
+// --- Tensor transfer: a tensor argument echoed back (so each iteration moves it twice) ---
+
+struct HostAlloc {
+  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
+
+constexpr int64_t kChunk = 1 << 20;
+
+// The tensor through a session: e2e-style echo of a float tensor of state.range(0) bytes.
+void BM_TensorEcho_Session(benchmark::State& state) {
+  ffi::Function::SetGlobal("bench.echo", ffi::Function::FromTyped([](ffi::Any x) { return x; }),
+                           true);
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
+  ffi::Function echo = session.GetGlobalRequired("bench.echo");
+  int64_t bytes = state.range(0);
+  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({bytes / 4}),
+                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  std::memset(t.data_ptr(), 1, bytes);
+  for (auto _ : state) {
+    ffi::Tensor back = echo(t).cast<ffi::Tensor>();
+    benchmark::DoNotOptimize(back.data_ptr());
+  }
+  state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+
+// The same bytes as 1 MiB frames through a bare gRPC bidi echo (a writer thread streams them).
+void BM_TensorEcho_BareGrpcStream(benchmark::State& state) {
+  auto stub = v1::FFI::NewStub(
+      grpc::CreateChannel(Get().echo_tcp_addr, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  auto stream = stub->Session(&ctx);
+  int64_t bytes = state.range(0);
+  std::string payload(static_cast<size_t>(kChunk), '\1');
+  int64_t chunks = bytes / kChunk;
+  for (auto _ : state) {
+    std::thread writer([&] {
+      v1::Frame frame;
+      frame.mutable_chunk()->set_data(payload);
+      for (int64_t i = 0; i < chunks; ++i) stream->Write(frame);
+    });
+    v1::Frame reply;
+    for (int64_t i = 0; i < chunks; ++i) stream->Read(&reply);
+    writer.join();
+  }
+  stream->WritesDone();
+  stream->Finish();
+  state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+
+// The same bytes through a plain TCP loopback socket and an echoing thread.
+void BM_TensorEcho_PlainTcp(benchmark::State& state) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::listen(listener, 1);
+  int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int server = ::accept(listener, nullptr, nullptr);
+  std::thread echo([server] {
+    std::vector<char> buf(static_cast<size_t>(kChunk));
+    while (true) {
+      ssize_t n = ::read(server, buf.data(), buf.size());
+      if (n <= 0) break;
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = ::write(server, buf.data() + off, static_cast<size_t>(n - off));
+        if (w <= 0) return;
+        off += w;
+      }
+    }
+  });
+  int64_t bytes = state.range(0);
+  std::vector<char> out(static_cast<size_t>(bytes), 1), in(static_cast<size_t>(bytes));
+  for (auto _ : state) {
+    std::thread writer([&] {
+      for (int64_t off = 0; off < bytes;) {
+        ssize_t w = ::write(client, out.data() + off, static_cast<size_t>(bytes - off));
+        if (w <= 0) return;
+        off += w;
+      }
+    });
+    for (int64_t off = 0; off < bytes;) {
+      ssize_t r = ::read(client, in.data() + off, static_cast<size_t>(bytes - off));
+      if (r <= 0) break;
+      off += r;
+    }
+    writer.join();
+  }
+  ::close(client);
+  echo.join();
+  ::close(server);
+  ::close(listener);
+  state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+
+BENCHMARK(BM_TensorEcho_Session)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
+BENCHMARK(BM_TensorEcho_BareGrpcStream)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
+BENCHMARK(BM_TensorEcho_PlainTcp)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,5 +336,11 @@ int main(int argc, char** argv) {
        {"BM_SessionCall_Unix/min_time:1.000/real_time/threads:8",
         "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
        {"BM_StatelessCall_Tcp/min_time:1.000/real_time/threads:8",
-        "BM_UnaryEcho_Tcp/min_time:1.000/real_time/threads:8"}});
+        "BM_UnaryEcho_Tcp/min_time:1.000/real_time/threads:8"},
+       {"BM_TensorEcho_Session/1048576/real_time",
+        "BM_TensorEcho_BareGrpcStream/1048576/real_time"},
+       {"BM_TensorEcho_Session/1048576/real_time", "BM_TensorEcho_PlainTcp/1048576/real_time"},
+       {"BM_TensorEcho_Session/67108864/real_time",
+        "BM_TensorEcho_BareGrpcStream/67108864/real_time"},
+       {"BM_TensorEcho_Session/67108864/real_time", "BM_TensorEcho_PlainTcp/67108864/real_time"}});
 }
