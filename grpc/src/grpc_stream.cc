@@ -47,16 +47,6 @@ absl::Status FromGrpcStatus(const grpc::Status& status, const std::string& peer)
   }
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  // absl and gRPC number their codes alike; anything unknown becomes UNKNOWN.
-  int code = static_cast<int>(status.code());
-  if (code < 0 || code > static_cast<int>(grpc::StatusCode::UNAUTHENTICATED)) {
-    return grpc::Status(grpc::StatusCode::UNKNOWN, std::string(status.message()));
-  }
-  return grpc::Status(static_cast<grpc::StatusCode>(code), std::string(status.message()));
-}
-
 namespace {
 
 // gRPC allows one Write and one Read in flight at a time on a stream: writers take turns.

@@ -27,46 +27,39 @@ std::vector<Module>& PinnedModules() {
 }
 }  // namespace
 
-Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
-  if (Optional<Function> f = this->GetFunction(name)) return f;
+namespace {
+// The first hit of lookup(module) in module, then (with query_imports) in its imports, depth
+// first. R is Optional<...> or bool: empty/false means "not here".
+template <typename R, typename Lookup>
+R SearchImportTree(ModuleObj* module, bool query_imports, const Lookup& lookup) {
+  if (R found = lookup(module)) return found;
   if (query_imports) {
-    for (const Any& import : imports_) {
-      if (Optional<Function> f = import.cast<Module>()->GetFunction(name, true)) return f;
+    for (const Any& import : *ModuleObj::InternalUnsafe::GetImports(module)) {
+      if (R found = SearchImportTree<R>(import.cast<Module>().get(), true, lookup)) return found;
     }
   }
-  return std::nullopt;
+  return R();
+}
+}  // namespace
+
+Optional<Function> ModuleObj::GetFunction(const String& name, bool query_imports) {
+  return SearchImportTree<Optional<Function>>(
+      this, query_imports, [&name](ModuleObj* m) { return m->GetFunction(name); });
 }
 
 bool ModuleObj::ImplementsFunction(const String& name, bool query_imports) {
-  if (this->ImplementsFunction(name)) return true;
-  if (query_imports) {
-    for (const Any& import : imports_) {
-      if (import.cast<Module>()->ImplementsFunction(name, true)) return true;
-    }
-  }
-  return false;
+  return SearchImportTree<bool>(this, query_imports,
+                                [&name](ModuleObj* m) { return m->ImplementsFunction(name); });
 }
 
 Optional<String> ModuleObj::GetFunctionDoc(const String& name, bool query_imports) {
-  if (Optional<String> doc = this->GetFunctionDoc(name)) return doc;
-  if (query_imports) {
-    for (const Any& import : imports_) {
-      if (Optional<String> doc = import.cast<Module>()->GetFunctionDoc(name, true)) return doc;
-    }
-  }
-  return std::nullopt;
+  return SearchImportTree<Optional<String>>(
+      this, query_imports, [&name](ModuleObj* m) { return m->GetFunctionDoc(name); });
 }
 
 Optional<String> ModuleObj::GetFunctionMetadata(const String& name, bool query_imports) {
-  if (Optional<String> meta = this->GetFunctionMetadata(name)) return meta;
-  if (query_imports) {
-    for (const Any& import : imports_) {
-      if (Optional<String> meta = import.cast<Module>()->GetFunctionMetadata(name, true)) {
-        return meta;
-      }
-    }
-  }
-  return std::nullopt;
+  return SearchImportTree<Optional<String>>(
+      this, query_imports, [&name](ModuleObj* m) { return m->GetFunctionMetadata(name); });
 }
 
 void ModuleObj::ImportModule(const Module& other) {

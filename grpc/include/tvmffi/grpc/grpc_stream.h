@@ -16,8 +16,6 @@ namespace tvmffi::rpc {
 
 // grpc::Status -> absl::Status: the codes are numbered alike; peer names the other side.
 absl::Status FromGrpcStatus(const grpc::Status& status, const std::string& peer);
-// absl::Status -> grpc::Status (for RPC-level failures: authentication, limits, ...).
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The client end of a Session stream. Owns the context and the stream.
 std::unique_ptr<FrameStream> MakeClientFrameStream(

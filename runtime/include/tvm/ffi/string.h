@@ -70,7 +70,7 @@ TVM_FFI_INLINE TVMFFIByteArray BytesCellView(const TVMFFIAny* cell) {
   return *TVMFFIBytesGetByteArrayPtr(cell->v_obj);
 }
 
-template <typename T, int32_t kSmall, int32_t kHeap, int32_t kBorrowed>
+template <typename T, int32_t kSmall, int32_t kHeap>
 struct BytesTraitsBase;
 
 // Shared implementation of String and Bytes; only the type indices differ.
@@ -102,7 +102,7 @@ class BytesBase {
   const TVMFFIAny* CellPtr() const { return AnyUnsafe::TVMFFIAnyPtrFromAny(data_); }
   TVMFFIByteArray View() const { return BytesCellView(CellPtr()); }
   Any data_;
-  template <typename, int32_t, int32_t, int32_t>
+  template <typename, int32_t, int32_t>
   friend struct BytesTraitsBase;
 };
 }  // namespace details
@@ -179,7 +179,7 @@ inline std::ostream& operator<<(std::ostream& os, const String& s) { return os <
 
 namespace details {
 // Traits shared by String and Bytes: small or heap cell of the right kind.
-template <typename T, int32_t kSmall, int32_t kHeap, int32_t kBorrowed>
+template <typename T, int32_t kSmall, int32_t kHeap>
 struct BytesTraitsBase {
   static constexpr bool convert_enabled = true;
   static constexpr bool storage_enabled = true;
@@ -207,8 +207,7 @@ struct BytesTraitsBase {
 
 template <>
 struct TypeTraits<String>
-    : details::BytesTraitsBase<String, TypeIndex::kTVMFFISmallStr, TypeIndex::kTVMFFIStr,
-                               TypeIndex::kTVMFFIRawStr> {
+    : details::BytesTraitsBase<String, TypeIndex::kTVMFFISmallStr, TypeIndex::kTVMFFIStr> {
   static std::optional<String> TryCastFromAnyView(const TVMFFIAny* src) {
     if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
     if (src->type_index == TypeIndex::kTVMFFIRawStr) return String(src->v_c_str);
@@ -220,8 +219,7 @@ struct TypeTraits<String>
 
 template <>
 struct TypeTraits<Bytes>
-    : details::BytesTraitsBase<Bytes, TypeIndex::kTVMFFISmallBytes, TypeIndex::kTVMFFIBytes,
-                               TypeIndex::kTVMFFIByteArrayPtr> {
+    : details::BytesTraitsBase<Bytes, TypeIndex::kTVMFFISmallBytes, TypeIndex::kTVMFFIBytes> {
   static std::optional<Bytes> TryCastFromAnyView(const TVMFFIAny* src) {
     if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
     if (src->type_index == TypeIndex::kTVMFFIByteArrayPtr) {
