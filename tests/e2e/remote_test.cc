@@ -17,7 +17,8 @@
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
-#include "server_process.h"
+#include "testing/host_tensor.h"
+#include "testing/server_process.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
@@ -143,11 +144,6 @@ TEST_F(RemoteTest, DocCLookupAndCallThroughImportedGlobals) {
 
 // --- Values, callbacks, concurrency ---
 
-struct HostAlloc {
-  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
-  void FreeData(DLTensor* t) { std::free(t->data); }
-};
-
 TEST_F(RemoteTest, EveryValueKindRoundTrips) {
   Session session = Connect();
   ffi::Function echo = session.GetGlobalRequired("e2e.echo");
@@ -170,8 +166,7 @@ TEST_F(RemoteTest, EveryValueKindRoundTrips) {
   ffi::Map<ffi::String, ffi::Any> map{{"k", ffi::Any(1.5)}};
   using StrMap = ffi::Map<ffi::String, ffi::Any>;
   EXPECT_DOUBLE_EQ(echo(map).cast<StrMap>()["k"].cast<double>(), 1.5);
-  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({3, 4}),
-                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({3, 4}), DLDataType{kDLFloat, 32, 1});
   for (int i = 0; i < 12; ++i) static_cast<float*>(t.data_ptr())[i] = i * 0.5f;
   ffi::Tensor tb = echo(t).cast<ffi::Tensor>();
   EXPECT_EQ(tb.shape()[1], 4);
@@ -185,8 +180,7 @@ TEST_F(RemoteTest, EveryValueKindRoundTrips) {
 
 TEST_F(RemoteTest, SixtyFourMiBTensorRoundTrip) {
   Session session = Connect();
-  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({16, 1024, 1024}),
-                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({16, 1024, 1024}), DLDataType{kDLFloat, 32, 1});
   auto* data = static_cast<float*>(t.data_ptr());
   for (int64_t i = 0; i < t.numel(); ++i) data[i] = static_cast<float>(i & 0xffff);
   ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
@@ -496,8 +490,7 @@ TEST(RemoteServer, OversizedPayloadIsAnErrorAndTheServerKeepsServing) {
   // The same session keeps working, and so does the server.
   EXPECT_EQ(session.GetGlobalRequired("e2e.add")(1, 2).cast<int>(), 3);
   // A tensor larger than the message limit travels in chunks (half the limit each).
-  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({4 << 20}),
-                                           DLDataType{kDLUInt, 8, 1}, DLDevice{kDLCPU, 0});
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({4 << 20}), DLDataType{kDLUInt, 8, 1});
   for (int64_t i = 0; i < t.numel(); ++i) static_cast<uint8_t*>(t.data_ptr())[i] = i * 7;
   ffi::Tensor back = echo(t).cast<ffi::Tensor>();
   EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);

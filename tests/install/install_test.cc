@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "../e2e/server_process.h"
+#include "testing/server_process.h"
 
 namespace tvmffi::rpc {
 namespace {

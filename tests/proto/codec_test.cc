@@ -1,5 +1,6 @@
 // The codec: every value kind round-trips; bad values and malformed wire data are typed errors.
 #include "tvmffi/proto/codec.h"
+#include "testing/host_tensor.h"
 
 #include <gtest/gtest.h>
 #include <tvm/ffi/container/tensor.h>
@@ -100,14 +101,8 @@ TEST(Codec, ErrorsWithCauseChain) {
   EXPECT_EQ(as_value.cast<ffi::Error>().message(), "lookup failed");
 }
 
-struct HostAlloc {
-  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
-  void FreeData(DLTensor* t) { std::free(t->data); }
-};
-
 TEST(Codec, TensorsContiguousStridedAndEmpty) {
-  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({2, 3}),
-                                           DLDataType{kDLInt, 32, 1}, DLDevice{kDLCPU, 0});
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({2, 3}), DLDataType{kDLInt, 32, 1});
   auto* data = static_cast<int32_t*>(t.data_ptr());
   for (int i = 0; i < 6; ++i) data[i] = i;
   ffi::Tensor back = RoundTrip(ffi::Any(t)).cast<ffi::Tensor>();
@@ -124,8 +119,7 @@ TEST(Codec, TensorsContiguousStridedAndEmpty) {
   EXPECT_EQ(tdata[1], 3);
   EXPECT_EQ(tdata[2], 1);
   EXPECT_TRUE(trb.IsContiguous());
-  ffi::Tensor empty = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({0, 4}),
-                                               DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  ffi::Tensor empty = testing::HostTensor(ffi::Shape({0, 4}), DLDataType{kDLFloat, 32, 1});
   EXPECT_EQ(RoundTrip(ffi::Any(empty)).cast<ffi::Tensor>().numel(), 0);
 }
 
@@ -191,8 +185,7 @@ TEST(Codec, MutatedWireDataNeverCrashes) {
     ffi::Array<ffi::Any> arr{ffi::Any(1), ffi::Any(ffi::String("two and more")), ffi::Any(3.5),
                              ffi::Any(ffi::Shape({1, 2})), ffi::Any(DLDevice{kDLCPU, 0})};
     ffi::Map<ffi::Any, ffi::Any> map{{ffi::Any(ffi::String("a")), ffi::Any(arr)}};
-    ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({2, 2}),
-                                             DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+    ffi::Tensor t = testing::HostTensor(ffi::Shape({2, 2}), DLDataType{kDLFloat, 32, 1});
     std::memset(t.data_ptr(), 0, 16);
     for (const ffi::Any& v : {ffi::Any(arr), ffi::Any(map), ffi::Any(t),
                               ffi::Any(ffi::Error("ValueError", "m", "bt"))}) {

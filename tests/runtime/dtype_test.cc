@@ -3,6 +3,7 @@
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <string>
+#include "testing/host_tensor.h"
 
 namespace {
 using namespace tvm::ffi;
@@ -11,33 +12,7 @@ DLDataType Parse(const std::string& s) { return StringToDLDataType(s); }
 std::string Print(DLDataType t) { return std::string(DLDataTypeToString(t)); }
 
 TEST(DataType, RoundTripsEveryCode) {
-  const char* names[] = {"int8",
-                         "int32",
-                         "int64x2",
-                         "uint1",
-                         "uint16",
-                         "float16",
-                         "float32x4",
-                         "float64",
-                         "bfloat16",
-                         "bool",
-                         "boolx4",
-                         "handle",
-                         "complex64",
-                         "float8_e3m4",
-                         "float8_e4m3",
-                         "float8_e4m3b11fnuz",
-                         "float8_e4m3fn",
-                         "float8_e4m3fnuz",
-                         "float8_e5m2",
-                         "float8_e5m2fnuz",
-                         "float8_e8m0fnu",
-                         "float6_e2m3fn",
-                         "float6_e3m2fn",
-                         "float4_e2m1fn",
-                         "float8_e4m3fnx2",
-                         "int32xvscalex4"};
-  for (const char* name : names) {
+  for (const char* name : tvmffi::rpc::testing::kDTypeNames) {
     EXPECT_EQ(Print(Parse(name)), name) << name;
   }
 }

@@ -2,6 +2,7 @@
 // callbacks nested three deep, returned functions and their release, objects going home,
 // concurrency, timeouts and a vanished peer.
 #include "tvmffi/session/endpoint.h"
+#include "testing/host_tensor.h"
 
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
@@ -229,15 +230,9 @@ TEST_F(EndpointTest, ProxyOutlivingTheSessionFailsCleanly) {
   }
 }
 
-struct HostAlloc {
-  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
-  void FreeData(DLTensor* t) { std::free(t->data); }
-};
-
 TEST_F(EndpointTest, LargeTensorsTravelInChunks) {
   // 5 MiB: over the 1 MiB threshold, so its bytes follow the call (and the return) in chunks.
-  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({1280, 1024}),
-                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({1280, 1024}), DLDataType{kDLFloat, 32, 1});
   auto* data = static_cast<float*>(t.data_ptr());
   for (int64_t i = 0; i < t.numel(); ++i) data[i] = static_cast<float>(i % 9973);
   ffi::Tensor back = Call("echo", {ffi::Any(t)}).cast<ffi::Tensor>();
