@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include "testing/host_tensor.h"
 #include "testing/server_process.h"
@@ -587,6 +589,25 @@ TEST(RemoteServer, UnaryRpcsAndHealth) {
     ASSERT_TRUE(stub->GetServerInfo(&ctx, v1::GetServerInfoRequest(), &info).ok());
     EXPECT_EQ(info.ffi_version(), "0.1.13");
     EXPECT_EQ(info.protocol_version(), 1u);
+  }
+  {
+    // grpc.health.v1.Health/Check with an empty request (the whole server): a generic stub
+    // keeps the test free of the health proto; 0x08 0x01 encodes `status: SERVING`.
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    grpc::GenericStub generic(channel);
+    grpc::ByteBuffer request(nullptr, 0), response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                      &response, [&](grpc::Status status) { done.set_value(status); });
+    ASSERT_TRUE(done.get_future().get().ok());
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(response.Dump(&slices).ok());
+    std::string bytes;
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    EXPECT_EQ(bytes, std::string("\x08\x01", 2));
   }
 }
 
