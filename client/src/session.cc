@@ -144,6 +144,7 @@ ServerInfo Session::Info() const {
   info.protocol_version = map["protocol_version"].cast<uint32_t>();
   info.module_dir_enabled = map["module_dir_enabled"].cast<bool>();
   info.auth_required = map["auth_required"].cast<bool>();
+  if (auto isolate = map.Get("isolate")) info.isolate = isolate.value().cast<bool>();
   if (auto limit = map.Get("max_message_bytes"))
     info.max_message_bytes = limit.value().cast<uint64_t>();
   for (const ffi::String& m : map["loaded_modules"].cast<ffi::Array<ffi::String>>()) {

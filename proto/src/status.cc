@@ -20,6 +20,10 @@ absl::Status RemoteErrorStatus(const v1::Error& error) {
   return status;
 }
 
+bool HasRemoteError(const absl::Status& status) {
+  return status.GetPayload(kRemoteErrorPayload).has_value();
+}
+
 absl::Status WithErrorKind(absl::Status status, absl::string_view kind) {
   status.SetPayload(kKindPayload, absl::Cord(kind));
   return status;

@@ -3,6 +3,8 @@
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/string.h>
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "tvmffi/proto/status.h"
 
@@ -21,11 +23,7 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
   });
   ops_["$list_globals"] = ffi::Function::FromTyped([this](const ffi::String& prefix) {
     ffi::Array<ffi::String> names;
-    for (const ffi::String& name : ffi::Function::ListGlobalNames()) {
-      if (name.starts_with(prefix.view()) && policy_->IsPublished(name.view())) {
-        names.push_back(name);
-      }
-    }
+    for (const std::string& name : PublishedNames(prefix.view())) names.push_back(name);
     return names;
   });
   ops_["$load_module"] = ffi::Function::FromTyped([this](const ffi::String& name) {
@@ -51,8 +49,21 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
   ops_["$info"] = std::move(info);
 }
 
+std::vector<std::string> ServerDispatcher::PublishedNames(std::string_view prefix) const {
+  std::set<std::string> names;
+  auto consider = [&](std::string_view name) {
+    if (name.substr(0, prefix.size()) == prefix && policy_->IsPublished(name)) {
+      names.emplace(name);
+    }
+  };
+  for (const ffi::String& name : ffi::Function::ListGlobalNames()) consider(name.view());
+  for (const std::string& name : modules_->IsolatedGlobalNames()) consider(name);
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
 absl::StatusOr<ffi::Function> ServerDispatcher::ResolveGlobal(std::string_view name) const {
   std::optional<ffi::Function> f = ffi::Function::GetGlobal(name);
+  if (!f.has_value()) f = modules_->FindIsolatedGlobal(name);
   if (!f.has_value()) {
     return WithErrorKind(
         absl::NotFoundError(

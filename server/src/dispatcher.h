@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "module_store.h"
 #include "policy.h"
@@ -21,6 +23,8 @@ class ServerDispatcher : public Dispatcher {
   // A published global by name: NOT_FOUND (ValueError) when missing, PERMISSION_DENIED when
   // hidden by the policy.
   absl::StatusOr<tvm::ffi::Function> ResolveGlobal(std::string_view name) const;
+  // The published globals starting with prefix (this process's and isolated modules'), sorted.
+  std::vector<std::string> PublishedNames(std::string_view prefix) const;
 
  private:
   std::shared_ptr<Policy> policy_;

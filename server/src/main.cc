@@ -40,6 +40,13 @@ Options:
   --call-timeout SECONDS longest the server waits for a client's callback (a client function
                          passed as an argument) before failing it with TimeoutError
                          (default: no limit)
+  --isolate              run each module (--load, --module-dir) in its own worker process: a
+                         module that crashes or hangs fails its calls with RemoteCrashError
+                         (signal and the worker's backtrace), the server keeps serving and
+                         the next call starts a fresh worker. Globals the module registers
+                         are published; system-library symbols it registers are not.
+  --worker-timeout SECONDS  with --isolate: a call running longer is failed with
+                         RemoteCrashError and its worker killed (default: no limit)
   --name NAME            this server's name in clients' error backtraces
                          (default tvmffi-server)
   --log-level LEVEL      error, warning, info (default) or debug
@@ -69,6 +76,9 @@ void OnSignal(int sig) { g_signal.store(sig); }
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--isolate-worker") {
+    return tvmffi::rpc::RunIsolatedWorker(argc, argv);  // started by --isolate, not by hand
+  }
   tvmffi::rpc::ServerOptions options;
   std::string port_file, log_level = "info";
   for (int i = 1; i < argc; ++i) {
@@ -126,6 +136,14 @@ int main(int argc, char** argv) {
         Fail("--call-timeout takes a positive number of seconds");
       }
       options.call_timeout = absl::Seconds(seconds);
+    } else if (arg == "--isolate") {
+      options.isolate = true;
+    } else if (arg == "--worker-timeout") {
+      double seconds = 0;
+      if (!absl::SimpleAtod(value("--worker-timeout"), &seconds) || seconds <= 0) {
+        Fail("--worker-timeout takes a positive number of seconds");
+      }
+      options.worker_timeout = absl::Seconds(seconds);
     } else if (arg == "--name") {
       options.name = value("--name");
     } else if (arg == "--log-level") {
@@ -137,6 +155,9 @@ int main(int argc, char** argv) {
     } else {
       Fail("unknown option " + arg);
     }
+  }
+  if (options.worker_timeout != absl::InfiniteDuration() && !options.isolate) {
+    Fail("--worker-timeout needs --isolate");
   }
   if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
     Fail("--tls-cert and --tls-key go together");

@@ -23,7 +23,7 @@ bool IsRegularFile(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-absl::StatusOr<tvm::ffi::Module> Load(const std::string& path) {
+absl::StatusOr<tvm::ffi::Module> LoadInProcess(const std::string& path) {
   try {
     return tvm::ffi::Module::LoadFromFile(path);
   } catch (const tvm::ffi::Error& e) {
@@ -33,10 +33,57 @@ absl::StatusOr<tvm::ffi::Module> Load(const std::string& path) {
 
 }  // namespace
 
-absl::Status ModuleStore::LoadOperatorModule(const std::string& path) {
-  TVMFFI_RPC_ASSIGN_OR_RETURN(tvm::ffi::Module mod, Load(path));
+absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
+                                                      const std::string& name) {
+  if (!isolate_.enabled) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(tvm::ffi::Module mod, LoadInProcess(path));
+    return Loaded{mod, nullptr};
+  }
+  auto worker = std::make_shared<IsolatedWorker>(WorkerSpec{isolate_.program, path, name},
+                                                 isolate_.call_timeout);
+  absl::Status started = worker->Start();
+  if (!started.ok()) {
+    tvm::ffi::Error err = StatusToError(started);
+    return WithErrorKind(absl::FailedPreconditionError(absl::StrCat(
+                             err.message(), "\n", std::string(err.backtrace()))),
+                         err.kind());
+  }
+  return Loaded{MakeIsolatedModule(worker), worker};
+}
+
+tvm::ffi::Module ModuleStore::Register(const std::string& name, const Loaded& loaded,
+                                       bool replace) {
   std::lock_guard<std::mutex> lock(mutex_);
-  modules_.insert_or_assign(Stem(path), mod);
+  auto [it, inserted] = modules_.emplace(name, loaded.module);
+  if (!inserted && !replace) return it->second;  // another client loaded it first
+  it->second = loaded.module;
+  if (loaded.worker != nullptr) {
+    for (const std::string& global : loaded.worker->globals()) {
+      isolated_globals_.insert_or_assign(global,
+                                         loaded.worker->Forwarder(std::string(1, '@') + global));
+    }
+  }
+  return it->second;
+}
+
+std::optional<tvm::ffi::Function> ModuleStore::FindIsolatedGlobal(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = isolated_globals_.find(name);
+  if (it == isolated_globals_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> ModuleStore::IsolatedGlobalNames() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> names;
+  for (const auto& [name, f] : isolated_globals_) names.push_back(name);
+  return names;
+}
+
+absl::Status ModuleStore::LoadOperatorModule(const std::string& path) {
+  std::string name = Stem(path);
+  TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(path, name));
+  Register(name, loaded, /*replace=*/true);
   return absl::OkStatus();
 }
 
@@ -75,10 +122,8 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
                              "module `", name, "` resolves outside the module directory")),
                          "PermissionError");
   }
-  TVMFFI_RPC_ASSIGN_OR_RETURN(tvm::ffi::Module mod, Load(real_file));
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto [it, inserted] = modules_.emplace(name, mod);
-  return it->second;
+  TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(real_file, name));
+  return Register(name, loaded, /*replace=*/false);
 }
 
 std::vector<std::string> ModuleStore::Names() const {

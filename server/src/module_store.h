@@ -6,17 +6,28 @@
 #include <tvm/ffi/extra/module.h>
 
 #include <map>
+#include <optional>
+#include <string_view>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "isolated_module.h"
 
 namespace tvmffi::rpc::internal {
 
+// How modules run when the server isolates them (--isolate).
+struct IsolateOptions {
+  bool enabled = false;
+  std::string program;                                       // the worker binary
+  absl::Duration call_timeout = absl::InfiniteDuration();  // --worker-timeout
+};
+
 class ModuleStore {
  public:
-  explicit ModuleStore(std::string module_dir) : module_dir_(std::move(module_dir)) {}
+  explicit ModuleStore(std::string module_dir, IsolateOptions isolate = {})
+      : module_dir_(std::move(module_dir)), isolate_(std::move(isolate)) {}
   // Loads an operator module from a path; it is served under its file stem.
   absl::Status LoadOperatorModule(const std::string& path);
   // The module called `name`: an operator module, else `<module_dir>/<name>` (or name.so).
@@ -24,12 +35,29 @@ class ModuleStore {
   // NOT_FOUND when there is no such file.
   absl::StatusOr<tvm::ffi::Module> Get(const std::string& name);
   std::vector<std::string> Names() const;
+  // A global registered by an isolated module (forwarding to its worker), or nullopt.
+  std::optional<tvm::ffi::Function> FindIsolatedGlobal(std::string_view name) const;
+  // The globals isolated modules registered.
+  std::vector<std::string> IsolatedGlobalNames() const;
+  bool isolated() const { return isolate_.enabled; }
   bool module_dir_enabled() const { return !module_dir_.empty(); }
 
  private:
+  struct Loaded {
+    tvm::ffi::Module module;
+    std::shared_ptr<IsolatedWorker> worker;  // set when isolated
+  };
+  // Loads path in this process, or (isolated) starts its worker.
+  absl::StatusOr<Loaded> Load(const std::string& path, const std::string& name);
+  // Publishes a loaded module (and its worker's globals) under name; without replace, a
+  // module already there wins and is returned.
+  tvm::ffi::Module Register(const std::string& name, const Loaded& loaded, bool replace);
+
   std::string module_dir_;
+  IsolateOptions isolate_;
   mutable std::mutex mutex_;
   std::map<std::string, tvm::ffi::Module> modules_;
+  std::map<std::string, tvm::ffi::Function, std::less<>> isolated_globals_;
 };
 
 }  // namespace tvmffi::rpc::internal

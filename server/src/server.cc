@@ -6,6 +6,9 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <tvm/ffi/container/map.h>
 
+#include <unistd.h>
+
+#include <climits>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -24,7 +27,17 @@ class ServerImpl : public Server {
   explicit ServerImpl(ServerOptions options) : options_(std::move(options)) {}
 
   absl::Status Init() {
-    modules_ = std::make_shared<internal::ModuleStore>(options_.module_dir);
+    internal::IsolateOptions isolate;
+    isolate.enabled = options_.isolate;
+    isolate.call_timeout = options_.worker_timeout;
+    isolate.program = options_.worker_program;
+    if (isolate.enabled && isolate.program.empty()) {
+      char self[PATH_MAX];
+      ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+      if (n <= 0) return absl::InternalError("--isolate: cannot find this program's path");
+      isolate.program.assign(self, static_cast<size_t>(n));
+    }
+    modules_ = std::make_shared<internal::ModuleStore>(options_.module_dir, isolate);
     for (const std::string& path : options_.load) {
       absl::Status st = modules_->LoadOperatorModule(path);
       if (!st.ok()) {
@@ -42,6 +55,7 @@ class ServerImpl : public Server {
       out.Set("protocol_version", static_cast<int64_t>(pb.protocol_version()));
       out.Set("module_dir_enabled", pb.module_dir_enabled());
       out.Set("auth_required", pb.auth_required());
+      out.Set("isolate", pb.isolate());
       out.Set("max_message_bytes", static_cast<int64_t>(pb.max_message_bytes()));
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);

@@ -133,14 +133,12 @@ grpc::Status FFIService::ListFunctions(grpc::ServerContext* context,
   grpc::Status auth = CheckAuth(context);
   if (!auth.ok()) return auth;
   std::optional<ffi::Function> metadata = ffi::Function::GetGlobal("ffi.GetGlobalFuncMetadata");
-  for (const ffi::String& name : ffi::Function::ListGlobalNames()) {
-    if (!name.starts_with(request->prefix())) continue;
-    if (!dispatcher_->ResolveGlobal(name.view()).ok()) continue;
+  for (const std::string& name : dispatcher_->PublishedNames(request->prefix())) {
     v1::FunctionInfo* info = response->add_functions();
-    info->set_name(std::string(name));
-    if (metadata.has_value()) {
+    info->set_name(name);
+    if (metadata.has_value() && ffi::Function::GetGlobal(name).has_value()) {
       try {
-        info->set_metadata((*metadata)(name).cast<std::string>());
+        info->set_metadata((*metadata)(ffi::String(name)).cast<std::string>());
       } catch (const ffi::Error&) {
         // removed meanwhile: no metadata
       }
@@ -167,6 +165,7 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
   info->set_module_dir_enabled(modules_->module_dir_enabled());
   info->set_upload_enabled(false);
   info->set_auth_required(!options_.token.empty());
+  info->set_isolate(options_.isolate);
   for (const std::string& name : modules_->Names()) info->add_loaded_modules(name);
 }
 

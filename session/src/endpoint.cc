@@ -135,7 +135,9 @@ void Endpoint::ReadLoop() {
   }
   std::string peer = peer_name();
   if (peer.empty()) peer = "the peer";
-  if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+  if (HasRemoteError(status)) {
+    Shutdown(status);  // the transport knows why the peer is gone (e.g. a worker's crash)
+  } else if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
     // Refused rather than lost: keep the code so callers see PermissionError.
     Shutdown(
         absl::Status(status.code(), absl::StrCat("refused by ", peer, ": ", status.message())));

@@ -28,6 +28,8 @@ std::string ErrorKindOf(const absl::Status& status);
 // A status carrying an ffi::Error raised by the peer (kind, message, backtrace, cause), so it
 // survives the trip through absl::Status to the ABI edge intact.
 [[nodiscard]] absl::Status RemoteErrorStatus(const v1::Error& error);
+// Whether status was made by RemoteErrorStatus.
+bool HasRemoteError(const absl::Status& status);
 
 // Builds the ffi::Error a C++ caller sees for a failed status: the peer's own error (its
 // backtrace, then a marker naming the peer, then this side's frames) when the status carries

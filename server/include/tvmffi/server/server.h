@@ -27,6 +27,10 @@ struct ServerOptions {
   int max_sessions = 64;                                   // concurrent Session streams
   absl::Duration call_timeout = absl::InfiniteDuration();  // limit on callbacks into clients
   std::string name = "tvmffi-server";                      // shown in clients' error backtraces
+  // Run each module in its own worker process (a crash or hang fails its calls, not the server).
+  bool isolate = false;
+  absl::Duration worker_timeout = absl::InfiniteDuration();  // longest call before a kill
+  std::string worker_program;  // the binary started with --isolate-worker ("": this one)
 };
 
 class Server {
@@ -44,6 +48,10 @@ class Server {
   // Session streams open right now.
   virtual int num_sessions() const = 0;
 };
+
+// The body of `tvmffi-server --isolate-worker ...`: serves one module to the front that
+// started it. Returns the process's exit code.
+int RunIsolatedWorker(int argc, char** argv);
 
 }  // namespace tvmffi::rpc
 

@@ -3,6 +3,7 @@
 #ifndef TVMFFI_SESSION_FRAME_STREAM_H_
 #define TVMFFI_SESSION_FRAME_STREAM_H_
 
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -26,6 +27,12 @@ class FrameStream {
 
 // Two connected in-memory streams (for tests and in-process sessions).
 std::pair<std::unique_ptr<FrameStream>, std::unique_ptr<FrameStream>> MakeMemoryStreamPair();
+
+// A stream over a connected stream socket (e.g. one end of a unix socketpair), which it owns
+// and closes. Frames travel length-prefixed; one larger than max_frame_bytes (at most 4 GiB - 1)
+// fails to send, and one announced larger by the peer breaks the stream.
+std::unique_ptr<FrameStream> MakeSocketFrameStream(int fd,
+                                                   uint64_t max_frame_bytes = (2ull << 30) - 1);
 
 }  // namespace tvmffi::rpc
 

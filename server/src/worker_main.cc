@@ -1,0 +1,170 @@
+// The isolated worker (`tvmffi-server --isolate-worker ...`, started by the front): loads one
+// module and serves it over the front's unix socket with the session engine. A crash signal
+// writes its backtrace to the report pipe, then kills the process as the signal would have.
+#include <execinfo.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include <tvm/ffi/c_api.h>
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/extra/module.h>
+#include <tvm/ffi/function.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "tvmffi/proto/status.h"
+#include "tvmffi/server/server.h"
+#include "tvmffi/session/endpoint.h"
+#include "worker_protocol.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+
+int g_report_fd = -1;
+
+void WriteAll(int fd, const char* text) {
+  size_t size = std::strlen(text);
+  while (size > 0) {
+    ssize_t n = ::write(fd, text, size);
+    if (n <= 0) return;
+    text += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+// The report the front reads after a crash (worker_process.cc parses it):
+//   "signal N\n", then frames as glibc prints them, then "symbolized\n" and the runtime's
+//   file:line backtrace, if taking that (not async-signal-safe) finishes within the alarm.
+void OnCrash(int sig) {
+  char head[32] = "signal ";
+  int len = 7, digits = sig >= 10 ? 2 : 1;
+  for (int i = digits - 1, v = sig; i >= 0; --i, v /= 10) head[len + i] = char('0' + v % 10);
+  head[len + digits] = '\n';
+  head[len + digits + 1] = '\0';
+  WriteAll(g_report_fd, head);
+  void* frames[64];
+  int n = ::backtrace(frames, 64);
+  ::backtrace_symbols_fd(frames, n, g_report_fd);
+  ::alarm(3);  // a deadlock below (malloc's lock held at the crash) still ends the process
+  const TVMFFIByteArray* bt = TVMFFIBacktrace(nullptr, 0, nullptr, 1);
+  WriteAll(g_report_fd, "symbolized\n");
+  WriteAll(g_report_fd, std::string(bt->data, bt->size).c_str());
+  std::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void InstallCrashHandlers() {
+  void* warm[1];
+  ::backtrace(warm, 1);  // loads libgcc's unwinder now rather than in the handler
+  // Reads the debug info of every library loaded so far (the module included) once, now.
+  TVMFFIBacktrace(nullptr, 0, nullptr, 1);
+  static char alt_stack[1 << 16];  // a stack overflow still reports
+  stack_t ss{};
+  ss.ss_sp = alt_stack;
+  ss.ss_size = sizeof(alt_stack);
+  ::sigaltstack(&ss, nullptr);
+  struct sigaction sa {};
+  sa.sa_handler = OnCrash;
+  sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
+}
+
+// Serves the module's functions by name, the globals its loading registered ("@" + name),
+// and the two questions the front asks.
+class WorkerDispatcher : public Dispatcher {
+ public:
+  WorkerDispatcher(ffi::Module mod, std::set<std::string> globals)
+      : mod_(std::move(mod)), globals_(std::move(globals)) {
+    ops_[worker::kGlobals] = ffi::Function::FromTyped([this]() {
+      ffi::Array<ffi::String> names;
+      for (const std::string& name : globals_) names.push_back(name);
+      return names;
+    });
+    ops_[worker::kHasFunction] = ffi::Function::FromTyped(
+        [this](const ffi::String& name) { return Lookup(std::string(name)).ok(); });
+  }
+
+  absl::StatusOr<ffi::Function> Resolve(std::string_view name, Endpoint&) override {
+    auto op = ops_.find(name);
+    if (op != ops_.end()) return op->second;
+    return Lookup(std::string(name));
+  }
+
+ private:
+  absl::StatusOr<ffi::Function> Lookup(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(name);
+    if (it != cache_.end()) return it->second;
+    std::optional<ffi::Function> f;
+    if (!name.empty() && name[0] == worker::kGlobalPrefix) {
+      if (globals_.count(name.substr(1)) != 0) f = ffi::Function::GetGlobal(name.substr(1));
+    } else if (auto g = mod_->GetFunction(ffi::String(name), true)) {
+      f = g.value();
+    }
+    if (!f.has_value()) {
+      return WithErrorKind(absl::NotFoundError(absl::StrCat("the module has no function ", name)),
+                           "ValueError");
+    }
+    cache_.emplace(name, *f);
+    return *f;
+  }
+
+  ffi::Module mod_;
+  std::set<std::string> globals_;
+  std::map<std::string, ffi::Function, std::less<>> ops_;
+  std::mutex mutex_;
+  std::map<std::string, ffi::Function> cache_;
+};
+
+std::set<std::string> GlobalNames() {
+  std::set<std::string> names;
+  for (const ffi::String& name : ffi::Function::ListGlobalNames()) names.insert(std::string(name));
+  return names;
+}
+
+}  // namespace
+
+int RunIsolatedWorker(int argc, char** argv) {
+  int socket_fd = -1;
+  if (argc != 6 || !absl::SimpleAtoi(argv[2], &socket_fd) ||
+      !absl::SimpleAtoi(argv[3], &g_report_fd)) {
+    WriteAll(2, "tvmffi-server --isolate-worker is started by tvmffi-server --isolate\n");
+    return 2;
+  }
+  // No PR_SET_PDEATHSIG: it fires when the spawning *thread* exits, which in the front is any
+  // pool thread. A worker learns of the front's death from its socket's end instead.
+  std::string path = argv[4], name = argv[5];
+  std::set<std::string> before = GlobalNames();
+  ffi::Module mod{ffi::UnsafeInit{}};
+  try {
+    mod = ffi::Module::LoadFromFile(path);
+  } catch (const ffi::Error& err) {
+    WriteAll(g_report_fd,
+             absl::StrCat("  cannot load ", path, ": ", err.kind(), ": ", err.message(), "\n")
+                 .c_str());
+    return 3;
+  }
+  InstallCrashHandlers();  // after loading, so the module's frames can be symbolized
+  std::set<std::string> added;
+  for (const std::string& global : GlobalNames()) {
+    if (before.count(global) == 0) added.insert(global);
+  }
+  EndpointOptions options;
+  options.local_name = absl::StrCat("worker ", name, " (pid ", ::getpid(), ")");
+  auto endpoint =
+      Endpoint::Create(MakeSocketFrameStream(socket_fd),
+                       std::make_shared<WorkerDispatcher>(std::move(mod), std::move(added)),
+                       options);
+  endpoint->Run();  // until the front closes the socket
+  return 0;
+}
+
+}  // namespace tvmffi::rpc

@@ -1,0 +1,205 @@
+#include "worker_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/proto/status.h"
+#include "worker_protocol.h"
+
+extern char** environ;
+
+namespace tvmffi::rpc::internal {
+namespace {
+
+// A descriptor numbered 10 or more, close-on-exec: the child's 3 and 4 are then always dup2
+// targets distinct from their sources.
+int HighFd(int fd) {
+  int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  return high;
+}
+
+// The front's end of the socket. Its end-of-stream is the worker's death unless the front
+// closed it: Read then reaps the worker and returns the crash as the stream's verdict.
+class WorkerStream : public FrameStream {
+ public:
+  WorkerStream(std::unique_ptr<FrameStream> socket, std::shared_ptr<WorkerProcess> process)
+      : socket_(std::move(socket)), process_(std::move(process)) {}
+  ~WorkerStream() override { process_->SetClosing(); }
+
+  absl::Status Write(const v1::Frame& frame) override { return socket_->Write(frame); }
+  absl::Status Read(v1::Frame* frame) override {
+    absl::Status status = socket_->Read(frame);
+    if (status.ok() || process_->closing()) return status;
+    return process_->Reap();
+  }
+  void Close() override {
+    process_->SetClosing();
+    socket_->Close();
+  }
+
+ private:
+  std::unique_ptr<FrameStream> socket_;
+  std::shared_ptr<WorkerProcess> process_;
+};
+
+// The worker's crash report (see worker_main.cc): the signal it caught and its frames, the
+// symbolized ones when it managed to take them. The handler's own frames are dropped.
+struct CrashReport {
+  int signal = 0;
+  std::string frames;
+};
+
+CrashReport ParseReport(const std::string& text) {
+  CrashReport report;
+  size_t pos = 0;
+  if (text.rfind("signal ", 0) == 0) {
+    report.signal = std::atoi(text.c_str() + 7);
+    pos = text.find('\n') + 1;
+  }
+  size_t symbolized = text.find("symbolized\n", pos);
+  std::string frames = symbolized != std::string::npos && symbolized + 11 < text.size()
+                           ? text.substr(symbolized + 11)
+                           : text.substr(pos, symbolized == std::string::npos
+                                                  ? std::string::npos
+                                                  : symbolized - pos);
+  // Everything up to the handler (and the kernel's signal trampoline right after it) is the
+  // report's own machinery.
+  size_t handler = frames.find("OnCrash");
+  if (handler != std::string::npos) {
+    size_t next = frames.find('\n', handler);
+    frames = next == std::string::npos ? "" : frames.substr(next + 1);
+    if (frames.find("libc.so") < frames.find('\n')) frames = frames.substr(frames.find('\n') + 1);
+  }
+  // Below the module's frames is the session engine's worker thread: noise to the caller.
+  size_t engine = frames.find("tvmffi::rpc::Endpoint::ServeCall");
+  if (engine != std::string::npos) {
+    size_t line_start = frames.rfind('\n', engine);
+    frames = frames.substr(0, line_start == std::string::npos ? 0 : line_start + 1);
+  }
+  report.frames = frames;
+  return report;
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  const char* desc = sigdescr_np(sig);
+  return absl::StrCat(abbrev ? absl::StrCat("SIG", abbrev) : absl::StrCat("signal ", sig), ", ",
+                      desc ? desc : "unknown");
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<std::shared_ptr<WorkerProcess>, std::unique_ptr<FrameStream>>>
+WorkerProcess::Spawn(const WorkerSpec& spec) {
+  int sv[2], report[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return absl::ResourceExhaustedError(absl::StrCat("socketpair: ", std::strerror(errno)));
+  }
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(sv[0]);
+    ::close(sv[1]);
+    return absl::ResourceExhaustedError(absl::StrCat("pipe: ", std::strerror(errno)));
+  }
+  int child_socket = HighFd(sv[1]), child_report = HighFd(report[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, child_socket, 3);
+  posix_spawn_file_actions_adddup2(&actions, child_report, 4);
+  std::vector<std::string> args = {spec.program, worker::kFlag, "3", "4", spec.module_path,
+                                   spec.name};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, spec.program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(child_socket);
+  ::close(child_report);
+  if (rc != 0) {
+    ::close(sv[0]);
+    ::close(report[0]);
+    return absl::UnavailableError(
+        absl::StrCat("cannot start worker ", spec.program, ": ", std::strerror(rc)));
+  }
+  std::shared_ptr<WorkerProcess> process(new WorkerProcess(spec, pid, report[0]));
+  auto stream = std::make_unique<WorkerStream>(MakeSocketFrameStream(sv[0]), process);
+  return std::make_pair(process, std::unique_ptr<FrameStream>(std::move(stream)));
+}
+
+WorkerProcess::~WorkerProcess() {
+  closing_ = true;
+  (void)Reap();  // the socket is closed by now: a healthy worker exits at once
+  ::close(report_fd_);
+}
+
+void WorkerProcess::Kill() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!reaped_) ::kill(pid_, SIGKILL);
+}
+
+std::string WorkerProcess::DrainReport() {
+  std::string text;
+  char buf[4096];
+  while (true) {
+    pollfd p{report_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) break;  // every writer is gone once the worker is
+    ssize_t n = ::read(report_fd_, buf, sizeof(buf));
+    if (n <= 0 || text.size() > (1 << 20)) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+absl::Status WorkerProcess::Reap() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (reaped_) return exit_status_;
+  int wstatus = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (true) {
+    pid_t r = ::waitpid(pid_, &wstatus, WNOHANG);
+    if (r == pid_ || (r < 0 && errno != EINTR)) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid_, SIGKILL);  // the stream ended but the process lingers
+      deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  reaped_ = true;
+  CrashReport report = ParseReport(DrainReport());
+  std::string how;
+  if (report.signal != 0) {
+    // What the worker caught; it may have been ended by another signal (the report's alarm).
+    how = absl::StrCat("crashed with signal ", report.signal, " (", SignalName(report.signal), ")");
+  } else if (WIFSIGNALED(wstatus)) {
+    how = absl::StrCat("was killed by signal ", WTERMSIG(wstatus), " (",
+                       SignalName(WTERMSIG(wstatus)), ")");
+  } else {
+    how = absl::StrCat("exited with status ", WEXITSTATUS(wstatus));
+  }
+  v1::Error error;
+  error.set_kind("RemoteCrashError");
+  error.set_message(absl::StrCat("the worker of module `", spec_.name, "` (pid ", pid_, ") ", how,
+                                 "; the next call starts a fresh worker"));
+  error.set_backtrace(report.frames);
+  error.set_peer(absl::StrCat("worker ", spec_.name, " (pid ", pid_, ")"));
+  exit_status_ = RemoteErrorStatus(error);
+  return exit_status_;
+}
+
+}  // namespace tvmffi::rpc::internal

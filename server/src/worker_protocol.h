@@ -1,0 +1,19 @@
+// What the front and an isolated worker agree on beyond the session protocol: the worker's
+// command line and the names of the two questions the front asks it.
+#ifndef TVMFFI_SERVER_SRC_WORKER_PROTOCOL_H_
+#define TVMFFI_SERVER_SRC_WORKER_PROTOCOL_H_
+
+namespace tvmffi::rpc::worker {
+
+// argv: <program> --isolate-worker <socket fd> <report fd> <module path> <module name>
+constexpr char kFlag[] = "--isolate-worker";
+// "$globals"() -> Array<String>: the globals the module registered when it loaded.
+constexpr char kGlobals[] = "$globals";
+// "$has_function"(name) -> bool: whether the module (or its imports) has `name`.
+constexpr char kHasFunction[] = "$has_function";
+// A call of "@" + name runs the global `name` (one of $globals); other names are the module's.
+constexpr char kGlobalPrefix = '@';
+
+}  // namespace tvmffi::rpc::worker
+
+#endif  // TVMFFI_SERVER_SRC_WORKER_PROTOCOL_H_

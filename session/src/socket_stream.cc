@@ -1,0 +1,133 @@
+// A FrameStream over a connected stream socket (a unix socketpair to an isolated worker):
+// each frame is a 4-byte little-endian length, then the serialized Frame. No gRPC, no HTTP/2,
+// no extra threads: a call is one write and one read on each side.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/session/frame_stream.h"
+
+namespace tvmffi::rpc {
+namespace {
+
+class SocketFrameStream : public FrameStream {
+ public:
+  SocketFrameStream(int fd, uint64_t max_frame_bytes)
+      : fd_(fd), max_frame_bytes_(max_frame_bytes) {}
+  ~SocketFrameStream() override {
+    Close();
+    ::close(fd_);
+  }
+
+  absl::Status Write(const v1::Frame& frame) override {
+    size_t size = frame.ByteSizeLong();
+    if (size > max_frame_bytes_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("frame of ", size, " bytes is over the limit of ", max_frame_bytes_));
+    }
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    write_buffer_.resize(4 + size);
+    uint8_t* out = write_buffer_.data();
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(size >> (8 * i));
+    frame.SerializeWithCachedSizesToArray(out + 4);
+    absl::Status sent = SendAll(out, 4 + size);
+    if (write_buffer_.capacity() > kKeepBuffer) std::vector<uint8_t>().swap(write_buffer_);
+    return sent;
+  }
+
+  absl::Status Read(v1::Frame* frame) override {
+    uint8_t header[4];
+    if (absl::Status st = ReadExact(header, 4, /*at_frame_start=*/true); !st.ok()) return st;
+    uint64_t size = 0;
+    for (int i = 0; i < 4; ++i) size |= static_cast<uint64_t>(header[i]) << (8 * i);
+    if (size > max_frame_bytes_) {
+      return absl::UnavailableError(
+          absl::StrCat("peer sent a frame of ", size, " bytes, over the limit of ",
+                       max_frame_bytes_));
+    }
+    read_body_.resize(size);
+    if (absl::Status st = ReadExact(read_body_.data(), size, false); !st.ok()) return st;
+    bool parsed = frame->ParseFromArray(read_body_.data(), static_cast<int>(size));
+    if (read_body_.capacity() > kKeepBuffer) std::vector<uint8_t>().swap(read_body_);
+    if (!parsed) return absl::UnavailableError("peer sent a malformed frame");
+    return absl::OkStatus();
+  }
+
+  void Close() override {
+    std::call_once(closed_, [this] { ::shutdown(fd_, SHUT_RDWR); });  // wakes a blocked read
+  }
+
+ private:
+  static constexpr size_t kKeepBuffer = 4 << 20;  // larger buffers are not kept between frames
+  static constexpr size_t kReadAhead = 64 << 10;
+
+  absl::Status SendAll(const uint8_t* data, size_t size) {
+    while (size > 0) {
+      ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return absl::UnavailableError(absl::StrCat("socket write failed: ", std::strerror(errno)));
+      }
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return absl::OkStatus();
+  }
+
+  // Fills dest from the read-ahead buffer and the socket. Small frames cost one recv for
+  // several; a large body goes straight into dest.
+  absl::Status ReadExact(uint8_t* dest, size_t size, bool at_frame_start) {
+    size_t got = 0;
+    while (got < size) {
+      if (ahead_begin_ < ahead_end_) {
+        size_t n = std::min(size - got, ahead_end_ - ahead_begin_);
+        std::memcpy(dest + got, ahead_.data() + ahead_begin_, n);
+        ahead_begin_ += n;
+        got += n;
+        continue;
+      }
+      bool direct = size - got >= kReadAhead;
+      if (!direct && ahead_.empty()) ahead_.resize(kReadAhead);
+      ssize_t n = direct ? ::recv(fd_, dest + got, size - got, 0)
+                         : ::recv(fd_, ahead_.data(), ahead_.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n == 0) {
+        if (at_frame_start && got == 0) return absl::OutOfRangeError("peer closed the stream");
+        return absl::UnavailableError("peer closed the stream in the middle of a frame");
+      }
+      if (n < 0) {
+        return absl::UnavailableError(absl::StrCat("socket read failed: ", std::strerror(errno)));
+      }
+      if (direct) {
+        got += static_cast<size_t>(n);
+      } else {
+        ahead_begin_ = 0;
+        ahead_end_ = static_cast<size_t>(n);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  const int fd_;
+  const uint64_t max_frame_bytes_;
+  std::once_flag closed_;
+  std::mutex write_mutex_;
+  std::vector<uint8_t> write_buffer_;
+  std::vector<uint8_t> read_body_;
+  std::vector<uint8_t> ahead_;  // read-ahead: [ahead_begin_, ahead_end_) not yet consumed
+  size_t ahead_begin_ = 0, ahead_end_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<FrameStream> MakeSocketFrameStream(int fd, uint64_t max_frame_bytes) {
+  return std::make_unique<SocketFrameStream>(fd, max_frame_bytes);
+}
+
+}  // namespace tvmffi::rpc

@@ -1,0 +1,206 @@
+// --isolate end to end: modules run in worker processes behind a real tvmffi-server. The user
+// document's examples still work; a module that segfaults, aborts, exits or hangs fails only
+// its own calls with RemoteCrashError (signal and the worker's backtrace), and the next call
+// gets a fresh worker.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/host_tensor.h"
+#include "testing/server_process.h"
+#include "tvmffi/rpc/client.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+using testing::ServerProcess;
+
+struct Caught {
+  std::string kind, message, backtrace;
+};
+
+Caught CatchError(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ffi::Error& e) {
+    return {e.kind(), e.message(), e.backtrace()};
+  }
+  return {"(no error)", "", ""};
+}
+
+class IsolateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new ServerProcess({"--isolate", "--worker-timeout", "2", "--load",
+                                 TVMFFI_MY_EXT_MODULE, "--load", TVMFFI_E2E_MODULE, "--load",
+                                 TVMFFI_CRASH_MODULE});
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  Session Connect() { return rpc::Connect(server_->address()); }
+  static ServerProcess* server_;
+};
+ServerProcess* IsolateTest::server_ = nullptr;
+
+TEST_F(IsolateTest, DocExamplesRunInTheWorker) {
+  Session session = Connect();
+  EXPECT_TRUE(session.Info().isolate);
+  EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(41).cast<int>(), 42);
+  ffi::Module mod = session.LoadModule("my_ext");
+  EXPECT_EQ(mod->GetFunction("add_two").value()(40).cast<int>(), 42);
+  EXPECT_FALSE(mod->GetFunction("no_such").has_value());
+  Caught err = CatchError([&] { session.GetGlobalRequired("my_ext.throw_error")(-1); });
+  EXPECT_EQ(err.kind, "ValueError");
+  EXPECT_EQ(err.message, "x must be non-negative, got -1");
+  // Both hops show: the worker's frames, its marker, the front's marker.
+  size_t frame = err.backtrace.find("my_ext.cc");
+  size_t worker = err.backtrace.find("[remote call to worker my_ext (pid ");
+  size_t front = err.backtrace.find("[remote call to tvmffi-server]");
+  ASSERT_NE(frame, std::string::npos) << err.backtrace;
+  ASSERT_NE(worker, std::string::npos) << err.backtrace;
+  ASSERT_NE(front, std::string::npos) << err.backtrace;
+  EXPECT_LT(frame, worker);
+  EXPECT_LT(worker, front);
+  std::vector<std::string> names = session.ListGlobalNames("my_ext.");
+  EXPECT_EQ(names, (std::vector<std::string>{"my_ext.add_one", "my_ext.throw_error"}));
+}
+
+TEST_F(IsolateTest, FunctionsRunInAnotherProcess) {
+  Session session = Connect();
+  int pid = session.GetGlobalRequired("crash.pid")().cast<int>();
+  EXPECT_NE(pid, server_->pid());
+  EXPECT_EQ(session.LoadModule("crash_module")->GetFunction("pid").value()().cast<int>(), pid);
+}
+
+TEST_F(IsolateTest, CallbacksValuesAndTensorsCrossBothHops) {
+  Session session = Connect();
+  ffi::Function twice = ffi::Function::FromTyped([](int x) { return 2 * x; });
+  EXPECT_EQ(session.GetGlobalRequired("e2e.apply")(twice, 21).cast<int>(), 42);
+  ffi::Function adder = session.GetGlobalRequired("e2e.make_adder")(10).cast<ffi::Function>();
+  EXPECT_EQ(adder(5).cast<int>(), 15);
+  ffi::Array<ffi::Any> arr{ffi::Any(1), ffi::Any(ffi::String("two")), ffi::Any(3.5)};
+  auto back = session.GetGlobalRequired("e2e.echo")(arr).cast<ffi::Array<ffi::Any>>();
+  EXPECT_EQ(back[1].cast<std::string>(), "two");
+  // 2 MiB: chunked on both streams.
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({512, 1024}), DLDataType{kDLFloat, 32, 1});
+  for (int64_t i = 0; i < 512 * 1024; ++i) static_cast<float*>(t.data_ptr())[i] = float(i % 97);
+  auto echoed = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
+  ASSERT_EQ(echoed.numel(), t.numel());
+  EXPECT_EQ(std::memcmp(echoed.data_ptr(), t.data_ptr(), 2 << 20), 0);
+}
+
+TEST_F(IsolateTest, SegfaultIsRemoteCrashErrorAndTheNextCallGetsAFreshWorker) {
+  Session session = Connect();
+  ffi::Function pid = session.GetGlobalRequired("crash.pid");
+  int before = pid().cast<int>();
+  Caught err = CatchError([&] { session.GetGlobalRequired("crash.segfault")(1); });
+  EXPECT_EQ(err.kind, "RemoteCrashError");
+  EXPECT_NE(err.message.find("worker of module `crash_module` (pid " + std::to_string(before)),
+            std::string::npos)
+      << err.message;
+  EXPECT_NE(err.message.find("crashed with signal 11 (SIGSEGV"), std::string::npos) << err.message;
+  // The worker's own backtrace, taken in its signal handler, comes first, down to the module.
+  size_t frame = err.backtrace.find("WriteThroughNull");
+  size_t marker = err.backtrace.find("[remote call to worker crash_module");
+  ASSERT_NE(frame, std::string::npos) << err.backtrace;
+  ASSERT_NE(marker, std::string::npos) << err.backtrace;
+  EXPECT_LT(frame, marker);
+  EXPECT_EQ(err.backtrace.find("OnCrash"), std::string::npos) << err.backtrace;
+  EXPECT_EQ(err.backtrace.find("Endpoint::ServeCall"), std::string::npos) << err.backtrace;
+  int after = pid().cast<int>();  // the same proxy: the module's name outlives its worker
+  EXPECT_NE(after, before);
+  EXPECT_NE(after, server_->pid());
+  // Other modules' workers were not touched.
+  EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
+}
+
+TEST_F(IsolateTest, AbortAndExitAreRemoteCrashErrors) {
+  Session session = Connect();
+  Caught aborted = CatchError([&] { session.GetGlobalRequired("crash.abort")(); });
+  EXPECT_EQ(aborted.kind, "RemoteCrashError");
+  EXPECT_NE(aborted.message.find("SIGABRT"), std::string::npos) << aborted.message;
+  Caught exited = CatchError([&] { session.GetGlobalRequired("crash.exit")(3); });
+  EXPECT_EQ(exited.kind, "RemoteCrashError");
+  EXPECT_NE(exited.message.find("exited with status 3"), std::string::npos) << exited.message;
+  EXPECT_GT(session.GetGlobalRequired("crash.pid")().cast<int>(), 0);
+}
+
+TEST_F(IsolateTest, HangIsKilledAfterTheWorkerTimeout) {
+  Session session = Connect();
+  int before = session.GetGlobalRequired("crash.pid")().cast<int>();
+  Caught err = CatchError([&] { session.GetGlobalRequired("crash.hang")(); });
+  EXPECT_EQ(err.kind, "RemoteCrashError");
+  EXPECT_NE(err.message.find("ran longer than --worker-timeout (2s)"), std::string::npos)
+      << err.message;
+  EXPECT_NE(session.GetGlobalRequired("crash.pid")().cast<int>(), before);
+}
+
+TEST_F(IsolateTest, ACrashFailsEveryCallInFlightOnItsWorkerOnly) {
+  Session session = Connect();
+  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  std::thread other([&] { EXPECT_EQ(sleep_ms(300).cast<int>(), 300); });  // e2e's worker
+  Caught err = CatchError([&] { session.GetGlobalRequired("crash.segfault")(2); });
+  other.join();
+  EXPECT_EQ(err.kind, "RemoteCrashError");
+}
+
+TEST(IsolateServer, AModuleThatDoesNotLoadStopsTheServerWithItsReason) {
+  std::string dir = testing::TempDir();
+  std::string bogus = dir + "/bogus.so";
+  ASSERT_EQ(std::system(("echo 'not a library' > " + bogus).c_str()), 0);
+  std::string out = dir + "/stderr";
+  int rc = std::system((std::string(TVMFFI_SERVER_BINARY) + " --isolate --listen 127.0.0.1:0 --load " +
+                        bogus + " 2> " + out)
+                           .c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 1);
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("cannot load --load " + bogus), std::string::npos) << text;
+  EXPECT_NE(text.find("exited with status 3"), std::string::npos) << text;
+}
+
+TEST(IsolateServer, ModuleDirModulesRunInWorkers) {
+  std::string dir = testing::TempDir();
+  ASSERT_EQ(mkdir((dir + "/modules").c_str(), 0755), 0);
+  ASSERT_EQ(std::system(("cp " + std::string(TVMFFI_CRASH_MODULE) + " " + dir + "/modules/c.so")
+                            .c_str()),
+            0);
+  ServerProcess server({"--isolate", "--module-dir", dir + "/modules"});
+  Session session = rpc::Connect(server.address());
+  ffi::Module mod = session.LoadModule("c");
+  int pid = mod->GetFunction("pid").value()().cast<int>();
+  EXPECT_NE(pid, server.pid());
+  EXPECT_EQ(session.GetGlobalRequired("crash.pid")().cast<int>(), pid);  // its globals too
+}
+
+TEST(IsolateServer, WorkersEndWithTheServer) {
+  ServerProcess server({"--isolate", "--load", TVMFFI_CRASH_MODULE});
+  int worker = rpc::Connect(server.address()).GetGlobalRequired("crash.pid")().cast<int>();
+  EXPECT_EQ(::kill(worker, 0), 0);
+  EXPECT_EQ(server.Stop(SIGTERM), 0);
+  // The front reaped it: the pid is gone (not a zombie of ours either).
+  for (int i = 0; i < 100 && ::kill(worker, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(::kill(worker, 0), 0);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
