@@ -26,6 +26,7 @@
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
 #include "tvmffi/server/server.h"
+#include "tvmffi/session/endpoint.h"
 
 namespace ffi = tvm::ffi;
 namespace v1 = tvmffi::rpc::v1;
@@ -192,6 +193,46 @@ void Unary(benchmark::State& state, bool unix_socket, bool echo) {
 void UnaryEcho(benchmark::State& state, bool unix_socket) { Unary(state, unix_socket, true); }
 void StatelessCall(benchmark::State& state, bool unix_socket) { Unary(state, unix_socket, false); }
 
+// The session engine on its own frame stream over a unix socketpair (what --isolate workers
+// use): no gRPC, no HTTP/2. Both endpoints live in this process.
+class GlobalsDispatcher : public tvmffi::rpc::Dispatcher {
+ public:
+  absl::StatusOr<ffi::Function> Resolve(std::string_view name, tvmffi::rpc::Endpoint&) override {
+    if (auto f = ffi::Function::GetGlobal(name)) return *f;
+    return absl::NotFoundError("no such function");
+  }
+};
+
+tvmffi::rpc::Endpoint& RawSocketClient() {
+  static std::shared_ptr<tvmffi::rpc::Endpoint>* client = [] {
+    Get();  // registers bench.add_one
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) std::abort();
+    static auto server =
+        tvmffi::rpc::Endpoint::Create(tvmffi::rpc::MakeSocketFrameStream(sv[1]),
+                                      std::make_shared<GlobalsDispatcher>(), {});
+    if (!server->Start().ok()) std::abort();
+    auto* c = new std::shared_ptr<tvmffi::rpc::Endpoint>(
+        tvmffi::rpc::Endpoint::Create(tvmffi::rpc::MakeSocketFrameStream(sv[0]), nullptr, {}));
+    if (!(*c)->Start().ok()) std::abort();
+    return c;
+  }();
+  return **client;
+}
+
+void BM_SessionCall_RawSocket(benchmark::State& state) {
+  static Latencies lat;
+  tvmffi::rpc::Endpoint& client = RawSocketClient();
+  int64_t x = 0;
+  Measure(state, lat, [&] {
+    ffi::AnyView arg(++x);
+    absl::StatusOr<ffi::Any> r = client.CallGlobal("bench.add_one", &arg, 1);
+    if (!r.ok()) std::abort();
+    benchmark::DoNotOptimize(r->cast<int64_t>());
+  });
+  if (state.thread_index() == 0) lat.Report(state);
+}
+
 void BM_BidiEcho_Tcp(benchmark::State& s) { BidiEcho(s, false); }
 void BM_SessionCall_Tcp(benchmark::State& s) { SessionCall(s, false); }
 void BM_BidiEcho_Unix(benchmark::State& s) { BidiEcho(s, true); }
@@ -212,6 +253,7 @@ TVMFFI_BENCH_RPC(BM_UnaryEcho_Tcp);
 TVMFFI_BENCH_RPC(BM_StatelessCall_Tcp);
 TVMFFI_BENCH_RPC(BM_UnaryEcho_Unix);
 TVMFFI_BENCH_RPC(BM_StatelessCall_Unix);
+TVMFFI_BENCH_RPC(BM_SessionCall_RawSocket);
 
 // --- Tensor transfer: a tensor argument echoed back (so each iteration moves it twice) ---
 
@@ -337,6 +379,10 @@ int main(int argc, char** argv) {
         "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
        {"BM_StatelessCall_Tcp/min_time:1.000/real_time/threads:8",
         "BM_UnaryEcho_Tcp/min_time:1.000/real_time/threads:8"},
+       {"BM_SessionCall_RawSocket/min_time:1.000/real_time",
+        "BM_BidiEcho_Unix/min_time:1.000/real_time"},
+       {"BM_SessionCall_RawSocket/min_time:1.000/real_time/threads:8",
+        "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
        {"BM_TensorEcho_Session/1048576/real_time",
         "BM_TensorEcho_BareGrpcStream/1048576/real_time"},
        {"BM_TensorEcho_Session/1048576/real_time", "BM_TensorEcho_PlainTcp/1048576/real_time"},

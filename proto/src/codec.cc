@@ -355,9 +355,14 @@ class Decoder {
                      static_cast<uint16_t>(dt.lanes())};
     if (t.shape_size() > 64) return ValueError("tensor has more than 64 dimensions");
     // Size in bits without overflow: every extent is checked against the limit on the way.
-    unsigned __int128 numel = 1;
+    // An empty tensor's other extents still make its strides: their product must fit int64.
+    unsigned __int128 numel = 1, span = 1;
     for (int64_t d : t.shape()) {
       if (d < 0) return ValueError("tensor has a negative extent");
+      if (d != 0) span *= static_cast<uint64_t>(d);
+      if (span > static_cast<unsigned __int128>(INT64_MAX)) {
+        return ValueError("tensor extents overflow 64-bit strides");
+      }
       numel *= static_cast<uint64_t>(d);
       if (numel > (static_cast<unsigned __int128>(limits_.max_tensor_bytes) << 3)) {
         return ValueError("tensor is larger than the limit");

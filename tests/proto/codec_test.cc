@@ -175,6 +175,18 @@ TEST(Codec, MalformedValuesAreErrors) {
   for (int i = 0; i < 100; ++i) cur = cur->mutable_array()->add_values();
   cur->set_int_value(1);
   EXPECT_EQ(ErrorKindOf(DecodeValue(deep, nullptr).status()), "ValueError");
+  {
+    // Found by the fuzzer: an empty tensor whose other extents overflow its strides.
+    v1::Value v;
+    v1::Tensor* t = v.mutable_tensor();
+    t->mutable_dtype()->set_code(kDLFloat);
+    t->mutable_dtype()->set_bits(32);
+    t->mutable_dtype()->set_lanes(1);
+    for (int64_t d : {int64_t{0}, int64_t{1} << 40, int64_t{1} << 40}) t->add_shape(d);
+    absl::StatusOr<ffi::Any> out = DecodeValue(v, nullptr);
+    ASSERT_FALSE(out.ok());
+    EXPECT_NE(out.status().message().find("overflow"), std::string_view::npos) << out.status();
+  }
 }
 
 // Random mutations of valid encodings: each either decodes or fails with a status, never

@@ -9,6 +9,9 @@
 
 #include <tvm/ffi/container/tensor.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -36,9 +39,16 @@ class MapDispatcher : public Dispatcher {
   std::map<std::string, ffi::Function> functions;
 };
 
+std::pair<std::unique_ptr<FrameStream>, std::unique_ptr<FrameStream>> SocketPair() {
+  int sv[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  return {MakeSocketFrameStream(sv[0]), MakeSocketFrameStream(sv[1])};
+}
+
 void ThrowValueError(int x) { TVM_FFI_THROW(ValueError) << "x must be non-negative, got " << x; }
 
-class EndpointTest : public ::testing::Test {
+// Every engine test runs over each transport: the in-memory pair and a unix socketpair.
+class EndpointTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     auto server_functions = std::make_shared<MapDispatcher>();
@@ -58,7 +68,7 @@ class EndpointTest : public ::testing::Test {
     // recurse(cb, n): 0 when n == 0, else cb(n), where the client's cb calls recurse(cb, n-1) + 1.
     fns["recurse"] = ffi::Function::FromTyped(
         [](ffi::Function cb, int n) { return n == 0 ? 0 : cb(n).cast<int>(); });
-    auto [a, b] = MakeMemoryStreamPair();
+    auto [a, b] = GetParam() == "socket" ? SocketPair() : MakeMemoryStreamPair();
     EndpointOptions client_options;
     client_options.local_name = "test-client";
     EndpointOptions server_options;
@@ -95,12 +105,12 @@ class EndpointTest : public ::testing::Test {
   std::shared_ptr<Endpoint> server_;
 };
 
-TEST_F(EndpointTest, CallsAGlobal) {
+TEST_P(EndpointTest, CallsAGlobal) {
   EXPECT_EQ(Call("add_one", {ffi::Any(41)}).cast<int>(), 42);
   EXPECT_EQ(client_->peer_name(), "test-server");
 }
 
-TEST_F(EndpointTest, RemoteErrorKeepsKindMessageAndBacktrace) {
+TEST_P(EndpointTest, RemoteErrorKeepsKindMessageAndBacktrace) {
   try {
     Call("throws", {ffi::Any(-1)});
     FAIL();
@@ -117,7 +127,7 @@ TEST_F(EndpointTest, RemoteErrorKeepsKindMessageAndBacktrace) {
   }
 }
 
-TEST_F(EndpointTest, UnknownNamesAndBadArgumentsAreTypedErrors) {
+TEST_P(EndpointTest, UnknownNamesAndBadArgumentsAreTypedErrors) {
   try {
     Call("nope", {});
     FAIL();
@@ -141,14 +151,14 @@ TEST_F(EndpointTest, UnknownNamesAndBadArgumentsAreTypedErrors) {
   }
 }
 
-TEST_F(EndpointTest, LocalFunctionArgumentIsCalledBack) {
+TEST_P(EndpointTest, LocalFunctionArgumentIsCalledBack) {
   ffi::Function twice = ffi::Function::FromTyped([](int x) { return 2 * x; });
   EXPECT_EQ(Call("apply", {ffi::Any(twice), ffi::Any(21)}).cast<int>(), 42);
   // The server's proxy is released once the call is over.
   EXPECT_TRUE(Eventually([&] { return client_->num_exported() == 0; }));
 }
 
-TEST_F(EndpointTest, CallbacksNestThreeLevelsDeep) {
+TEST_P(EndpointTest, CallbacksNestThreeLevelsDeep) {
   std::shared_ptr<Endpoint> client = client_;
   ffi::Function cb;
   cb = ffi::Function::FromTyped([client, &cb](int n) {
@@ -162,7 +172,7 @@ TEST_F(EndpointTest, CallbacksNestThreeLevelsDeep) {
   cb = ffi::Function(nullptr);
 }
 
-TEST_F(EndpointTest, ReturnedFunctionIsAProxyReleasedWhenDropped) {
+TEST_P(EndpointTest, ReturnedFunctionIsAProxyReleasedWhenDropped) {
   {
     ffi::Function add5 = Call("make_adder", {ffi::Any(5)}).cast<ffi::Function>();
     EXPECT_EQ(add5(10).cast<int>(), 15);
@@ -176,7 +186,7 @@ TEST_F(EndpointTest, ReturnedFunctionIsAProxyReleasedWhenDropped) {
   EXPECT_EQ(client_->num_imported(), 0u);
 }
 
-TEST_F(EndpointTest, ManyThreadsShareOneSession) {
+TEST_P(EndpointTest, ManyThreadsShareOneSession) {
   constexpr int kThreads = 16;
   constexpr int kCalls = 100;
   std::atomic<int> wrong{0};
@@ -194,7 +204,7 @@ TEST_F(EndpointTest, ManyThreadsShareOneSession) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
-TEST_F(EndpointTest, TimeoutIsATimeoutError) {
+TEST_P(EndpointTest, TimeoutIsATimeoutError) {
   ffi::AnyView arg = ffi::AnyView(500);
   absl::StatusOr<ffi::Any> rv = client_->CallGlobal("sleep_ms", &arg, 1, absl::Milliseconds(50));
   ASSERT_FALSE(rv.ok());
@@ -203,7 +213,7 @@ TEST_F(EndpointTest, TimeoutIsATimeoutError) {
   EXPECT_EQ(Call("add_one", {ffi::Any(1)}).cast<int>(), 2);
 }
 
-TEST_F(EndpointTest, VanishedPeerFailsPendingCallsWithConnectionError) {
+TEST_P(EndpointTest, VanishedPeerFailsPendingCallsWithConnectionError) {
   std::thread killer([this] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     server_->Shutdown(absl::CancelledError("test kills the server"));
@@ -219,7 +229,7 @@ TEST_F(EndpointTest, VanishedPeerFailsPendingCallsWithConnectionError) {
   EXPECT_EQ(ErrorKindOf(rv.status()), "ConnectionError");
 }
 
-TEST_F(EndpointTest, ProxyOutlivingTheSessionFailsCleanly) {
+TEST_P(EndpointTest, ProxyOutlivingTheSessionFailsCleanly) {
   ffi::Function add5 = Call("make_adder", {ffi::Any(5)}).cast<ffi::Function>();
   client_->Shutdown(absl::CancelledError("bye"));
   try {
@@ -230,7 +240,7 @@ TEST_F(EndpointTest, ProxyOutlivingTheSessionFailsCleanly) {
   }
 }
 
-TEST_F(EndpointTest, LargeTensorsTravelInChunks) {
+TEST_P(EndpointTest, LargeTensorsTravelInChunks) {
   // 5 MiB: over the 1 MiB threshold, so its bytes follow the call (and the return) in chunks.
   ffi::Tensor t = testing::HostTensor(ffi::Shape({1280, 1024}), DLDataType{kDLFloat, 32, 1});
   auto* data = static_cast<float*>(t.data_ptr());
@@ -247,6 +257,52 @@ TEST_F(EndpointTest, LargeTensorsTravelInChunks) {
   EXPECT_EQ(std::memcmp(last.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
   // The session carries on with ordinary calls.
   EXPECT_EQ(Call("add_one", {ffi::Any(1)}).cast<int>(), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, EndpointTest, ::testing::Values("memory", "socket"),
+                         [](const auto& info) { return info.param; });
+
+// The socket stream on its own: frames in order, a bad length or a half frame breaks it.
+TEST(SocketFrameStream, FramesArriveInOrderAndBadInputEndsTheStream) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto writer = MakeSocketFrameStream(sv[0], 1 << 20);
+  int raw = sv[1];
+  auto reader = MakeSocketFrameStream(::dup(raw), 1 << 20);
+  for (int i = 0; i < 100; ++i) {
+    v1::Frame f;
+    f.mutable_cancel()->set_id(i);
+    ASSERT_TRUE(writer->Write(f).ok());
+  }
+  for (int i = 0; i < 100; ++i) {
+    v1::Frame f;
+    ASSERT_TRUE(reader->Read(&f).ok());
+    EXPECT_EQ(f.cancel().id(), static_cast<uint64_t>(i));
+  }
+  v1::Frame big;
+  big.mutable_chunk()->set_data(std::string(2 << 20, 'x'));
+  EXPECT_EQ(writer->Write(big).code(), absl::StatusCode::kInvalidArgument);  // over its limit
+  // A peer announcing 16 MiB (over the reader's 1 MiB limit) breaks the stream.
+  const unsigned char huge[4] = {0, 0, 0, 1};
+  ASSERT_EQ(::write(sv[0], huge, 4), 4);
+  v1::Frame f;
+  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kUnavailable);
+  ::close(raw);
+}
+
+TEST(SocketFrameStream, GarbageAndHalfFramesAreErrorsNotCrashes) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  auto reader = MakeSocketFrameStream(sv[1]);
+  const unsigned char garbage[8] = {4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};  // not a Frame
+  ASSERT_EQ(::write(sv[0], garbage, 8), 8);
+  v1::Frame f;
+  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kUnavailable);
+  const unsigned char half[6] = {10, 0, 0, 0, 1, 2};  // 10 bytes announced, 2 sent, then EOF
+  ASSERT_EQ(::write(sv[0], half, 6), 6);
+  ::close(sv[0]);
+  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kOutOfRange);  // then an orderly end
 }
 
 }  // namespace
