@@ -521,7 +521,7 @@ TEST(RemoteServer, HelpTellsTheTruth) {
 namespace tvmffi::rpc {
 namespace {
 
-TEST(RemoteServer, UnaryRpcsAndHealth) {
+TEST(RemoteServer, UnaryRpcsHealthAndReflection) {
   ServerProcess server(StandardModules());
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   auto stub = v1::FFI::NewStub(channel);
@@ -608,6 +608,44 @@ TEST(RemoteServer, UnaryRpcsAndHealth) {
       bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     }
     EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  }
+  {
+    // grpc.reflection.v1alpha ServerReflectionInfo (a bidi stream) asked to list services;
+    // 0x3a 0x00 encodes `list_services: ""`. The answer names our service and health.
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline());
+    grpc::CompletionQueue cq;
+    grpc::GenericStub generic(channel);
+    auto call = generic.PrepareCall(
+        &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+    auto step = [&cq](auto&& start) {
+      start();
+      void* tag = nullptr;
+      bool ok = false;
+      return cq.Next(&tag, &ok) && ok;
+    };
+    grpc::Slice list_services(std::string("\x3a\x00", 2));
+    grpc::ByteBuffer request(&list_services, 1), response;
+    grpc::Status status;
+    ASSERT_TRUE(step([&] { call->StartCall(reinterpret_cast<void*>(1)); }));
+    ASSERT_TRUE(step([&] { call->Write(request, reinterpret_cast<void*>(2)); }));
+    ASSERT_TRUE(step([&] { call->WritesDone(reinterpret_cast<void*>(3)); }));
+    ASSERT_TRUE(step([&] { call->Read(&response, reinterpret_cast<void*>(4)); }));
+    ASSERT_TRUE(step([&] { call->Finish(&status, reinterpret_cast<void*>(5)); }));
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    cq.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) {
+    }
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(response.Dump(&slices).ok());
+    std::string bytes;
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+    EXPECT_NE(bytes.find("tvmffi.rpc.v1.FFI"), std::string::npos);
+    EXPECT_NE(bytes.find("grpc.health.v1.Health"), std::string::npos);
   }
 }
 
