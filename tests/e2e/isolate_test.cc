@@ -116,13 +116,20 @@ TEST_F(IsolateTest, SegfaultIsRemoteCrashErrorAndTheNextCallGetsAFreshWorker) {
       << err.message;
   EXPECT_NE(err.message.find("crashed with signal 11 (SIGSEGV"), std::string::npos) << err.message;
   // The worker's own backtrace, taken in its signal handler, comes first, down to the module.
+#if defined(__SANITIZE_THREAD__)
+  // Under TSan the handler cannot finish the symbolized walk: glibc's raw frames come instead.
+  size_t frame = err.backtrace.find("crash_module.so");
+#else
   size_t frame = err.backtrace.find("WriteThroughNull");
+#endif
   size_t marker = err.backtrace.find("[remote call to worker crash_module");
   ASSERT_NE(frame, std::string::npos) << err.backtrace;
   ASSERT_NE(marker, std::string::npos) << err.backtrace;
   EXPECT_LT(frame, marker);
+#if !defined(__SANITIZE_THREAD__)
   EXPECT_EQ(err.backtrace.find("OnCrash"), std::string::npos) << err.backtrace;
   EXPECT_EQ(err.backtrace.find("Endpoint::ServeCall"), std::string::npos) << err.backtrace;
+#endif
   int after = pid().cast<int>();  // the same proxy: the module's name outlives its worker
   EXPECT_NE(after, before);
   EXPECT_NE(after, server_->pid());
