@@ -508,11 +508,16 @@ TEST(RemoteServer, HelpTellsTheTruth) {
   for (const char* flag :
        {"--listen", "--port-file", "--load", "--module-dir", "--token-file", "--tls-cert",
         "--tls-key", "--tls-client-ca", "--max-message-mb", "--max-sessions", "--call-timeout",
-        "--log-level", "--expose", "--hide"}) {
+        "--log-level", "--expose", "--hide", "--isolate", "--worker-timeout"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
   }
   cmd = std::string(TVMFFI_SERVER_BINARY) + " --bogus > /dev/null 2>&1";
   EXPECT_NE(std::system(cmd.c_str()), 0);
+  // --worker-timeout only means something with --isolate: refused alone, with a reason.
+  cmd = std::string(TVMFFI_SERVER_BINARY) + " --worker-timeout 5 2> " + dir + "/err.txt";
+  int rc = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+  EXPECT_NE(ReadAll(dir + "/err.txt").find("--worker-timeout needs --isolate"), std::string::npos);
 }
 
 }  // namespace
