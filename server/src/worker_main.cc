@@ -2,6 +2,7 @@
 // module and serves it over the front's unix socket with the session engine. A crash signal
 // writes its backtrace to the report pipe, then kills the process as the signal would have.
 #include <execinfo.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -134,13 +135,16 @@ std::set<std::string> GlobalNames() {
 
 int RunIsolatedWorker(int argc, char** argv) {
   int socket_fd = -1;
-  if (argc != 6 || !absl::SimpleAtoi(argv[2], &socket_fd) ||
-      !absl::SimpleAtoi(argv[3], &g_report_fd)) {
+  int front_pid = 0;
+  if (argc != 7 || !absl::SimpleAtoi(argv[2], &socket_fd) ||
+      !absl::SimpleAtoi(argv[3], &g_report_fd) || !absl::SimpleAtoi(argv[6], &front_pid)) {
     WriteAll(2, "tvmffi-server --isolate-worker is started by tvmffi-server --isolate\n");
     return 2;
   }
-  // No PR_SET_PDEATHSIG: it fires when the spawning *thread* exits, which in the front is any
-  // pool thread. A worker learns of the front's death from its socket's end instead.
+  // The front's death (even SIGKILL) takes its workers along, hung or not. The front spawns
+  // from a thread that lives as long as it does, which is what PR_SET_PDEATHSIG watches.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != front_pid) return 1;  // the front died before the line above
   std::string path = argv[4], name = argv[5];
   std::set<std::string> before = GlobalNames();
   ffi::Module mod{ffi::UnsafeInit{}};

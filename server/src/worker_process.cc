@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -95,6 +97,45 @@ CrashReport ParseReport(const std::string& text) {
   return report;
 }
 
+// Starts workers from one thread that lives as long as the process: a worker's
+// PR_SET_PDEATHSIG fires when the thread that spawned it exits, and pool threads come and go.
+class Spawner {
+ public:
+  static Spawner& Get() {
+    static Spawner* spawner = new Spawner;  // never destroyed: its thread runs to process exit
+    return *spawner;
+  }
+  int Run(const std::function<int()>& spawn) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [this] { return task_ == nullptr; });  // one spawn at a time
+    task_ = &spawn;
+    done_ = false;
+    ready_.notify_all();
+    ready_.wait(lock, [this] { return done_; });
+    task_ = nullptr;
+    ready_.notify_all();
+    return result_;
+  }
+
+ private:
+  Spawner() {
+    std::thread([this] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (true) {
+        ready_.wait(lock, [this] { return task_ != nullptr && !done_; });
+        result_ = (*task_)();
+        done_ = true;
+        ready_.notify_all();
+      }
+    }).detach();
+  }
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  const std::function<int()>* task_ = nullptr;
+  bool done_ = false;
+  int result_ = 0;
+};
+
 std::string SignalName(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   const char* desc = sigdescr_np(sig);
@@ -121,13 +162,16 @@ WorkerProcess::Spawn(const WorkerSpec& spec) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, child_socket, 3);
   posix_spawn_file_actions_adddup2(&actions, child_report, 4);
-  std::vector<std::string> args = {spec.program, worker::kFlag, "3", "4", spec.module_path,
-                                   spec.name};
+  std::vector<std::string> args = {spec.program,      worker::kFlag, "3",
+                                   "4",               spec.module_path, spec.name,
+                                   std::to_string(::getpid())};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, spec.program.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = Spawner::Get().Run([&] {
+    return ::posix_spawn(&pid, spec.program.c_str(), &actions, nullptr, argv.data(), environ);
+  });
   posix_spawn_file_actions_destroy(&actions);
   ::close(child_socket);
   ::close(child_report);

@@ -6,6 +6,7 @@
 namespace tvmffi::rpc::worker {
 
 // argv: <program> --isolate-worker <socket fd> <report fd> <module path> <module name>
+//       <front pid>
 constexpr char kFlag[] = "--isolate-worker";
 // "$globals"() -> Array<String>: the globals the module registered when it loaded.
 constexpr char kGlobals[] = "$globals";

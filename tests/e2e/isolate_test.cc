@@ -197,16 +197,42 @@ TEST(IsolateServer, ModuleDirModulesRunInWorkers) {
   EXPECT_EQ(session.GetGlobalRequired("crash.pid")().cast<int>(), pid);  // its globals too
 }
 
+// A process that has exited (gone, or a zombie left to an init that does not reap).
+bool Exited(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  size_t paren = text.rfind(')');
+  return text.empty() || (paren != std::string::npos && paren + 2 < text.size() &&
+                          text[paren + 2] == 'Z');
+}
+
+bool EventuallyExited(int pid) {
+  for (int i = 0; i < 250 && !Exited(pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Exited(pid);
+}
+
 TEST(IsolateServer, WorkersEndWithTheServer) {
   ServerProcess server({"--isolate", "--load", TVMFFI_CRASH_MODULE});
   int worker = rpc::Connect(server.address()).GetGlobalRequired("crash.pid")().cast<int>();
-  EXPECT_EQ(::kill(worker, 0), 0);
+  EXPECT_FALSE(Exited(worker));
   EXPECT_EQ(server.Stop(SIGTERM), 0);
-  // The front reaped it: the pid is gone (not a zombie of ours either).
-  for (int i = 0; i < 100 && ::kill(worker, 0) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_NE(::kill(worker, 0), 0);
+  EXPECT_TRUE(EventuallyExited(worker));
+}
+
+TEST(IsolateServer, AHungWorkerDiesWithAKilledServer) {
+  ServerProcess server({"--isolate", "--load", TVMFFI_CRASH_MODULE});
+  Session session = rpc::Connect(server.address());
+  int worker = session.GetGlobalRequired("crash.pid")().cast<int>();
+  ffi::Function hang = session.GetGlobalRequired("crash.hang");
+  std::thread caller([&] {
+    EXPECT_EQ(CatchError([&] { hang(); }).kind, "ConnectionError");  // no hang here either
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server.Stop(SIGKILL);  // no chance to clean up: the kernel ends the worker (PDEATHSIG)
+  caller.join();
+  EXPECT_TRUE(EventuallyExited(worker));
 }
 
 }  // namespace
