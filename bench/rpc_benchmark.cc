@@ -208,9 +208,8 @@ tvmffi::rpc::Endpoint& RawSocketClient() {
     Get();  // registers bench.add_one
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) std::abort();
-    static auto server =
-        tvmffi::rpc::Endpoint::Create(tvmffi::rpc::MakeSocketFrameStream(sv[1]),
-                                      std::make_shared<GlobalsDispatcher>(), {});
+    static auto server = tvmffi::rpc::Endpoint::Create(tvmffi::rpc::MakeSocketFrameStream(sv[1]),
+                                                       std::make_shared<GlobalsDispatcher>(), {});
     if (!server->Start().ok()) std::abort();
     auto* c = new std::shared_ptr<tvmffi::rpc::Endpoint>(
         tvmffi::rpc::Endpoint::Create(tvmffi::rpc::MakeSocketFrameStream(sv[0]), nullptr, {}));

@@ -13,8 +13,7 @@ namespace {
 
 class IsolatedModuleObj final : public ffi::ModuleObj {
  public:
-  explicit IsolatedModuleObj(std::shared_ptr<IsolatedWorker> worker)
-      : worker_(std::move(worker)) {}
+  explicit IsolatedModuleObj(std::shared_ptr<IsolatedWorker> worker) : worker_(std::move(worker)) {}
   const char* kind() const override { return "isolated"; }
   int GetPropertyMask() const override { return ffi::Module::kRunnable; }
   ffi::Optional<ffi::Function> GetFunction(const ffi::String& name) override {
@@ -39,8 +38,8 @@ IsolatedWorker::~IsolatedWorker() {
 
 absl::Status IsolatedWorker::Start() {
   TVMFFI_RPC_ASSIGN_OR_RETURN(Live live, Current());
-  TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any names, live.endpoint->CallGlobal(worker::kGlobals, nullptr,
-                                                                        0, absl::Seconds(60)));
+  TVMFFI_RPC_ASSIGN_OR_RETURN(
+      ffi::Any names, live.endpoint->CallGlobal(worker::kGlobals, nullptr, 0, absl::Seconds(60)));
   for (const ffi::String& name : names.cast<ffi::Array<ffi::String>>()) {
     globals_.push_back(std::string(name));
   }

@@ -44,8 +44,8 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
   absl::Status started = worker->Start();
   if (!started.ok()) {
     tvm::ffi::Error err = StatusToError(started);
-    return WithErrorKind(absl::FailedPreconditionError(absl::StrCat(
-                             err.message(), "\n", std::string(err.backtrace()))),
+    return WithErrorKind(absl::FailedPreconditionError(
+                             absl::StrCat(err.message(), "\n", std::string(err.backtrace()))),
                          err.kind());
   }
   return Loaded{MakeIsolatedModule(worker), worker};

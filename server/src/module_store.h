@@ -6,10 +6,10 @@
 #include <tvm/ffi/extra/module.h>
 
 #include <map>
-#include <optional>
-#include <string_view>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,7 +20,7 @@ namespace tvmffi::rpc::internal {
 // How modules run when the server isolates them (--isolate).
 struct IsolateOptions {
   bool enabled = false;
-  std::string program;                                       // the worker binary
+  std::string program;                                     // the worker binary
   absl::Duration call_timeout = absl::InfiniteDuration();  // --worker-timeout
 };
 

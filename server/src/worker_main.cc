@@ -151,9 +151,9 @@ int RunIsolatedWorker(int argc, char** argv) {
   try {
     mod = ffi::Module::LoadFromFile(path);
   } catch (const ffi::Error& err) {
-    WriteAll(g_report_fd,
-             absl::StrCat("  cannot load ", path, ": ", err.kind(), ": ", err.message(), "\n")
-                 .c_str());
+    WriteAll(
+        g_report_fd,
+        absl::StrCat("  cannot load ", path, ": ", err.kind(), ": ", err.message(), "\n").c_str());
     return 3;
   }
   InstallCrashHandlers();  // after loading, so the module's frames can be symbolized
@@ -163,10 +163,9 @@ int RunIsolatedWorker(int argc, char** argv) {
   }
   EndpointOptions options;
   options.local_name = absl::StrCat("worker ", name, " (pid ", ::getpid(), ")");
-  auto endpoint =
-      Endpoint::Create(MakeSocketFrameStream(socket_fd),
-                       std::make_shared<WorkerDispatcher>(std::move(mod), std::move(added)),
-                       options);
+  auto endpoint = Endpoint::Create(
+      MakeSocketFrameStream(socket_fd),
+      std::make_shared<WorkerDispatcher>(std::move(mod), std::move(added)), options);
   endpoint->Run();  // until the front closes the socket
   return 0;
 }

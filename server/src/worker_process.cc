@@ -11,10 +11,10 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -76,9 +76,8 @@ CrashReport ParseReport(const std::string& text) {
   size_t symbolized = text.find("symbolized\n", pos);
   std::string frames = symbolized != std::string::npos && symbolized + 11 < text.size()
                            ? text.substr(symbolized + 11)
-                           : text.substr(pos, symbolized == std::string::npos
-                                                  ? std::string::npos
-                                                  : symbolized - pos);
+                           : text.substr(pos, symbolized == std::string::npos ? std::string::npos
+                                                                              : symbolized - pos);
   // Everything up to the handler (and the kernel's signal trampoline right after it) is the
   // report's own machinery.
   size_t handler = frames.find("OnCrash");
@@ -162,8 +161,12 @@ WorkerProcess::Spawn(const WorkerSpec& spec) {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, child_socket, 3);
   posix_spawn_file_actions_adddup2(&actions, child_report, 4);
-  std::vector<std::string> args = {spec.program,      worker::kFlag, "3",
-                                   "4",               spec.module_path, spec.name,
+  std::vector<std::string> args = {spec.program,
+                                   worker::kFlag,
+                                   "3",
+                                   "4",
+                                   spec.module_path,
+                                   spec.name,
                                    std::to_string(::getpid())};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

@@ -47,9 +47,8 @@ class SocketFrameStream : public FrameStream {
     uint64_t size = 0;
     for (int i = 0; i < 4; ++i) size |= static_cast<uint64_t>(header[i]) << (8 * i);
     if (size > max_frame_bytes_) {
-      return absl::UnavailableError(
-          absl::StrCat("peer sent a frame of ", size, " bytes, over the limit of ",
-                       max_frame_bytes_));
+      return absl::UnavailableError(absl::StrCat("peer sent a frame of ", size,
+                                                 " bytes, over the limit of ", max_frame_bytes_));
     }
     read_body_.resize(size);
     if (absl::Status st = ReadExact(read_body_.data(), size, false); !st.ok()) return st;

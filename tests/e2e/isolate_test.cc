@@ -45,9 +45,9 @@ Caught CatchError(const std::function<void()>& f) {
 class IsolateTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServerProcess({"--isolate", "--worker-timeout", "2", "--load",
-                                 TVMFFI_MY_EXT_MODULE, "--load", TVMFFI_E2E_MODULE, "--load",
-                                 TVMFFI_CRASH_MODULE});
+    server_ =
+        new ServerProcess({"--isolate", "--worker-timeout", "2", "--load", TVMFFI_MY_EXT_MODULE,
+                           "--load", TVMFFI_E2E_MODULE, "--load", TVMFFI_CRASH_MODULE});
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -172,8 +172,8 @@ TEST(IsolateServer, AModuleThatDoesNotLoadStopsTheServerWithItsReason) {
   std::string bogus = dir + "/bogus.so";
   ASSERT_EQ(std::system(("echo 'not a library' > " + bogus).c_str()), 0);
   std::string out = dir + "/stderr";
-  int rc = std::system((std::string(TVMFFI_SERVER_BINARY) + " --isolate --listen 127.0.0.1:0 --load " +
-                        bogus + " 2> " + out)
+  int rc = std::system((std::string(TVMFFI_SERVER_BINARY) +
+                        " --isolate --listen 127.0.0.1:0 --load " + bogus + " 2> " + out)
                            .c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 1);
@@ -186,9 +186,9 @@ TEST(IsolateServer, AModuleThatDoesNotLoadStopsTheServerWithItsReason) {
 TEST(IsolateServer, ModuleDirModulesRunInWorkers) {
   std::string dir = testing::TempDir();
   ASSERT_EQ(mkdir((dir + "/modules").c_str(), 0755), 0);
-  ASSERT_EQ(std::system(("cp " + std::string(TVMFFI_CRASH_MODULE) + " " + dir + "/modules/c.so")
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(("cp " + std::string(TVMFFI_CRASH_MODULE) + " " + dir + "/modules/c.so").c_str()),
+      0);
   ServerProcess server({"--isolate", "--module-dir", dir + "/modules"});
   Session session = rpc::Connect(server.address());
   ffi::Module mod = session.LoadModule("c");
@@ -202,8 +202,8 @@ bool Exited(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), {});
   size_t paren = text.rfind(')');
-  return text.empty() || (paren != std::string::npos && paren + 2 < text.size() &&
-                          text[paren + 2] == 'Z');
+  return text.empty() ||
+         (paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'Z');
 }
 
 bool EventuallyExited(int pid) {

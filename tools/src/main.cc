@@ -146,8 +146,7 @@ int main(int argc, char** argv) {
                 << "\nprotocol version: " << info.protocol_version
                 << "\nmodule dir: " << (info.module_dir_enabled ? "enabled" : "disabled")
                 << "\nauth required: " << (info.auth_required ? "yes" : "no")
-                << "\nisolated modules: " << (info.isolate ? "yes" : "no")
-                << "\nloaded modules:";
+                << "\nisolated modules: " << (info.isolate ? "yes" : "no") << "\nloaded modules:";
       for (const std::string& m : info.loaded_modules) std::cout << " " << m;
       std::cout << "\n";
       return 0;

@@ -45,7 +45,7 @@ struct ServerInfo {
   uint32_t protocol_version = 0;
   bool module_dir_enabled = false;
   bool auth_required = false;
-  bool isolate = false;  // the server runs modules in worker processes (--isolate)
+  bool isolate = false;            // the server runs modules in worker processes (--isolate)
   uint64_t max_message_bytes = 0;  // the server's --max-message-mb
   std::vector<std::string> loaded_modules;
 };
