@@ -58,12 +58,6 @@ absl::StatusOr<IsolatedWorker::Live> IsolatedWorker::Current() {
   return live_;
 }
 
-int IsolatedWorker::pid() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (live_.endpoint == nullptr || live_.endpoint->closed()) return 0;
-  return live_.process->pid();
-}
-
 absl::StatusOr<ffi::Any> IsolatedWorker::Call(const std::string& name, const ffi::AnyView* args,
                                               int32_t num_args) {
   TVMFFI_RPC_ASSIGN_OR_RETURN(Live live, Current());
@@ -72,14 +66,10 @@ absl::StatusOr<ffi::Any> IsolatedWorker::Call(const std::string& name, const ffi
       timeout_ != absl::InfiniteDuration()) {
     // A hung worker cannot be trusted with the next call: kill it, and say so.
     live.process->Kill();
-    v1::Error error;
-    error.set_kind("RemoteCrashError");
-    error.set_message(absl::StrCat("`", name, "` ran longer than --worker-timeout (",
-                                   absl::FormatDuration(timeout_), "): the worker of module `",
-                                   spec_.name, "` (pid ", live.process->pid(),
-                                   ") was killed; the next call starts a fresh worker"));
-    error.set_peer(absl::StrCat("worker ", spec_.name, " (pid ", live.process->pid(), ")"));
-    absl::Status status = RemoteErrorStatus(error);
+    absl::Status status = live.process->CrashStatus(
+        absl::StrCat("was killed: `", name, "` ran longer than --worker-timeout (",
+                     absl::FormatDuration(timeout_), ")"),
+        "");
     live.endpoint->Shutdown(status);  // its other calls fail too; the next call respawns
     return status;
   }

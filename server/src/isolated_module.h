@@ -37,9 +37,6 @@ class IsolatedWorker : public std::enable_shared_from_this<IsolatedWorker> {
   absl::StatusOr<bool> HasFunction(const std::string& name);
   // The globals the module registered when it loaded.
   const std::vector<std::string>& globals() const { return globals_; }
-  const std::string& name() const { return spec_.name; }
-  // The current worker's pid (0 when none is running).
-  int pid();
 
  private:
   struct Live {

@@ -30,8 +30,7 @@ namespace ffi = tvm::ffi;
 
 int g_report_fd = -1;
 
-void WriteAll(int fd, const char* text) {
-  size_t size = std::strlen(text);
+void WriteAll(int fd, const char* text, size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, text, size);
     if (n <= 0) return;
@@ -39,6 +38,8 @@ void WriteAll(int fd, const char* text) {
     size -= static_cast<size_t>(n);
   }
 }
+
+void WriteAll(int fd, const char* text) { WriteAll(fd, text, std::strlen(text)); }
 
 // The report the front reads after a crash (worker_process.cc parses it):
 //   "signal N\n", then frames as glibc prints them, then "symbolized\n" and the runtime's
@@ -56,7 +57,7 @@ void OnCrash(int sig) {
   ::alarm(3);  // a deadlock below (malloc's lock held at the crash) still ends the process
   const TVMFFIByteArray* bt = TVMFFIBacktrace(nullptr, 0, nullptr, 1);
   WriteAll(g_report_fd, "symbolized\n");
-  WriteAll(g_report_fd, std::string(bt->data, bt->size).c_str());
+  WriteAll(g_report_fd, bt->data, bt->size);
   std::signal(sig, SIG_DFL);
   ::raise(sig);
 }

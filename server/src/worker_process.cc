@@ -213,6 +213,16 @@ std::string WorkerProcess::DrainReport() {
   return text;
 }
 
+absl::Status WorkerProcess::CrashStatus(const std::string& what, const std::string& frames) const {
+  v1::Error error;
+  error.set_kind("RemoteCrashError");
+  error.set_message(absl::StrCat("the worker of module `", spec_.name, "` (pid ", pid_, ") ", what,
+                                 "; the next call starts a fresh worker"));
+  error.set_backtrace(frames);
+  error.set_peer(absl::StrCat("worker ", spec_.name, " (pid ", pid_, ")"));
+  return RemoteErrorStatus(error);
+}
+
 absl::Status WorkerProcess::Reap() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (reaped_) return exit_status_;
@@ -239,13 +249,7 @@ absl::Status WorkerProcess::Reap() {
   } else {
     how = absl::StrCat("exited with status ", WEXITSTATUS(wstatus));
   }
-  v1::Error error;
-  error.set_kind("RemoteCrashError");
-  error.set_message(absl::StrCat("the worker of module `", spec_.name, "` (pid ", pid_, ") ", how,
-                                 "; the next call starts a fresh worker"));
-  error.set_backtrace(report.frames);
-  error.set_peer(absl::StrCat("worker ", spec_.name, " (pid ", pid_, ")"));
-  exit_status_ = RemoteErrorStatus(error);
+  exit_status_ = CrashStatus(how, report.frames);
   return exit_status_;
 }
 

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,7 +22,7 @@ struct WorkerSpec {
   std::string name;         // the module's published name, shown in errors
 };
 
-class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
+class WorkerProcess {
  public:
   // Starts a worker; the returned stream talks to it and owns a reference to the process.
   static absl::StatusOr<std::pair<std::shared_ptr<WorkerProcess>, std::unique_ptr<FrameStream>>>
@@ -34,6 +35,9 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   // Waits for the worker to exit (killing it if it lingers) and describes how it ended, with
   // the backtrace it reported: a RemoteErrorStatus of kind RemoteCrashError.
   absl::Status Reap();
+  // RemoteCrashError "the worker of module `name` (pid N) <what>; ...", with the worker's
+  // frames as its backtrace and the worker as its peer.
+  absl::Status CrashStatus(const std::string& what, const std::string& frames) const;
   // Marks an orderly end: the stream's end is then not a crash.
   void SetClosing() { closing_ = true; }
   bool closing() const { return closing_; }

@@ -161,10 +161,18 @@ TEST_F(IsolateTest, HangIsKilledAfterTheWorkerTimeout) {
 TEST_F(IsolateTest, ACrashFailsEveryCallInFlightOnItsWorkerOnly) {
   Session session = Connect();
   ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  ffi::Function hang = session.GetGlobalRequired("crash.hang");
   std::thread other([&] { EXPECT_EQ(sleep_ms(300).cast<int>(), 300); });  // e2e's worker
+  Caught hung;
+  std::thread same([&] { hung = CatchError([&] { hang(); }); });  // in flight on crash's worker
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Caught err = CatchError([&] { session.GetGlobalRequired("crash.segfault")(2); });
   other.join();
+  same.join();
   EXPECT_EQ(err.kind, "RemoteCrashError");
+  // The hanging call ended with the segfault's report, not with the 2 s worker timeout.
+  EXPECT_EQ(hung.kind, "RemoteCrashError");
+  EXPECT_NE(hung.message.find("signal 11"), std::string::npos) << hung.message;
 }
 
 TEST(IsolateServer, AModuleThatDoesNotLoadStopsTheServerWithItsReason) {

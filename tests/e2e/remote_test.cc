@@ -526,6 +526,17 @@ TEST(RemoteServer, HelpTellsTheTruth) {
 namespace tvmffi::rpc {
 namespace {
 
+// The bytes of a generic call's message.
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  EXPECT_TRUE(buffer.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
 TEST(RemoteServer, UnaryRpcsHealthAndReflection) {
   ServerProcess server(StandardModules());
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
@@ -606,12 +617,7 @@ TEST(RemoteServer, UnaryRpcsHealthAndReflection) {
     generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
                       &response, [&](grpc::Status status) { done.set_value(status); });
     ASSERT_TRUE(done.get_future().get().ok());
-    std::vector<grpc::Slice> slices;
-    ASSERT_TRUE(response.Dump(&slices).ok());
-    std::string bytes;
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
+    std::string bytes = BytesOf(response);
     EXPECT_EQ(bytes, std::string("\x08\x01", 2));
   }
   {
@@ -643,12 +649,7 @@ TEST(RemoteServer, UnaryRpcsHealthAndReflection) {
     bool ok = false;
     while (cq.Next(&tag, &ok)) {
     }
-    std::vector<grpc::Slice> slices;
-    ASSERT_TRUE(response.Dump(&slices).ok());
-    std::string bytes;
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
+    std::string bytes = BytesOf(response);
     EXPECT_NE(bytes.find("tvmffi.rpc.v1.FFI"), std::string::npos);
     EXPECT_NE(bytes.find("grpc.health.v1.Health"), std::string::npos);
   }
