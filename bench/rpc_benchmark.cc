@@ -304,7 +304,66 @@ void BM_TensorEcho_BareGrpcStream(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
 
-// The same bytes through a plain TCP loopback socket and an echoing thread.
+// A connected TCP loopback pair (client, server).
+std::pair<int, int> TcpLoopbackPair() {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::listen(listener, 1);
+  int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int server = ::accept(listener, nullptr, nullptr);
+  ::close(listener);
+  return {client, server};
+}
+
+bool WriteAll(int fd, const char* data, int64_t n) {
+  for (int64_t off = 0; off < n;) {
+    ssize_t w = ::write(fd, data + off, static_cast<size_t>(n - off));
+    if (w <= 0) return false;
+    off += w;
+  }
+  return true;
+}
+
+bool ReadAll(int fd, char* data, int64_t n) {
+  for (int64_t off = 0; off < n;) {
+    ssize_t r = ::read(fd, data + off, static_cast<size_t>(n - off));
+    if (r <= 0) return false;
+    off += r;
+  }
+  return true;
+}
+
+// What a call does with the bytes, over a plain TCP loopback socket: send them all, the peer
+// receives them all into its buffer and sends them all back (no pipelining across the turn).
+void BM_TensorEcho_PlainTcpRoundTrip(benchmark::State& state) {
+  auto [client, server] = TcpLoopbackPair();
+  int64_t bytes = state.range(0);
+  std::thread echo([server = server, bytes] {
+    std::vector<char> buf(static_cast<size_t>(bytes));
+    while (ReadAll(server, buf.data(), bytes) && WriteAll(server, buf.data(), bytes)) {
+    }
+  });
+  std::vector<char> out(static_cast<size_t>(bytes), 1), in(static_cast<size_t>(bytes));
+  for (auto _ : state) {
+    std::thread writer([&, client = client] { WriteAll(client, out.data(), bytes); });
+    ReadAll(client, in.data(), bytes);
+    writer.join();
+  }
+  ::shutdown(client, SHUT_RDWR);
+  echo.join();
+  ::close(client);
+  ::close(server);
+  state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+
+// The same bytes through a plain TCP loopback socket and an echoing thread (full duplex: the
+// echo starts sending before the last byte has arrived).
 void BM_TensorEcho_PlainTcp(benchmark::State& state) {
   int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -356,6 +415,7 @@ void BM_TensorEcho_PlainTcp(benchmark::State& state) {
 BENCHMARK(BM_TensorEcho_Session)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
 BENCHMARK(BM_TensorEcho_BareGrpcStream)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
 BENCHMARK(BM_TensorEcho_PlainTcp)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
+BENCHMARK(BM_TensorEcho_PlainTcpRoundTrip)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
 
 }  // namespace
 
@@ -387,5 +447,9 @@ int main(int argc, char** argv) {
        {"BM_TensorEcho_Session/1048576/real_time", "BM_TensorEcho_PlainTcp/1048576/real_time"},
        {"BM_TensorEcho_Session/67108864/real_time",
         "BM_TensorEcho_BareGrpcStream/67108864/real_time"},
-       {"BM_TensorEcho_Session/67108864/real_time", "BM_TensorEcho_PlainTcp/67108864/real_time"}});
+       {"BM_TensorEcho_Session/67108864/real_time", "BM_TensorEcho_PlainTcp/67108864/real_time"},
+       {"BM_TensorEcho_Session/1048576/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
+       {"BM_TensorEcho_Session/67108864/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"}});
 }

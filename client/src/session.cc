@@ -58,10 +58,10 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
                                                           options.connect_timeout_s, " s")),
                       "ConnectionError"));
   }
-  auto stub = v1::FFI::NewStub(channel);
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
-  auto stream = stub->Session(context.get());
+  std::unique_ptr<FrameStream> stream =
+      OpenClientFrameStream(channel.get(), std::move(context), target);
   if (stream == nullptr) {
     throw StatusToError(
         WithErrorKind(absl::UnavailableError("cannot open a session"), "ConnectionError"));
@@ -69,9 +69,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options.name;
   endpoint_options.call_timeout = Seconds(options.call_timeout_s);
-  auto endpoint =
-      Endpoint::Create(MakeClientFrameStream(std::move(context), std::move(stream), target),
-                       nullptr, endpoint_options);
+  auto endpoint = Endpoint::Create(std::move(stream), nullptr, endpoint_options);
   absl::Status started = endpoint->Start();
   if (!started.ok()) throw StatusToError(started);
   Session session(endpoint, target, options.call_timeout_s);

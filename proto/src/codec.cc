@@ -96,7 +96,7 @@ class Encoder {
         return TypeError(
             "cannot send a raw pointer (void*) to another process; pass an object or a value");
       case kTVMFFIDLTensorPtr:
-        return EncodeTensor(*static_cast<const DLTensor*>(v.v_ptr), out->mutable_tensor());
+        return EncodeTensor(*static_cast<const DLTensor*>(v.v_ptr), nullptr, out->mutable_tensor());
       case kTVMFFIObjectRValueRef: {
         TVMFFIObject* obj = *static_cast<TVMFFIObject**>(v.v_ptr);
         if (obj == nullptr) {
@@ -116,7 +116,7 @@ class Encoder {
         return absl::OkStatus();
       }
       case kTVMFFITensor:
-        return EncodeTensor(*TVMFFITensorGetDLTensorPtr(v.v_obj), out->mutable_tensor());
+        return EncodeTensor(*TVMFFITensorGetDLTensorPtr(v.v_obj), v.v_obj, out->mutable_tensor());
       case kTVMFFIArray:
         return EncodeSeq(v, out->mutable_array(), depth);
       case kTVMFFIList:
@@ -181,7 +181,7 @@ class Encoder {
     }
   }
 
-  absl::Status EncodeTensor(const DLTensor& t, v1::Tensor* out) {
+  absl::Status EncodeTensor(const DLTensor& t, TVMFFIObject* owner, v1::Tensor* out) {
     if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost &&
         t.device.device_type != kDLROCMHost) {
       return TypeError(absl::StrCat("cannot send a tensor on device type ",
@@ -204,7 +204,7 @@ class Encoder {
     }
     const char* base = static_cast<const char*>(t.data) + t.byte_offset;
     if (bytes != 0 && refs_ != nullptr && ffi::IsContiguous(t)) {
-      if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes)) {
+      if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes, owner)) {
         out->set_chunked_bytes(bytes);
         out->set_stream_id(*stream);
         return absl::OkStatus();

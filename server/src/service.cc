@@ -30,7 +30,16 @@ void SetError(const absl::Status& status, v1::Error* out) {
 
 FFIService::FFIService(const ServerOptions& options, std::shared_ptr<ServerDispatcher> dispatcher,
                        std::shared_ptr<ModuleStore> modules)
-    : options_(options), dispatcher_(std::move(dispatcher)), modules_(std::move(modules)) {}
+    : options_(options), dispatcher_(std::move(dispatcher)), modules_(std::move(modules)) {
+  // Session is method 0 of ffi.proto's FFI service; its frames stay byte buffers so tensor
+  // chunks are not copied through protobuf messages (grpc_stream.h).
+  MarkMethodStreamed(
+      0, new grpc::internal::BidiStreamingHandler<FFIService, grpc::ByteBuffer, grpc::ByteBuffer>(
+             [](FFIService* service, grpc::ServerContext* context, RawSessionReaderWriter* stream) {
+               return service->RawSession(context, stream);
+             },
+             this));
+}
 
 grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
   if (options_.token.empty()) return grpc::Status::OK;
@@ -44,8 +53,7 @@ grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
   return grpc::Status::OK;
 }
 
-grpc::Status FFIService::Session(grpc::ServerContext* context,
-                                 grpc::ServerReaderWriter<v1::Frame, v1::Frame>* stream) {
+grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionReaderWriter* stream) {
   grpc::Status auth = CheckAuth(context);
   if (!auth.ok()) return auth;
   if (draining_.load()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");

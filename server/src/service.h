@@ -19,8 +19,8 @@ class FFIService final : public v1::FFI::Service {
   FFIService(const ServerOptions& options, std::shared_ptr<ServerDispatcher> dispatcher,
              std::shared_ptr<ModuleStore> modules);
 
-  grpc::Status Session(grpc::ServerContext* context,
-                       grpc::ServerReaderWriter<v1::Frame, v1::Frame>* stream) override;
+  // Serves the Session method over byte buffers (installed in the constructor).
+  grpc::Status RawSession(grpc::ServerContext* context, RawSessionReaderWriter* stream);
   grpc::Status Call(grpc::ServerContext* context, const v1::CallRequest* request,
                     v1::CallResponse* response) override;
   grpc::Status ListFunctions(grpc::ServerContext* context, const v1::ListFunctionsRequest* request,

@@ -356,50 +356,51 @@ absl::Status Endpoint::WriteWithChunks(const v1::Frame& frame,
   uint64_t chunk_bytes = limit != 0 ? std::min<uint64_t>(kChunkBytes, limit / 2) : kChunkBytes;
   std::lock_guard<std::mutex> lock(write_mutex_);
   TVMFFI_RPC_RETURN_IF_ERROR(stream_->Write(frame));
-  v1::Frame chunk_frame;
-  v1::TensorChunk* chunk = chunk_frame.mutable_chunk();
   for (const DeferredTensor& t : deferred) {
     for (uint64_t offset = 0; offset < t.bytes; offset += chunk_bytes) {
       uint64_t n = std::min(chunk_bytes, t.bytes - offset);
-      chunk->set_stream_id(t.stream_id);
-      chunk->set_offset(offset);
-      chunk->set_data(t.data + offset, n);
-      chunk->set_last(offset + n == t.bytes);
-      TVMFFI_RPC_RETURN_IF_ERROR(stream_->Write(chunk_frame));
+      ChunkHeader header{t.stream_id, offset, offset + n == t.bytes};
+      TVMFFI_RPC_RETURN_IF_ERROR(stream_->WriteChunk(header, t.data + offset, n, t.keepalive));
     }
   }
   return absl::OkStatus();
 }
 
-std::optional<uint64_t> Endpoint::DeferTensorBytes(const char* data, uint64_t bytes) {
+std::optional<uint64_t> Endpoint::DeferTensorBytes(const char* data, uint64_t bytes,
+                                                   TVMFFIObject* owner) {
   if (t_deferred == nullptr || bytes < kChunkThreshold) return std::nullopt;
   uint64_t stream_id = t_deferred->size() + 1;
-  t_deferred->push_back(DeferredTensor{stream_id, data, bytes});
+  std::shared_ptr<const void> keepalive;
+  if (owner != nullptr) {
+    TVMFFIObjectIncRef(owner);
+    keepalive = std::shared_ptr<const void>(owner, [](const void* obj) {
+      TVMFFIObjectDecRef(static_cast<TVMFFIObjectHandle>(const_cast<void*>(obj)));
+    });
+  }
+  t_deferred->push_back(DeferredTensor{stream_id, data, bytes, std::move(keepalive)});
   return stream_id;
 }
 
 // Runs on the reader thread while it decodes a frame: the chunks follow that frame directly.
 absl::Status Endpoint::ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) {
   uint64_t received = 0;
-  v1::Frame frame;
+  ChunkHeader chunk;
   while (received < bytes) {
-    absl::Status status = stream_->Read(&frame);
+    uint64_t n = 0;
+    absl::Status status = stream_->ReadChunk(&chunk, dest + received, bytes - received, &n);
+    if (absl::IsInvalidArgument(status)) {
+      return ValueError(absl::StrCat("protocol error: ", status.message()));
+    }
     if (!status.ok()) {
       return WithErrorKind(absl::UnavailableError(absl::StrCat(
                                "stream ended in the middle of a tensor: ", status.message())),
                            "ConnectionError");
     }
-    if (frame.body_case() != v1::Frame::kChunk) {
-      return ValueError("protocol error: a tensor's chunks were interrupted by another frame");
+    if (chunk.stream_id != stream_id || chunk.offset != received) {
+      return ValueError("protocol error: tensor chunk out of order");
     }
-    const v1::TensorChunk& chunk = frame.chunk();
-    if (chunk.stream_id() != stream_id || chunk.offset() != received ||
-        chunk.data().size() > bytes - received) {
-      return ValueError("protocol error: tensor chunk out of order or too long");
-    }
-    std::memcpy(dest + received, chunk.data().data(), chunk.data().size());
-    received += chunk.data().size();
-    if (chunk.last() != (received == bytes)) {
+    received += n;
+    if (chunk.last != (received == bytes)) {
       return ValueError("protocol error: tensor chunk marked last at the wrong place");
     }
   }

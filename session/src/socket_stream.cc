@@ -2,6 +2,7 @@
 // each frame is a 4-byte little-endian length, then the serialized Frame. No gRPC, no HTTP/2,
 // no extra threads: a call is one write and one read on each side.
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tvmffi/session/chunk_wire.h"
 #include "tvmffi/session/frame_stream.h"
 
 namespace tvmffi::rpc {
@@ -41,15 +43,35 @@ class SocketFrameStream : public FrameStream {
     return sent;
   }
 
-  absl::Status Read(v1::Frame* frame) override {
-    uint8_t header[4];
-    if (absl::Status st = ReadExact(header, 4, /*at_frame_start=*/true); !st.ok()) return st;
-    uint64_t size = 0;
-    for (int i = 0; i < 4; ++i) size |= static_cast<uint64_t>(header[i]) << (8 * i);
-    if (size > max_frame_bytes_) {
-      return absl::UnavailableError(absl::StrCat("peer sent a frame of ", size,
-                                                 " bytes, over the limit of ", max_frame_bytes_));
+  // The length prefix and the chunk header in one buffer, then the tensor's bytes from where
+  // they lie: the kernel's copy is the only one.
+  absl::Status WriteChunk(const ChunkHeader& header, const char* data, uint64_t size,
+                          const std::shared_ptr<const void>& /*keepalive*/) override {
+    std::string prefix = EncodeChunkPrefix(header, size);
+    uint64_t frame_size = prefix.size() + size;
+    if (frame_size > max_frame_bytes_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("frame of ", frame_size, " bytes is over the limit of ", max_frame_bytes_));
     }
+    char length[4];
+    for (int i = 0; i < 4; ++i) length[i] = static_cast<char>(frame_size >> (8 * i));
+    prefix.insert(0, length, 4);
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    iovec parts[2] = {{prefix.data(), prefix.size()}, {const_cast<char*>(data), size}};
+    return SendAll(parts, 2);
+  }
+
+  absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
+                         uint64_t* size) override {
+    uint64_t frame_size = 0;
+    if (absl::Status st = ReadLength(&frame_size); !st.ok()) return st;
+    Source source(this);
+    return ParseChunkFrame(source, frame_size, header, dest, capacity, size);
+  }
+
+  absl::Status Read(v1::Frame* frame) override {
+    uint64_t size = 0;
+    if (absl::Status st = ReadLength(&size); !st.ok()) return st;
     read_body_.resize(size);
     if (absl::Status st = ReadExact(read_body_.data(), size, false); !st.ok()) return st;
     bool parsed = frame->ParseFromArray(read_body_.data(), static_cast<int>(size));
@@ -63,18 +85,73 @@ class SocketFrameStream : public FrameStream {
   }
 
  private:
+  // A received frame's body, read in place: large data goes straight from the socket to dest.
+  class Source : public ChunkSource {
+   public:
+    explicit Source(SocketFrameStream* stream) : stream_(stream) {}
+    absl::Status Read(char* dest, uint64_t n) override {
+      return stream_->ReadExact(reinterpret_cast<uint8_t*>(dest), n, false);
+    }
+    absl::Status Skip(uint64_t n) override {
+      uint8_t scratch[4096];
+      while (n > 0) {
+        uint64_t step = std::min<uint64_t>(n, sizeof(scratch));
+        if (absl::Status st = stream_->ReadExact(scratch, step, false); !st.ok()) return st;
+        n -= step;
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    SocketFrameStream* stream_;
+  };
+
+  absl::Status ReadLength(uint64_t* size) {
+    uint8_t header[4];
+    if (absl::Status st = ReadExact(header, 4, /*at_frame_start=*/true); !st.ok()) return st;
+    *size = 0;
+    for (int i = 0; i < 4; ++i) *size |= static_cast<uint64_t>(header[i]) << (8 * i);
+    if (*size > max_frame_bytes_) {
+      return absl::UnavailableError(absl::StrCat("peer sent a frame of ", *size,
+                                                 " bytes, over the limit of ", max_frame_bytes_));
+    }
+    return absl::OkStatus();
+  }
+
   static constexpr size_t kKeepBuffer = 4 << 20;  // larger buffers are not kept between frames
   static constexpr size_t kReadAhead = 64 << 10;
 
   absl::Status SendAll(const uint8_t* data, size_t size) {
-    while (size > 0) {
-      ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+    iovec part{const_cast<uint8_t*>(data), size};
+    return SendAll(&part, 1);
+  }
+
+  // Sends every byte of parts (consumed as it goes), resuming after partial writes.
+  absl::Status SendAll(iovec* parts, int count) {
+    while (count > 0) {
+      if (parts[0].iov_len == 0) {
+        ++parts;
+        --count;
+        continue;
+      }
+      msghdr msg{};
+      msg.msg_iov = parts;
+      msg.msg_iovlen = static_cast<size_t>(count);
+      ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         return absl::UnavailableError(absl::StrCat("socket write failed: ", std::strerror(errno)));
       }
-      data += n;
-      size -= static_cast<size_t>(n);
+      for (size_t left = static_cast<size_t>(n); left > 0;) {
+        size_t step = std::min(left, parts[0].iov_len);
+        parts[0].iov_base = static_cast<char*>(parts[0].iov_base) + step;
+        parts[0].iov_len -= step;
+        left -= step;
+        if (parts[0].iov_len == 0) {
+          ++parts;
+          --count;
+        }
+      }
     }
     return absl::OkStatus();
   }

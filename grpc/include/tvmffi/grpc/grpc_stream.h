@@ -17,14 +17,21 @@ namespace tvmffi::rpc {
 // grpc::Status -> absl::Status: the codes are numbered alike; peer names the other side.
 absl::Status FromGrpcStatus(const grpc::Status& status, const std::string& peer);
 
-// The client end of a Session stream. Owns the context and the stream.
-std::unique_ptr<FrameStream> MakeClientFrameStream(
-    std::unique_ptr<grpc::ClientContext> context,
-    std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> stream, std::string peer);
+// The Session stream carries frames as raw byte buffers (the bytes are still a serialized
+// v1::Frame): a tensor chunk then goes out from the tensor's own memory and comes in straight
+// to its destination, instead of being copied through a protobuf message on each side.
+using RawSessionReaderWriter = grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
 
-// The server end, borrowed from a handler: valid until the handler returns.
-std::unique_ptr<FrameStream> MakeServerFrameStream(
-    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::Frame, v1::Frame>* stream);
+// Opens the client end of a Session stream on channel. Owns the context.
+std::unique_ptr<FrameStream> OpenClientFrameStream(grpc::ChannelInterface* channel,
+                                                   std::unique_ptr<grpc::ClientContext> context,
+                                                   std::string peer);
+
+// The server end, borrowed from a handler: valid until the handler returns. The service serves
+// Session over byte buffers by replacing its handler (grpc::Service::MarkMethodStreamed with a
+// BidiStreamingHandler<Service, ByteBuffer, ByteBuffer>).
+std::unique_ptr<FrameStream> MakeServerFrameStream(grpc::ServerContext* context,
+                                                   RawSessionReaderWriter* stream);
 
 }  // namespace tvmffi::rpc
 

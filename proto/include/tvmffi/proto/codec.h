@@ -32,10 +32,13 @@ class RefTable {
 
   // Large tensors travel after the frame that carries them, in TensorChunk frames. The encoder
   // offers a contiguous tensor's bytes here; a stream id means "taken: send them after the
-  // frame" (the bytes must stay valid until then), nullopt means "inline them".
-  virtual std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes) {
+  // frame", nullopt means "inline them". owner (the tensor object, or null for a bare
+  // DLTensor*) may be kept alive by the transport while it still sends from data.
+  virtual std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes,
+                                                   TVMFFIObject* owner) {
     (void)data;
     (void)bytes;
+    (void)owner;
     return std::nullopt;
   }
   // The decoder asks for the bytes of chunk stream `stream_id` (from the chunk frames that

@@ -107,6 +107,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
     uint64_t stream_id;
     const char* data;
     uint64_t bytes;
+    std::shared_ptr<const void> keepalive;  // the tensor object; null for a bare DLTensor*
   };
 
   // Internal: a proxy of handle (the peer's) was destroyed.
@@ -121,7 +122,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // RefTable: how objects cross this session.
   absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) override;
   absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) override;
-  std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes) override;
+  std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes,
+                                           TVMFFIObject* owner) override;
   absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) override;
 
   // Writes frame, then the chunk frames of deferred, with no other frame in between.

@@ -12,6 +12,14 @@
 
 namespace tvmffi::rpc {
 
+// A TensorChunk frame without its data: transports may send a tensor's bytes from where they
+// lie and receive them where they belong, instead of copying them through a v1::Frame.
+struct ChunkHeader {
+  uint64_t stream_id = 0;
+  uint64_t offset = 0;
+  bool last = false;
+};
+
 class FrameStream {
  public:
   virtual ~FrameStream() = default;
@@ -23,6 +31,18 @@ class FrameStream {
   [[nodiscard]] virtual absl::Status Read(v1::Frame* frame) = 0;
   // Ends the stream in both directions; a blocked Read returns. Idempotent.
   virtual void Close() = 0;
+
+  // Sends the chunk frame {header, data[0, size)}. A transport that still refers to data after
+  // returning holds `keepalive` until it is done; with a null keepalive, data is only valid
+  // during the call. The default copies the bytes into a Frame.
+  [[nodiscard]] virtual absl::Status WriteChunk(const ChunkHeader& header, const char* data,
+                                                uint64_t size,
+                                                const std::shared_ptr<const void>& keepalive);
+  // Reads the next frame, which must be a chunk of at most `capacity` bytes, into dest;
+  // *size gets its length. INVALID_ARGUMENT: some other frame, or too long (the stream stays
+  // usable); other errors as Read. The default reads a Frame and copies its data.
+  [[nodiscard]] virtual absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
+                                               uint64_t* size);
 };
 
 // Two connected in-memory streams (for tests and in-process sessions).
