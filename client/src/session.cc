@@ -12,6 +12,7 @@
 #include "tvmffi/proto/status.h"
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/session/endpoint.h"
+#include "tvmffi/session/shared_memory.h"
 
 namespace tvmffi::rpc {
 namespace ffi = tvm::ffi;
@@ -69,6 +70,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options.name;
   endpoint_options.call_timeout = Seconds(options.call_timeout_s);
+  endpoint_options.shared_memory = options.shared_memory;
   auto endpoint = Endpoint::Create(std::move(stream), nullptr, endpoint_options);
   absl::Status started = endpoint->Start();
   if (!started.ok()) throw StatusToError(started);
@@ -149,6 +151,14 @@ ServerInfo Session::Info() const {
     info.loaded_modules.push_back(std::string(m));
   }
   return info;
+}
+
+bool Session::SharesMemory() const { return endpoint_->shares_memory(); }
+
+ffi::Tensor NewSharedTensor(ffi::Shape shape, DLDataType dtype) {
+  absl::StatusOr<ffi::Tensor> tensor = CreateSharedTensor(ffi::ShapeView(shape), dtype);
+  if (!tensor.ok()) throw StatusToError(tensor.status());
+  return *std::move(tensor);
 }
 
 void Session::Close() {

@@ -38,6 +38,15 @@ struct HostAlloc {
   void FreeData(DLTensor* t) { std::free(t->data); }
 };
 
+// Tensor memory mapped from a peer's shared region; the tensor keeps the mapping alive.
+struct SharedView {
+  std::shared_ptr<char> mapped;
+  void AllocData(DLTensor* t) { t->data = mapped.get(); }
+  void FreeData(DLTensor*) { mapped.reset(); }
+};
+
+constexpr uint64_t kMaxSharedBytes = 1ull << 48;
+
 class Encoder {
  public:
   Encoder(RefTable* refs, const CodecLimits& limits) : refs_(refs), limits_(limits) {}
@@ -196,14 +205,21 @@ class Encoder {
     out->mutable_device()->set_device_type(t.device.device_type);
     out->mutable_device()->set_device_id(t.device.device_id);
     size_t bytes = ffi::GetDataSize(t);
+    const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+    bool contiguous = ffi::IsContiguous(t);
+    v1::SharedBytes shared;  // by reference: no bytes to limit
+    if (bytes != 0 && refs_ != nullptr && contiguous &&
+        refs_->ShareTensorBytes(base, bytes, &shared)) {
+      *out->mutable_shared() = std::move(shared);
+      return absl::OkStatus();
+    }
     if (bytes > limits_.max_tensor_bytes) {
       return WithErrorKind(
           absl::ResourceExhaustedError(absl::StrCat(
               "tensor of ", bytes, " bytes exceeds the limit of ", limits_.max_tensor_bytes)),
           "ValueError");
     }
-    const char* base = static_cast<const char*>(t.data) + t.byte_offset;
-    if (bytes != 0 && refs_ != nullptr && ffi::IsContiguous(t)) {
+    if (bytes != 0 && refs_ != nullptr && contiguous) {
       if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes, owner)) {
         out->set_chunked_bytes(bytes);
         out->set_stream_id(*stream);
@@ -354,6 +370,8 @@ class Decoder {
     DLDataType dtype{static_cast<uint8_t>(dt.code()), static_cast<uint8_t>(dt.bits()),
                      static_cast<uint16_t>(dt.lanes())};
     if (t.shape_size() > 64) return ValueError("tensor has more than 64 dimensions");
+    // Shared bytes are not copied: the region they lie in is their only bound.
+    const uint64_t limit = t.has_shared() ? kMaxSharedBytes : limits_.max_tensor_bytes;
     // Size in bits without overflow: every extent is checked against the limit on the way.
     // An empty tensor's other extents still make its strides: their product must fit int64.
     unsigned __int128 numel = 1, span = 1;
@@ -364,13 +382,25 @@ class Decoder {
         return ValueError("tensor extents overflow 64-bit strides");
       }
       numel *= static_cast<uint64_t>(d);
-      if (numel > (static_cast<unsigned __int128>(limits_.max_tensor_bytes) << 3)) {
+      if (numel > (static_cast<unsigned __int128>(limit) << 3)) {
         return ValueError("tensor is larger than the limit");
       }
     }
     unsigned __int128 bits = numel * dtype.bits * dtype.lanes;
     uint64_t bytes = static_cast<uint64_t>((bits + 7) / 8);
-    if (bytes > limits_.max_tensor_bytes) return ValueError("tensor is larger than the limit");
+    if (bytes > limit) return ValueError("tensor is larger than the limit");
+    std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+    ffi::ShapeView shape_view(shape.data(), shape.size());
+    if (t.has_shared()) {
+      if (t.chunked_bytes() != 0 || !t.data().empty()) {
+        return ValueError("a shared tensor cannot carry bytes too");
+      }
+      if (refs_ == nullptr) return TypeError("shared-memory tensors need a session");
+      TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<char> mapped,
+                                  refs_->MapSharedBytes(t.shared(), bytes));
+      return ffi::Any(ffi::Tensor::FromNDAlloc(SharedView{std::move(mapped)}, shape_view, dtype,
+                                               DLDevice{kDLCPU, 0}));
+    }
     bool chunked = t.chunked_bytes() != 0;
     if (chunked ? t.chunked_bytes() != bytes || !t.data().empty() : t.data().size() != bytes) {
       return ValueError(absl::StrCat("tensor data has ",
@@ -378,9 +408,8 @@ class Decoder {
                                      " bytes, expected ", bytes));
     }
     if (chunked && refs_ == nullptr) return TypeError("chunked tensors need a session");
-    std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
-    ffi::Tensor tensor = ffi::Tensor::FromNDAlloc(
-        HostAlloc{}, ffi::ShapeView(shape.data(), shape.size()), dtype, DLDevice{kDLCPU, 0});
+    ffi::Tensor tensor =
+        ffi::Tensor::FromNDAlloc(HostAlloc{}, shape_view, dtype, DLDevice{kDLCPU, 0});
     if (chunked) {
       TVMFFI_RPC_RETURN_IF_ERROR(
           refs_->ReadTensorBytes(t.stream_id(), static_cast<char*>(tensor.data_ptr()), bytes));

@@ -52,6 +52,7 @@ absl::StatusOr<IsolatedWorker::Live> IsolatedWorker::Current() {
   TVMFFI_RPC_ASSIGN_OR_RETURN(auto spawned, WorkerProcess::Spawn(spec_));
   EndpointOptions options;
   options.local_name = "tvmffi-server";
+  options.shared_memory = shared_memory_;
   auto endpoint = Endpoint::Create(std::move(spawned.second), nullptr, options);
   TVMFFI_RPC_RETURN_IF_ERROR(endpoint->Start());
   live_ = Live{endpoint, spawned.first};

@@ -23,8 +23,9 @@ namespace tvmffi::rpc::internal {
 class IsolatedWorker : public std::enable_shared_from_this<IsolatedWorker> {
  public:
   // timeout: longest one call may run before the worker is killed (Infinite: no limit).
-  IsolatedWorker(WorkerSpec spec, absl::Duration timeout)
-      : spec_(std::move(spec)), timeout_(timeout) {}
+  // shared_memory: shared tensors cross to the worker by reference.
+  IsolatedWorker(WorkerSpec spec, absl::Duration timeout, bool shared_memory)
+      : spec_(std::move(spec)), timeout_(timeout), shared_memory_(shared_memory) {}
   ~IsolatedWorker();
   // Starts the first worker and learns the globals the module registers; fails when the
   // module does not load.
@@ -47,6 +48,7 @@ class IsolatedWorker : public std::enable_shared_from_this<IsolatedWorker> {
 
   const WorkerSpec spec_;
   const absl::Duration timeout_;
+  const bool shared_memory_;
   std::vector<std::string> globals_;
   std::mutex mutex_;
   Live live_;

@@ -47,6 +47,9 @@ Options:
                          are published; system-library symbols it registers are not.
   --worker-timeout SECONDS  with --isolate: a call running longer is failed with
                          RemoteCrashError and its worker killed (default: no limit)
+  --no-shared-memory     refuse tensors passed by reference in shared memory; clients on this
+                         host then send their bytes (default: same-host clients' shared
+                         tensors are mapped, not copied; never across hosts)
   --name NAME            this server's name in clients' error backtraces
                          (default tvmffi-server)
   --log-level LEVEL      error, warning, info (default) or debug
@@ -144,6 +147,8 @@ int main(int argc, char** argv) {
         Fail("--worker-timeout takes a positive number of seconds");
       }
       options.worker_timeout = absl::Seconds(seconds);
+    } else if (arg == "--no-shared-memory") {
+      options.shared_memory = false;
     } else if (arg == "--name") {
       options.name = value("--name");
     } else if (arg == "--log-level") {

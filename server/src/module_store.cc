@@ -40,7 +40,7 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
     return Loaded{mod, nullptr};
   }
   auto worker = std::make_shared<IsolatedWorker>(WorkerSpec{isolate_.program, path, name},
-                                                 isolate_.call_timeout);
+                                                 isolate_.call_timeout, isolate_.shared_memory);
   absl::Status started = worker->Start();
   if (!started.ok()) {
     tvm::ffi::Error err = StatusToError(started);

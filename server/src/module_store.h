@@ -22,6 +22,7 @@ struct IsolateOptions {
   bool enabled = false;
   std::string program;                                     // the worker binary
   absl::Duration call_timeout = absl::InfiniteDuration();  // --worker-timeout
+  bool shared_memory = true;                               // shared tensors by reference
 };
 
 class ModuleStore {

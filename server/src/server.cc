@@ -30,6 +30,7 @@ class ServerImpl : public Server {
     internal::IsolateOptions isolate;
     isolate.enabled = options_.isolate;
     isolate.call_timeout = options_.worker_timeout;
+    isolate.shared_memory = options_.shared_memory;
     isolate.program = options_.worker_program;
     if (isolate.enabled && isolate.program.empty()) {
       char self[PATH_MAX];

@@ -67,6 +67,7 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   endpoint_options.local_name = options_.name;
   endpoint_options.max_frame_bytes = options_.max_message_bytes;
   endpoint_options.call_timeout = options_.call_timeout;  // callbacks into the client
+  endpoint_options.shared_memory = options_.shared_memory;
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
   {

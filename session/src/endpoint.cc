@@ -15,6 +15,7 @@
 #include "pending_calls.h"
 #include "proxy.h"
 #include "tvmffi/proto/status.h"
+#include "tvmffi/session/shared_memory.h"
 
 namespace tvmffi::rpc {
 namespace ffi = tvm::ffi;
@@ -100,6 +101,7 @@ absl::Status Endpoint::SendHello() {
   hello->set_protocol_version(kProtocolVersion);
   hello->set_ffi_version(FfiVersion());
   hello->set_peer_name(options_.local_name);
+  if (options_.shared_memory) hello->set_shm_host(SharedMemoryHostId());
   return Write(frame);
 }
 
@@ -158,6 +160,9 @@ bool Endpoint::HandleFrame(v1::Frame* frame) {
     case v1::Frame::kHello: {
       std::lock_guard<std::mutex> lock(peer_mutex_);
       peer_name_ = frame->hello().peer_name();
+      const std::string& host = frame->hello().shm_host();
+      shares_memory_.store(options_.shared_memory && !host.empty() && host == SharedMemoryHostId(),
+                           std::memory_order_release);
       break;
     }
     case v1::Frame::kCall: {
@@ -405,6 +410,33 @@ absl::Status Endpoint::ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t 
     }
   }
   return absl::OkStatus();
+}
+
+bool Endpoint::ShareTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) {
+  if (!shares_memory()) return false;
+  std::shared_ptr<SharedRegion> region = SharedRegion::Find(data, bytes);
+  if (region == nullptr) return false;
+  out->set_region(region->name());
+  out->set_offset(static_cast<uint64_t>(data - region->base()));
+  return true;
+}
+
+absl::StatusOr<std::shared_ptr<char>> Endpoint::MapSharedBytes(const v1::SharedBytes& shared,
+                                                               uint64_t bytes) {
+  if (!shares_memory()) {
+    return WithErrorKind(absl::PermissionDeniedError(
+                             "the peer sent a shared-memory tensor, but this session does not "
+                             "share memory (another host, or shared memory is off)"),
+                         "ValueError");
+  }
+  TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<SharedRegion> region,
+                              SharedRegion::Open(shared.region()));
+  if (shared.offset() > region->size() || bytes > region->size() - shared.offset()) {
+    return ValueError(absl::StrCat("shared tensor of ", bytes, " bytes at offset ", shared.offset(),
+                                   " lies outside its region of ", region->size(), " bytes"));
+  }
+  char* data = region->base() + shared.offset();
+  return std::shared_ptr<char>(std::move(region), data);  // aliasing: owns the mapping
 }
 
 void Endpoint::Shutdown(const absl::Status& reason) {

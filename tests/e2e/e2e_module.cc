@@ -5,6 +5,7 @@
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 namespace ffi = tvm::ffi;
@@ -40,6 +41,8 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              std::this_thread::sleep_for(std::chrono::milliseconds(ms));
              return ms;
            })
+      .def("e2e.fill",  // writes value into every byte of t: visible to a sharing caller
+           [](ffi::Tensor t, int value) { std::memset(t.data_ptr(), value, t.GetDataSize()); })
       .def("e2e.raw_pointer", []() { return static_cast<void*>(&g_secret); })
       .def("e2e.throw_with_cause", []() {
         ffi::Error cause("KeyError", "inner", "");

@@ -105,6 +105,17 @@ TEST_F(IsolateTest, CallbacksValuesAndTensorsCrossBothHops) {
   EXPECT_EQ(std::memcmp(echoed.data_ptr(), t.data_ptr(), 2 << 20), 0);
 }
 
+TEST_F(IsolateTest, SharedTensorsReachTheWorkerByReference) {
+  Session session = Connect();
+  ASSERT_TRUE(session.SharesMemory());
+  ffi::Tensor t = NewSharedTensor(ffi::Shape({4 << 20}), DLDataType{kDLUInt, 8, 1});
+  std::memset(t.data_ptr(), 0, 4 << 20);
+  session.GetGlobalRequired("e2e.fill")(t, 3);  // client -> front -> worker, no copies
+  EXPECT_EQ(static_cast<const unsigned char*>(t.data_ptr())[(4 << 20) - 1], 3);
+  ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
+  EXPECT_EQ(back.data_ptr(), t.data_ptr());
+}
+
 TEST_F(IsolateTest, SegfaultIsRemoteCrashErrorAndTheNextCallGetsAFreshWorker) {
   Session session = Connect();
   ffi::Function pid = session.GetGlobalRequired("crash.pid");

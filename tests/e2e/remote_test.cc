@@ -190,6 +190,39 @@ TEST_F(RemoteTest, SixtyFourMiBTensorRoundTrip) {
   EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
 }
 
+TEST_F(RemoteTest, SharedTensorsCrossByReferenceOnThisHost) {
+  Session session = Connect();
+  ASSERT_TRUE(session.SharesMemory());
+  ffi::Tensor t = NewSharedTensor(ffi::Shape({16, 1024, 1024}), DLDataType{kDLFloat, 32, 1});
+  std::memset(t.data_ptr(), 0, t.GetDataSize());
+  session.GetGlobalRequired("e2e.fill")(t, 5);  // the server process writes our pages
+  const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+  EXPECT_EQ(bytes[0], 5);
+  EXPECT_EQ(bytes[t.GetDataSize() - 1], 5);
+  ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
+  EXPECT_EQ(back.data_ptr(), t.data_ptr());  // the server's view came home as ours
+  // A plain tensor still goes by value; a client that opts out sends shared ones by value too.
+  ConnectOptions no_shm;
+  no_shm.shared_memory = false;
+  Session copying = Connect(no_shm);
+  EXPECT_FALSE(copying.SharesMemory());
+  copying.GetGlobalRequired("e2e.fill")(t, 9);
+  EXPECT_EQ(bytes[0], 5);
+}
+
+TEST(RemoteServer, NoSharedMemoryFlagSendsBytes) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--no-shared-memory"});
+  Session session = Connect(server.address());
+  EXPECT_FALSE(session.SharesMemory());
+  ffi::Tensor t = NewSharedTensor(ffi::Shape({1024}), DLDataType{kDLUInt, 8, 1});
+  std::memset(t.data_ptr(), 1, 1024);
+  session.GetGlobalRequired("e2e.fill")(t, 2);
+  EXPECT_EQ(static_cast<const unsigned char*>(t.data_ptr())[0], 1);  // it filled a copy
+  ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
+  EXPECT_NE(back.data_ptr(), t.data_ptr());
+  EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), 1024), 0);
+}
+
 TEST_F(RemoteTest, CallbacksThreeLevelsDeep) {
   Session session = Connect();
   ffi::Function recurse = session.GetGlobalRequired("e2e.recurse");

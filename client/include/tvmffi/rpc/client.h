@@ -13,6 +13,8 @@
 #ifndef TVMFFI_RPC_CLIENT_H_
 #define TVMFFI_RPC_CLIENT_H_
 
+#include <tvm/ffi/container/shape.h>
+#include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/extra/module.h>
 #include <tvm/ffi/function.h>
 
@@ -36,6 +38,7 @@ struct ConnectOptions {
   double call_timeout_s = 0;        // default limit per remote call (0 = none)
   uint64_t max_message_bytes = 64ull << 20;
   std::string name = "tvmffi-client";  // this side's name in the server's backtraces
+  bool shared_memory = true;           // same host: tensors from NewSharedTensor go by reference
 };
 
 // Information a server reports about itself.
@@ -69,6 +72,9 @@ class Session {
   // (TVMFFIFunctionGetGlobal + TVMFFIFunctionCall) calls the server. Returns how many.
   int ImportGlobals(const std::string& prefix) const;
   ServerInfo Info() const;
+  // True when the server is on this host and both sides allow shared memory: tensors made by
+  // NewSharedTensor then cross by reference (the server sees and writes the same bytes).
+  bool SharesMemory() const;
   // Ends the session: later calls through its proxies fail with ConnectionError.
   void Close();
   const std::string& target() const { return target_; }
@@ -83,6 +89,12 @@ class Session {
   std::string target_;
   double call_timeout_s_ = 0;
 };
+
+// A CPU tensor whose bytes live in shared memory. Passed to a session that SharesMemory(), it
+// travels as a reference: nothing is copied, and the server's writes are visible here (and
+// a tensor the server returns that lies in it comes back as a view of the same bytes). To
+// any other session it is sent by value like any tensor. MemoryError when /dev/shm is full.
+tvm::ffi::Tensor NewSharedTensor(tvm::ffi::Shape shape, DLDataType dtype);
 
 // Opens a session with the server at target ("host:port", "unix:PATH", "dns:///name:port").
 // ConnectionError when the server cannot be reached in time; PermissionError for a bad token.

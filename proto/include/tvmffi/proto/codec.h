@@ -10,6 +10,7 @@
 #include <tvm/ffi/object.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -40,6 +41,22 @@ class RefTable {
     (void)bytes;
     (void)owner;
     return std::nullopt;
+  }
+  // Peers on one host share memory: a tensor whose bytes lie in a shared region may travel as
+  // the region's name and an offset instead. True when *out was filled.
+  virtual bool ShareTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) {
+    (void)data;
+    (void)bytes;
+    (void)out;
+    return false;
+  }
+  // The decoder's side: `bytes` bytes of the shared memory `shared` names, mapped here. The
+  // pointer owns the mapping.
+  virtual absl::StatusOr<std::shared_ptr<char>> MapSharedBytes(const v1::SharedBytes& shared,
+                                                               uint64_t bytes) {
+    (void)shared;
+    (void)bytes;
+    return absl::UnimplementedError("shared-memory tensors need a session on the same host");
   }
   // The decoder asks for the bytes of chunk stream `stream_id` (from the chunk frames that
   // follow the frame being decoded) to be written to dest.

@@ -27,6 +27,8 @@ struct ServerOptions {
   int max_sessions = 64;                                   // concurrent Session streams
   absl::Duration call_timeout = absl::InfiniteDuration();  // limit on callbacks into clients
   std::string name = "tvmffi-server";                      // shown in clients' error backtraces
+  // Clients on this host may pass shared-memory tensors by reference (never across hosts).
+  bool shared_memory = true;
   // Run each module in its own worker process (a crash or hang fails its calls, not the server).
   bool isolate = false;
   absl::Duration worker_timeout = absl::InfiniteDuration();  // longest call before a kill

@@ -45,6 +45,9 @@ struct EndpointOptions {
   size_t max_handles = 1 << 20;  // objects the peer may hold at once
   int max_workers = 256;         // concurrent incoming calls
   uint64_t max_frame_bytes = 0;  // larger calls/returns fail locally (0: no limit)
+  // Tensors in shared memory (CreateSharedTensor) travel by reference when the peer is on this
+  // host; off: they are sent by value, and the peer's references are refused.
+  bool shared_memory = true;
 };
 
 namespace internal {
@@ -90,6 +93,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   size_t num_exported() const;
   // Proxies of the peer's objects alive on this side.
   size_t num_imported() const;
+  // Both sides share memory (same host, both allow it); known once the peer's Hello arrived.
+  bool shares_memory() const { return shares_memory_.load(std::memory_order_acquire); }
   // The peer's calls running on this side right now.
   int num_serving() const { return serving_.load(std::memory_order_acquire); }
 
@@ -125,6 +130,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes,
                                            TVMFFIObject* owner) override;
   absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) override;
+  bool ShareTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) override;
+  absl::StatusOr<std::shared_ptr<char>> MapSharedBytes(const v1::SharedBytes& shared,
+                                                       uint64_t bytes) override;
 
   // Writes frame, then the chunk frames of deferred, with no other frame in between.
   absl::Status WriteWithChunks(const v1::Frame& frame, const std::vector<DeferredTensor>& deferred);
@@ -150,6 +158,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::atomic<bool> closed_{false};
   std::atomic<int> serving_{0};
   std::atomic<uint64_t> max_frame_bytes_{0};
+  std::atomic<bool> shares_memory_{false};
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   std::weak_ptr<void> keepalive_;
