@@ -280,6 +280,27 @@ void BM_TensorEcho_Session(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
 
+// The same call with a tensor from NewSharedTensor: on one host it crosses by reference.
+void BM_TensorEcho_SharedMemory(benchmark::State& state) {
+  ffi::Function::SetGlobal("bench.echo", ffi::Function::FromTyped([](ffi::Any x) { return x; }),
+                           true);
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
+  if (!session.SharesMemory()) {
+    state.SkipWithError("the session does not share memory");
+    return;
+  }
+  ffi::Function echo = session.GetGlobalRequired("bench.echo");
+  int64_t bytes = state.range(0);
+  ffi::Tensor t =
+      tvmffi::rpc::NewSharedTensor(ffi::Shape({bytes / 4}), DLDataType{kDLFloat, 32, 1});
+  std::memset(t.data_ptr(), 1, bytes);
+  for (auto _ : state) {
+    ffi::Tensor back = echo(t).cast<ffi::Tensor>();
+    benchmark::DoNotOptimize(back.data_ptr());
+  }
+  state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+
 // The same bytes as 1 MiB frames through a bare gRPC bidi echo (a writer thread streams them).
 void BM_TensorEcho_BareGrpcStream(benchmark::State& state) {
   auto stub = v1::FFI::NewStub(
@@ -413,6 +434,7 @@ void BM_TensorEcho_PlainTcp(benchmark::State& state) {
 }
 
 BENCHMARK(BM_TensorEcho_Session)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
+BENCHMARK(BM_TensorEcho_SharedMemory)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
 BENCHMARK(BM_TensorEcho_BareGrpcStream)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
 BENCHMARK(BM_TensorEcho_PlainTcp)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
 BENCHMARK(BM_TensorEcho_PlainTcpRoundTrip)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
@@ -451,5 +473,12 @@ int main(int argc, char** argv) {
        {"BM_TensorEcho_Session/1048576/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
        {"BM_TensorEcho_Session/67108864/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
+       {"BM_TensorEcho_SharedMemory/1048576/real_time", "BM_TensorEcho_Session/1048576/real_time"},
+       {"BM_TensorEcho_SharedMemory/67108864/real_time",
+        "BM_TensorEcho_Session/67108864/real_time"},
+       {"BM_TensorEcho_SharedMemory/1048576/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
+       {"BM_TensorEcho_SharedMemory/67108864/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"}});
 }
