@@ -14,7 +14,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,8 +65,12 @@ Servers& Get() {
     auto* s = new Servers();
     ffi::Function::SetGlobal("bench.add_one",
                              ffi::Function::FromTyped([](int64_t x) { return x + 1; }), true);
-    std::string dir = "/tmp/tvmffi_bench_" + std::to_string(getpid());
+    static const std::string dir = "/tmp/tvmffi_bench_" + std::to_string(getpid());
     ::mkdir(dir.c_str(), 0700);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);  // the unix sockets
+    });
     for (bool unix_socket : {false, true}) {
       grpc::ServerBuilder builder;
       int port = 0;

@@ -5,6 +5,8 @@
 #include <tvm/ffi/container/map.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -121,6 +123,24 @@ ffi::Module Session::LoadModule(const std::string& name) const {
   return Op("$load_module", {ffi::Any(ffi::String(name))}).cast<ffi::Module>();
 }
 
+std::string ModuleStem(const std::string& path) {
+  std::string base = path.substr(path.rfind('/') + 1);  // npos + 1 == 0
+  return base.substr(0, base.find('.'));
+}
+
+ffi::Module Session::UploadModule(const std::string& local_path, const std::string& name) const {
+  std::ifstream in(local_path, std::ios::binary);
+  std::ostringstream bytes;
+  if (!in || !(bytes << in.rdbuf())) {
+    TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
+  }
+  std::string module_name = name.empty() ? ModuleStem(local_path) : name;
+  std::string data = bytes.str();
+  return Op("$upload_module",
+            {ffi::Any(ffi::String(module_name)), ffi::Any(ffi::Bytes(data.data(), data.size()))})
+      .cast<ffi::Module>();
+}
+
 ffi::Module Session::SystemLib(const std::string& prefix) const {
   return Op("$system_lib", {ffi::Any(ffi::String(prefix))}).cast<ffi::Module>();
 }
@@ -145,6 +165,7 @@ ServerInfo Session::Info() const {
   info.module_dir_enabled = map["module_dir_enabled"].cast<bool>();
   info.auth_required = map["auth_required"].cast<bool>();
   if (auto isolate = map.Get("isolate")) info.isolate = isolate.value().cast<bool>();
+  if (auto upload = map.Get("upload_enabled")) info.upload_enabled = upload.value().cast<bool>();
   if (auto limit = map.Get("max_message_bytes"))
     info.max_message_bytes = limit.value().cast<uint64_t>();
   for (const ffi::String& m : map["loaded_modules"].cast<ffi::Array<ffi::String>>()) {

@@ -31,6 +31,13 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
     if (!mod.ok()) throw StatusToError(mod.status());
     return *mod;
   });
+  ops_["$upload_module"] =
+      ffi::Function::FromTyped([this](const ffi::String& name, const ffi::Bytes& bytes) {
+        absl::StatusOr<ffi::Module> mod =
+            modules_->Upload(std::string(name), std::string_view(bytes.data(), bytes.size()));
+        if (!mod.ok()) throw StatusToError(mod.status());
+        return *mod;
+      });
   ops_["$system_lib"] = ffi::Function::FromTyped([](const ffi::String& prefix) {
     return ffi::Function::GetGlobalRequired("ffi.SystemLib")(prefix).cast<ffi::Module>();
   });

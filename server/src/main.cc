@@ -27,6 +27,10 @@ Options:
                          stem, e.g. my_ops.so -> "my_ops". Repeatable.
   --module-dir DIR       let clients load modules by name from DIR (never by path). Off when
                          absent.
+  --allow-upload         let clients send a module's file to load (Session::UploadModule,
+                         `tvmffi upload`). It runs their code in this server (in a worker with
+                         --isolate): turn it on only behind --token-file or mutual TLS.
+                         Uploaded files live in a private temporary directory. Off by default.
   --expose PREFIX        publish only globals whose names start with PREFIX. Repeatable.
   --hide PREFIX          do not publish globals whose names start with PREFIX. Repeatable.
                          The runtime's own ffi.* functions are never published.
@@ -147,6 +151,8 @@ int main(int argc, char** argv) {
         Fail("--worker-timeout takes a positive number of seconds");
       }
       options.worker_timeout = absl::Seconds(seconds);
+    } else if (arg == "--allow-upload") {
+      options.allow_upload = true;
     } else if (arg == "--no-shared-memory") {
       options.shared_memory = false;
     } else if (arg == "--name") {

@@ -1,8 +1,13 @@
 #include "module_store.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +26,17 @@ std::string Stem(const std::string& path) {
 bool IsRegularFile(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// A module name a client may use: a plain file name, nothing that walks directories.
+absl::Status CheckModuleName(const std::string& name) {
+  if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
+      name.find('\0') != std::string::npos || name[0] == '.') {
+    return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
+                             "invalid module name `", name, "`: a plain file name is required")),
+                         "ValueError");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<tvm::ffi::Module> LoadInProcess(const std::string& path) {
@@ -93,12 +109,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
     auto it = modules_.find(name);
     if (it != modules_.end()) return it->second;
   }
-  if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
-      name.find('\0') != std::string::npos || name[0] == '.') {
-    return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
-                             "invalid module name `", name, "`: a plain file name is required")),
-                         "ValueError");
-  }
+  TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
   if (module_dir_.empty()) {
     return WithErrorKind(absl::PermissionDeniedError(absl::StrCat(
                              "module `", name,
@@ -124,6 +135,65 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
   }
   TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(real_file, name));
   return Register(name, loaded, /*replace=*/false);
+}
+
+absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
+                                                     std::string_view bytes) {
+  if (upload_dir_.empty()) {
+    return WithErrorKind(
+        absl::PermissionDeniedError("this server does not accept uploaded modules (start it with "
+                                    "--allow-upload)"),
+        "PermissionError");
+  }
+  TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
+  auto taken = [&] {
+    return WithErrorKind(absl::AlreadyExistsError(absl::StrCat(
+                             "a module named `", name, "` is already loaded on this server")),
+                         "ValueError");
+  };
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (modules_.count(name) != 0) return taken();
+  }
+  // O_EXCL: two clients uploading one name race here, and one of them loses cleanly.
+  std::string path = absl::StrCat(upload_dir_, "/", name, ".so");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return taken();
+    return WithErrorKind(absl::InternalError(absl::StrCat("cannot write the uploaded module: ",
+                                                          std::strerror(errno))),
+                         "RuntimeError");
+  }
+  bool written = true;
+  for (size_t off = 0; off < bytes.size() && written;) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    off += written ? static_cast<size_t>(n) : 0;
+  }
+  written = ::close(fd) == 0 && written;
+  if (!written) {
+    ::unlink(path.c_str());
+    return WithErrorKind(absl::ResourceExhaustedError("cannot write the uploaded module to disk"),
+                         "RuntimeError");
+  }
+  absl::StatusOr<Loaded> loaded = Load(path, name);
+  if (!loaded.ok()) {
+    ::unlink(path.c_str());
+    return loaded.status();
+  }
+  if (isolate_.enabled) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uploaded_files_.push_back(path);  // a restarted worker loads it again
+  } else {
+    ::unlink(path.c_str());  // loaded: the mapping outlives the name
+  }
+  return Register(name, *loaded, /*replace=*/false);
+}
+
+ModuleStore::~ModuleStore() {
+  for (const std::string& path : uploaded_files_) ::unlink(path.c_str());
+  if (!upload_dir_.empty()) ::rmdir(upload_dir_.c_str());
 }
 
 std::vector<std::string> ModuleStore::Names() const {

@@ -8,7 +8,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +41,19 @@ class ServerImpl : public Server {
       if (n <= 0) return absl::InternalError("--isolate: cannot find this program's path");
       isolate.program.assign(self, static_cast<size_t>(n));
     }
-    modules_ = std::make_shared<internal::ModuleStore>(options_.module_dir, isolate);
+    std::string upload_dir;
+    if (options_.allow_upload) {
+      // A fresh private directory: uploaded files never meet the operator's own.
+      const char* tmp = std::getenv("TMPDIR");
+      std::string templ =
+          absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/tvmffi-uploads-XXXXXX");
+      if (::mkdtemp(templ.data()) == nullptr) {
+        return absl::UnavailableError(
+            absl::StrCat("--allow-upload: cannot create ", templ, ": ", std::strerror(errno)));
+      }
+      upload_dir = templ;
+    }
+    modules_ = std::make_shared<internal::ModuleStore>(options_.module_dir, isolate, upload_dir);
     for (const std::string& path : options_.load) {
       absl::Status st = modules_->LoadOperatorModule(path);
       if (!st.ok()) {
@@ -57,6 +72,7 @@ class ServerImpl : public Server {
       out.Set("module_dir_enabled", pb.module_dir_enabled());
       out.Set("auth_required", pb.auth_required());
       out.Set("isolate", pb.isolate());
+      out.Set("upload_enabled", pb.upload_enabled());
       out.Set("max_message_bytes", static_cast<int64_t>(pb.max_message_bytes()));
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);

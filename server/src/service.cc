@@ -172,7 +172,7 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
                                 ? 0
                                 : absl::ToInt64Milliseconds(options_.call_timeout));
   info->set_module_dir_enabled(modules_->module_dir_enabled());
-  info->set_upload_enabled(false);
+  info->set_upload_enabled(modules_->upload_enabled());
   info->set_auth_required(!options_.token.empty());
   info->set_isolate(options_.isolate);
   for (const std::string& name : modules_->Names()) info->add_loaded_modules(name);

@@ -307,6 +307,51 @@ TEST_F(RemoteTest, ModuleDirIsOffByDefault) {
             0u);
 }
 
+TEST_F(RemoteTest, UploadIsOffByDefault) {
+  Session session = Connect();
+  EXPECT_FALSE(session.Info().upload_enabled);
+  EXPECT_EQ(ErrorOf([&] {
+              session.UploadModule(TVMFFI_E2E_MODULE, "uploaded");
+            }).rfind("PermissionError: this server does not accept uploaded modules", 0),
+            0u);
+}
+
+TEST(RemoteServer, AllowUploadLoadsAClientsModuleBytes) {
+  ServerProcess server({"--allow-upload"});
+  Session session = Connect(server.address());
+  EXPECT_TRUE(session.Info().upload_enabled);
+  EXPECT_FALSE(session.GetGlobal("e2e.add").has_value());
+  ffi::Module mod = session.UploadModule(TVMFFI_E2E_MODULE, "mine");
+  EXPECT_EQ(mod->GetFunction("add_two").value()(40).cast<int>(), 42);
+  // Its static init ran in the server: its globals are published like a --load module's.
+  EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
+  EXPECT_EQ(session.LoadModule("mine")->GetFunction("add_two").value()(1).cast<int>(), 3);
+  // A taken name, a path for a name, and bytes that are no library are typed errors.
+  EXPECT_EQ(ErrorOf([&] {
+              session.UploadModule(TVMFFI_E2E_MODULE, "mine");
+            }).rfind("ValueError: a module named `mine` is already loaded", 0),
+            0u);
+  EXPECT_EQ(ErrorOf([&] {
+              session.UploadModule(TVMFFI_E2E_MODULE, "../mine");
+            }).rfind("ValueError: invalid module name", 0),
+            0u);
+  std::string junk = testing::TempDir() + "/junk.so";
+  std::ofstream(junk) << "not an ELF file";
+  std::string error = ErrorOf([&] { session.UploadModule(junk); });
+  EXPECT_NE(error.find("junk"), std::string::npos) << error;
+  EXPECT_EQ(error.find("(no error)"), std::string::npos);
+  // The failed name is free again, and the command line uploads too.
+  testing::CommandResult cli =
+      RunCli({"upload", "--server", server.address(), TVMFFI_MY_EXT_MODULE, "junk"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(cli.out, "junk\n");
+  cli = RunCli({"call", "--server", server.address(), "--module", "junk", "add_two", "40"});
+  EXPECT_EQ(cli.out, "42\n") << cli.err;
+  cli = RunCli({"info", "--server", server.address()});
+  EXPECT_NE(cli.out.find("module upload: enabled"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("shared memory: yes"), std::string::npos) << cli.out;
+}
+
 TEST_F(RemoteTest, DeadlineExceededIsTimeoutError) {
   ConnectOptions options;
   options.call_timeout_s = 0.2;

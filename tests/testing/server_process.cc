@@ -10,8 +10,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -19,8 +22,33 @@ extern char** environ;
 namespace tvmffi::rpc::testing {
 namespace {
 
+// The temporary directories this test process made; removed when it exits.
+struct TempDirs {
+  std::mutex mutex;
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    std::error_code ignored;
+    for (const std::string& dir : dirs) std::filesystem::remove_all(dir, ignored);
+  }
+};
+TempDirs& AllTempDirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+// tmpdir: the child's TMPDIR ("" = inherited), so what it leaves there goes with our dirs.
 int Spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& out,
-          const std::string& err) {
+          const std::string& err, const std::string& tmpdir = "") {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (tmpdir.empty() || std::string_view(*e).rfind("TMPDIR=", 0) != 0) {
+      env_strings.push_back(*e);
+    }
+  }
+  if (!tmpdir.empty()) env_strings.push_back("TMPDIR=" + tmpdir);
+  std::vector<char*> env;
+  for (std::string& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(binary.c_str()));
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -30,7 +58,7 @@ int Spawn(const std::string& binary, const std::vector<std::string>& args, const
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   return rc == 0 ? pid : -1;
 }
@@ -70,7 +98,11 @@ std::string TempDir() {
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   char* dir = mkdtemp(buf.data());
-  return dir != nullptr ? std::string(dir) : std::string();
+  if (dir == nullptr) return std::string();
+  TempDirs& all = AllTempDirs();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  all.dirs.push_back(dir);
+  return dir;
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string listen) {
@@ -78,7 +110,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string li
   std::vector<std::string> args = {"--listen",     listen,        "--port-file",
                                    dir_ + "/port", "--log-level", "warning"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = Spawn(TVMFFI_SERVER_BINARY, args, dir_ + "/server.out", dir_ + "/server.err");
+  pid_ = Spawn(TVMFFI_SERVER_BINARY, args, dir_ + "/server.out", dir_ + "/server.err", dir_);
   EXPECT_GT(pid_, 0);
   for (int i = 0; i < 300; ++i) {
     std::ifstream in(dir_ + "/port");

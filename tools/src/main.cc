@@ -21,6 +21,9 @@ Commands:
   call FUNC [ARG...]   call FUNC on the server; each ARG is a JSON literal (41, 2.5, true,
                        null, "text", [1,2], {"k": 1}); prints the result as JSON on stdout
   ls [PREFIX]          list the server's published global functions
+  upload FILE [NAME]   send the shared library FILE to the server (started with
+                       --allow-upload), which loads it as module NAME (default: FILE's stem);
+                       prints the name, for `call --module NAME`
   info                 print the server's versions, limits and loaded modules
   ping                 check that the server answers
 
@@ -114,10 +117,14 @@ int main(int argc, char** argv) {
   }
   if (positional.empty()) return Usage("missing command");
   std::string command = positional[0];
-  if (command != "call" && command != "ls" && command != "info" && command != "ping") {
+  if (command != "call" && command != "ls" && command != "info" && command != "ping" &&
+      command != "upload") {
     return Usage("unknown command " + command);
   }
   if (command == "call" && positional.size() < 2) return Usage("call needs a function name");
+  if (command == "upload" && (positional.size() < 2 || positional.size() > 3)) {
+    return Usage("upload needs a FILE (and optionally a NAME)");
+  }
 
   // Arguments are checked before connecting: a typo is a usage error, not a server error.
   std::vector<ffi::Any> args;
@@ -146,9 +153,19 @@ int main(int argc, char** argv) {
                 << "\nprotocol version: " << info.protocol_version
                 << "\nmodule dir: " << (info.module_dir_enabled ? "enabled" : "disabled")
                 << "\nauth required: " << (info.auth_required ? "yes" : "no")
-                << "\nisolated modules: " << (info.isolate ? "yes" : "no") << "\nloaded modules:";
+                << "\nisolated modules: " << (info.isolate ? "yes" : "no")
+                << "\nmodule upload: " << (info.upload_enabled ? "enabled" : "disabled")
+                << "\nshared memory: " << (session.SharesMemory() ? "yes" : "no")
+                << "\nloaded modules:";
       for (const std::string& m : info.loaded_modules) std::cout << " " << m;
       std::cout << "\n";
+      return 0;
+    }
+    if (command == "upload") {
+      std::string name =
+          positional.size() > 2 ? positional[2] : tvmffi::rpc::ModuleStem(positional[1]);
+      session.UploadModule(positional[1], name);
+      std::cout << name << "\n";
       return 0;
     }
     if (command == "ls") {

@@ -49,6 +49,7 @@ struct ServerInfo {
   bool module_dir_enabled = false;
   bool auth_required = false;
   bool isolate = false;            // the server runs modules in worker processes (--isolate)
+  bool upload_enabled = false;     // clients may upload modules (--allow-upload)
   uint64_t max_message_bytes = 0;  // the server's --max-message-mb
   std::vector<std::string> loaded_modules;
 };
@@ -65,6 +66,10 @@ class Session {
   std::vector<std::string> ListGlobalNames(const std::string& prefix = "") const;
   // A module the server loaded (--load, by file stem) or loads from its --module-dir.
   tvm::ffi::Module LoadModule(const std::string& name) const;
+  // Sends the shared library at local_path to the server, which loads it and serves it as a
+  // module named `name` (default: the file's stem, e.g. my_ops.so -> "my_ops"). Needs a server
+  // started with --allow-upload (else PermissionError); ValueError when the name is taken.
+  tvm::ffi::Module UploadModule(const std::string& local_path, const std::string& name = "") const;
   // The server's system library for prefix (see ffi.SystemLib).
   tvm::ffi::Module SystemLib(const std::string& prefix = "") const;
   // Registers proxies of the server's globals starting with prefix in this process's global
@@ -89,6 +94,9 @@ class Session {
   std::string target_;
   double call_timeout_s_ = 0;
 };
+
+// The name a module file is served under: its file stem (/x/my_ops.so -> "my_ops").
+std::string ModuleStem(const std::string& path);
 
 // A CPU tensor whose bytes live in shared memory. Passed to a session that SharesMemory(), it
 // travels as a reference: nothing is copied, and the server's writes are visible here (and
