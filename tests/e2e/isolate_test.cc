@@ -216,6 +216,20 @@ TEST(IsolateServer, ModuleDirModulesRunInWorkers) {
   EXPECT_EQ(session.GetGlobalRequired("crash.pid")().cast<int>(), pid);  // its globals too
 }
 
+TEST(IsolateServer, UploadedModulesRunInWorkersThatRestart) {
+  ServerProcess server({"--isolate", "--allow-upload"});
+  Session session = rpc::Connect(server.address());
+  ffi::Module mod = session.UploadModule(TVMFFI_CRASH_MODULE, "up");
+  int pid = mod->GetFunction("pid").value()().cast<int>();
+  EXPECT_NE(pid, server.pid());
+  EXPECT_EQ(CatchError([&] { session.GetGlobalRequired("crash.abort")(); }).kind,
+            "RemoteCrashError");
+  // The replacement worker loads the uploaded file again.
+  int again = mod->GetFunction("pid").value()().cast<int>();
+  EXPECT_NE(again, pid);
+  EXPECT_NE(again, server.pid());
+}
+
 // A process that has exited (gone, or a zombie left to an init that does not reap).
 bool Exited(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
