@@ -3,6 +3,8 @@
 // made by code built against upstream's headers encode the same way.
 #include "tvmffi/proto/codec.h"
 
+#include "host_memory.h"
+
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "host_memory.h"
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc {
@@ -30,12 +33,8 @@ std::string TypeKeyOf(int32_t type_index) {
 
 // Tensor memory received from the wire: 64-byte aligned host memory.
 struct HostAlloc {
-  void AllocData(DLTensor* t) {
-    size_t bytes = ffi::GetDataSize(*t);
-    t->data = bytes == 0 ? nullptr : std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (bytes != 0 && t->data == nullptr) throw std::bad_alloc();
-  }
-  void FreeData(DLTensor* t) { std::free(t->data); }
+  void AllocData(DLTensor* t) { t->data = AllocTensorMemory(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { FreeTensorMemory(t->data, ffi::GetDataSize(*t)); }
 };
 
 // Tensor memory mapped from a peer's shared region; the tensor keeps the mapping alive.
