@@ -44,10 +44,14 @@ class WorkerStream : public FrameStream {
   ~WorkerStream() override { process_->SetClosing(); }
 
   absl::Status Write(const v1::Frame& frame) override { return socket_->Write(frame); }
-  absl::Status Read(v1::Frame* frame) override {
-    absl::Status status = socket_->Read(frame);
-    if (status.ok() || process_->closing()) return status;
-    return process_->Reap();
+  absl::Status WriteChunk(const ChunkHeader& header, const char* data, uint64_t size,
+                          const std::shared_ptr<const void>& keepalive) override {
+    return socket_->WriteChunk(header, data, size, keepalive);
+  }
+  absl::Status Read(v1::Frame* frame) override { return Verdict(socket_->Read(frame)); }
+  absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
+                         uint64_t* size) override {
+    return Verdict(socket_->ReadChunk(header, dest, capacity, size));
   }
   void Close() override {
     process_->SetClosing();
@@ -55,6 +59,12 @@ class WorkerStream : public FrameStream {
   }
 
  private:
+  // A broken stream the front did not close means the worker died: its crash is the reason.
+  absl::Status Verdict(absl::Status status) {
+    if (status.ok() || absl::IsInvalidArgument(status) || process_->closing()) return status;
+    return process_->Reap();
+  }
+
   std::unique_ptr<FrameStream> socket_;
   std::shared_ptr<WorkerProcess> process_;
 };
