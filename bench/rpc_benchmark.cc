@@ -163,16 +163,21 @@ void BidiEcho(benchmark::State& state, bool unix_socket) {
   if (state.thread_index() == 0) lat.Report(state);
 }
 
-void SessionCall(benchmark::State& state, bool unix_socket) {
+// All threads share one session, or (own_session) each opens its own, as the echo's threads
+// each open their own stream.
+void SessionCall(benchmark::State& state, bool unix_socket, bool own_session = false) {
   static Latencies lat;
   const std::string& addr = unix_socket ? Get().ffi_unix_addr : Get().ffi_tcp_addr;
   static std::mutex mutex;
   static std::optional<tvmffi::rpc::Session> shared;
-  {
+  std::optional<tvmffi::rpc::Session> own;
+  if (own_session) {
+    own = tvmffi::rpc::Connect(addr);
+  } else {
     std::lock_guard<std::mutex> lock(mutex);
     if (!shared.has_value() || shared->target() != addr) shared = tvmffi::rpc::Connect(addr);
   }
-  ffi::Function f = shared->GetGlobalRequired("bench.add_one");
+  ffi::Function f = (own_session ? own : shared)->GetGlobalRequired("bench.add_one");
   int64_t x = 0;
   Measure(state, lat, [&] { benchmark::DoNotOptimize(f(++x).cast<int64_t>()); });
   if (state.thread_index() == 0) lat.Report(state);
@@ -240,6 +245,8 @@ void BM_SessionCall_RawSocket(benchmark::State& state) {
 
 void BM_BidiEcho_Tcp(benchmark::State& s) { BidiEcho(s, false); }
 void BM_SessionCall_Tcp(benchmark::State& s) { SessionCall(s, false); }
+void BM_SessionPerThread_Tcp(benchmark::State& s) { SessionCall(s, false, true); }
+void BM_SessionPerThread_Unix(benchmark::State& s) { SessionCall(s, true, true); }
 void BM_BidiEcho_Unix(benchmark::State& s) { BidiEcho(s, true); }
 void BM_SessionCall_Unix(benchmark::State& s) { SessionCall(s, true); }
 void BM_UnaryEcho_Tcp(benchmark::State& s) { UnaryEcho(s, false); }
@@ -254,6 +261,8 @@ TVMFFI_BENCH_RPC(BM_BidiEcho_Tcp);
 TVMFFI_BENCH_RPC(BM_SessionCall_Tcp);
 TVMFFI_BENCH_RPC(BM_BidiEcho_Unix);
 TVMFFI_BENCH_RPC(BM_SessionCall_Unix);
+BENCHMARK(BM_SessionPerThread_Tcp)->UseRealTime()->MinTime(1.0)->Threads(8);
+BENCHMARK(BM_SessionPerThread_Unix)->UseRealTime()->MinTime(1.0)->Threads(8);
 TVMFFI_BENCH_RPC(BM_UnaryEcho_Tcp);
 TVMFFI_BENCH_RPC(BM_StatelessCall_Tcp);
 TVMFFI_BENCH_RPC(BM_UnaryEcho_Unix);
@@ -463,6 +472,10 @@ int main(int argc, char** argv) {
        {"BM_SessionCall_Tcp/min_time:1.000/real_time/threads:8",
         "BM_BidiEcho_Tcp/min_time:1.000/real_time/threads:8"},
        {"BM_SessionCall_Unix/min_time:1.000/real_time/threads:8",
+        "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
+       {"BM_SessionPerThread_Tcp/min_time:1.000/real_time/threads:8",
+        "BM_BidiEcho_Tcp/min_time:1.000/real_time/threads:8"},
+       {"BM_SessionPerThread_Unix/min_time:1.000/real_time/threads:8",
         "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
        {"BM_StatelessCall_Tcp/min_time:1.000/real_time/threads:8",
         "BM_UnaryEcho_Tcp/min_time:1.000/real_time/threads:8"},

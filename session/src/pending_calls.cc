@@ -8,6 +8,9 @@
 namespace tvmffi::rpc::internal {
 namespace {
 constexpr int kSpinMicros = 200;
+// Waiters in their spin phase, in the whole process: at most one spins, or several sessions'
+// lone callers would take turns burning the cores their replies need.
+std::atomic<int> g_spinners{0};
 }  // namespace
 
 absl::StatusOr<std::pair<uint64_t, std::shared_ptr<PendingCalls::Slot>>> PendingCalls::Add() {
@@ -44,13 +47,13 @@ absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::
     std::lock_guard<std::mutex> table_lock(mutex_);
     alone = slots_.size() <= 1;
   }
-  if (spinners_.fetch_add(1, std::memory_order_acq_rel) == 0 && alone) {
+  if (g_spinners.fetch_add(1, std::memory_order_acq_rel) == 0 && alone) {
     auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
     while (!slot.ready.load(std::memory_order_acquire) &&
            std::chrono::steady_clock::now() < spin_until) {
     }
   }
-  spinners_.fetch_sub(1, std::memory_order_acq_rel);
+  g_spinners.fetch_sub(1, std::memory_order_acq_rel);
   std::unique_lock<std::mutex> lock(slot.mutex);
   auto ready = [&slot] { return slot.done; };
   if (timeout == absl::InfiniteDuration()) {

@@ -39,8 +39,7 @@ class PendingCalls {
   std::mutex mutex_;
   std::unordered_map<uint64_t, std::shared_ptr<Slot>> slots_;
   uint64_t next_id_ = 1;
-  absl::Status closed_;           // non-OK once FailAll ran
-  std::atomic<int> spinners_{0};  // waiters in their spin phase (at most one spins)
+  absl::Status closed_;  // non-OK once FailAll ran
 };
 
 }  // namespace tvmffi::rpc::internal
