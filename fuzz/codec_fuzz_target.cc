@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include <google/protobuf/stubs/logging.h>
 
@@ -19,8 +20,9 @@ namespace tvmffi::rpc::fuzz {
 namespace ffi = tvm::ffi;
 namespace {
 
-// Stands in for a session: any handle imports as one function, exports get fresh handles, and
-// chunked tensor bytes read as a pattern (or fail for an odd stream id, the broken-stream case).
+// Stands in for a session: any handle imports as one function, exports get fresh handles,
+// chunked tensor bytes read as a pattern (or fail for an odd stream id, the broken-stream case)
+// and shared bytes map into a static buffer.
 class FuzzRefTable : public RefTable {
  public:
   absl::StatusOr<v1::RemoteRef> ExportObject(const ffi::ObjectRef& obj) override {
@@ -38,6 +40,15 @@ class FuzzRefTable : public RefTable {
     if (stream_id % 2 == 1) return absl::UnavailableError("stream broke");
     std::memset(dest, 0x5a, bytes);
     return absl::OkStatus();
+  }
+  // A peer's shared memory: views of one static buffer, refused past its end.
+  absl::StatusOr<std::shared_ptr<char>> MapSharedBytes(const v1::SharedBytes& shared,
+                                                       uint64_t bytes) override {
+    static char region[1 << 16];
+    if (shared.offset() > sizeof(region) || bytes > sizeof(region) - shared.offset()) {
+      return absl::InvalidArgumentError("outside the region");
+    }
+    return std::shared_ptr<char>(std::shared_ptr<char>(), region + shared.offset());
   }
 
  private:
@@ -114,6 +125,15 @@ std::vector<std::string> CodecSeeds() {
   for (const ffi::Any& v : values) {
     v1::Value wire;
     if (EncodeValue(v, &refs, &wire).ok()) seeds.push_back(wire.SerializeAsString());
+  }
+  // A tensor by reference to shared memory (what a same-host peer sends).
+  v1::Value shared;
+  if (EncodeValue(t, &refs, &shared).ok()) {
+    shared.mutable_tensor()->clear_data();
+    shared.mutable_tensor()->mutable_shared()->set_region(
+        "/tvmffi-0123456789abcdef0123456789abcdef");
+    shared.mutable_tensor()->mutable_shared()->set_offset(128);
+    seeds.push_back(shared.SerializeAsString());
   }
   return seeds;
 }
