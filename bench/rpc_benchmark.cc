@@ -375,16 +375,13 @@ bool ReadAll(int fd, char* data, int64_t n) {
   return true;
 }
 
-// What a call does with the bytes, over a plain TCP loopback socket: send them all, the peer
-// receives them all into its buffer and sends them all back (no pipelining across the turn).
-void BM_TensorEcho_PlainTcpRoundTrip(benchmark::State& state) {
+// Sends state.range(0) bytes to the peer and reads as many back, per iteration, over a TCP
+// loopback pair whose server end `echo(server_fd, bytes)` serves until the client shuts down.
+template <typename Echo>
+void TcpEchoLoop(benchmark::State& state, Echo echo) {
   auto [client, server] = TcpLoopbackPair();
   int64_t bytes = state.range(0);
-  std::thread echo([server = server, bytes] {
-    std::vector<char> buf(static_cast<size_t>(bytes));
-    while (ReadAll(server, buf.data(), bytes) && WriteAll(server, buf.data(), bytes)) {
-    }
-  });
+  std::thread peer([&echo, server = server, bytes] { echo(server, bytes); });
   std::vector<char> out(static_cast<size_t>(bytes), 1), in(static_cast<size_t>(bytes));
   for (auto _ : state) {
     std::thread writer([&, client = client] { WriteAll(client, out.data(), bytes); });
@@ -392,60 +389,31 @@ void BM_TensorEcho_PlainTcpRoundTrip(benchmark::State& state) {
     writer.join();
   }
   ::shutdown(client, SHUT_RDWR);
-  echo.join();
+  peer.join();
   ::close(client);
   ::close(server);
   state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
 
+// What a call does with the bytes, over a plain TCP loopback socket: send them all, the peer
+// receives them all into its buffer and sends them all back (no pipelining across the turn).
+void BM_TensorEcho_PlainTcpRoundTrip(benchmark::State& state) {
+  TcpEchoLoop(state, [](int fd, int64_t bytes) {
+    std::vector<char> buf(static_cast<size_t>(bytes));
+    while (ReadAll(fd, buf.data(), bytes) && WriteAll(fd, buf.data(), bytes)) {
+    }
+  });
+}
+
 // The same bytes through a plain TCP loopback socket and an echoing thread (full duplex: the
 // echo starts sending before the last byte has arrived).
 void BM_TensorEcho_PlainTcp(benchmark::State& state) {
-  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::listen(listener, 1);
-  int client = ::socket(AF_INET, SOCK_STREAM, 0);
-  ::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  int server = ::accept(listener, nullptr, nullptr);
-  std::thread echo([server] {
+  TcpEchoLoop(state, [](int fd, int64_t) {
     std::vector<char> buf(static_cast<size_t>(kChunk));
-    while (true) {
-      ssize_t n = ::read(server, buf.data(), buf.size());
-      if (n <= 0) break;
-      for (ssize_t off = 0; off < n;) {
-        ssize_t w = ::write(server, buf.data() + off, static_cast<size_t>(n - off));
-        if (w <= 0) return;
-        off += w;
-      }
+    for (ssize_t n; (n = ::read(fd, buf.data(), buf.size())) > 0;) {
+      if (!WriteAll(fd, buf.data(), n)) return;
     }
   });
-  int64_t bytes = state.range(0);
-  std::vector<char> out(static_cast<size_t>(bytes), 1), in(static_cast<size_t>(bytes));
-  for (auto _ : state) {
-    std::thread writer([&] {
-      for (int64_t off = 0; off < bytes;) {
-        ssize_t w = ::write(client, out.data() + off, static_cast<size_t>(bytes - off));
-        if (w <= 0) return;
-        off += w;
-      }
-    });
-    for (int64_t off = 0; off < bytes;) {
-      ssize_t r = ::read(client, in.data() + off, static_cast<size_t>(bytes - off));
-      if (r <= 0) break;
-      off += r;
-    }
-    writer.join();
-  }
-  ::close(client);
-  echo.join();
-  ::close(server);
-  ::close(listener);
-  state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
 
 BENCHMARK(BM_TensorEcho_Session)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();

@@ -87,90 +87,50 @@ class ByteBufferSource : public ChunkSource {
   size_t offset_ = 0;
 };
 
-// Frames <-> byte buffers, shared by both ends. Stream is a grpc reader-writer of ByteBuffers.
-template <typename Stream>
-class ByteBufferFrames {
+// Either end of the Session stream: frames as byte buffers. gRPC allows one Write and one Read
+// in flight at a time on a stream, so writers take turns. Stream is a gRPC reader-writer of
+// ByteBuffers; Context (a client or server context) can cancel it.
+template <typename Stream, typename Context>
+class ByteBufferFrameStream : public FrameStream {
  public:
+  absl::Status Write(const v1::Frame& frame) override {
+    grpc::ByteBuffer buffer;
+    bool own = false;
+    if (!grpc::SerializationTraits<v1::Frame>::Serialize(frame, &buffer, &own).ok()) {
+      return absl::InvalidArgumentError("cannot serialize a frame");
+    }
+    return WriteBuffer(buffer);
+  }
+
   // The chunk header as a small slice, then the data as a slice of the tensor's own memory
   // that holds keepalive until gRPC lets go of it (after the bytes are on the socket).
-  static grpc::ByteBuffer ChunkBuffer(const ChunkHeader& header, const char* data, uint64_t size,
-                                      const std::shared_ptr<const void>& keepalive) {
+  absl::Status WriteChunk(const ChunkHeader& header, const char* data, uint64_t size,
+                          const std::shared_ptr<const void>& keepalive) override {
     std::string prefix = EncodeChunkPrefix(header, size);
     grpc::Slice parts[2] = {grpc::Slice(prefix),
                             keepalive == nullptr
                                 ? grpc::Slice(data, size)
                                 : grpc::Slice(const_cast<char*>(data), size, &ReleaseKeepAlive,
                                               new KeepAlive(keepalive))};
-    return grpc::ByteBuffer(parts, 2);
+    grpc::ByteBuffer buffer(parts, 2);
+    return WriteBuffer(buffer);
   }
 
-  static bool WriteFrame(Stream* stream, const v1::Frame& frame) {
+  absl::Status Read(v1::Frame* frame) override {
     grpc::ByteBuffer buffer;
-    bool own = false;
-    if (!grpc::SerializationTraits<v1::Frame>::Serialize(frame, &buffer, &own).ok()) return false;
-    return stream->Write(buffer);
-  }
-
-  // False at the end of the stream; a malformed frame is UNAVAILABLE (the peer is broken).
-  static absl::Status ReadFrame(Stream* stream, v1::Frame* frame, bool* ended) {
-    grpc::ByteBuffer buffer;
-    *ended = !stream->Read(&buffer);
-    if (*ended) return absl::OkStatus();
+    if (!stream_->Read(&buffer)) return Ended();
     if (!grpc::SerializationTraits<v1::Frame>::Deserialize(&buffer, frame).ok()) {
-      return absl::UnavailableError("peer sent a malformed frame");
+      return absl::UnavailableError("peer sent a malformed frame");  // the peer is broken
     }
     return absl::OkStatus();
   }
 
-  static absl::Status ReadChunkFrame(Stream* stream, ChunkHeader* header, char* dest,
-                                     uint64_t capacity, uint64_t* size, bool* ended) {
-    grpc::ByteBuffer buffer;
-    *ended = !stream->Read(&buffer);
-    if (*ended) return absl::OkStatus();
-    ByteBufferSource source(&buffer);
-    return ParseChunkFrame(source, buffer.Length(), header, dest, capacity, size);
-  }
-
- private:
-  using KeepAlive = std::shared_ptr<const void>;
-  static void ReleaseKeepAlive(void* keepalive) { delete static_cast<KeepAlive*>(keepalive); }
-};
-
-using ClientStream = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
-
-// gRPC allows one Write and one Read in flight at a time on a stream: writers take turns.
-class ClientFrameStream : public FrameStream {
- public:
-  ClientFrameStream(std::unique_ptr<grpc::ClientContext> context,
-                    std::unique_ptr<ClientStream> stream, std::string peer)
-      : context_(std::move(context)), stream_(std::move(stream)), peer_(std::move(peer)) {}
-  ~ClientFrameStream() override { Close(); }
-
-  absl::Status Write(const v1::Frame& frame) override {
-    std::lock_guard<std::mutex> lock(write_mutex_);
-    if (closed_ || !Frames::WriteFrame(stream_.get(), frame)) return Closed();
-    return absl::OkStatus();
-  }
-
-  absl::Status WriteChunk(const ChunkHeader& header, const char* data, uint64_t size,
-                          const std::shared_ptr<const void>& keepalive) override {
-    grpc::ByteBuffer buffer = Frames::ChunkBuffer(header, data, size, keepalive);
-    std::lock_guard<std::mutex> lock(write_mutex_);
-    if (closed_ || !stream_->Write(buffer)) return Closed();
-    return absl::OkStatus();
-  }
-
-  absl::Status Read(v1::Frame* frame) override {
-    bool ended = false;
-    absl::Status st = Frames::ReadFrame(stream_.get(), frame, &ended);
-    return ended ? Finish() : st;
-  }
-
   absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
                          uint64_t* size) override {
-    bool ended = false;
-    absl::Status st = Frames::ReadChunkFrame(stream_.get(), header, dest, capacity, size, &ended);
-    return ended ? Finish() : st;
+    grpc::ByteBuffer buffer;
+    if (!stream_->Read(&buffer)) return Ended();
+    ByteBufferSource source(&buffer);
+    return ParseChunkFrame(source, buffer.Length(), header, dest, capacity, size);
   }
 
   void Close() override {
@@ -180,15 +140,48 @@ class ClientFrameStream : public FrameStream {
     context_->TryCancel();  // a blocked Read returns
   }
 
- private:
-  using Frames = ByteBufferFrames<ClientStream>;
+ protected:
+  ByteBufferFrameStream(Stream* stream, Context* context) : stream_(stream), context_(context) {}
+  // The error for writing to a closed stream.
+  virtual absl::Status ClosedError() const = 0;
+  // Why the stream ended, once a Read found it over.
+  virtual absl::Status Ended() = 0;
 
-  absl::Status Closed() const {
+  Stream* const stream_;
+  Context* const context_;
+  std::mutex write_mutex_;
+  bool closed_ = false;
+
+ private:
+  using KeepAlive = std::shared_ptr<const void>;
+  static void ReleaseKeepAlive(void* keepalive) { delete static_cast<KeepAlive*>(keepalive); }
+
+  absl::Status WriteBuffer(const grpc::ByteBuffer& buffer) {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    if (closed_ || !stream_->Write(buffer)) return ClosedError();
+    return absl::OkStatus();
+  }
+};
+
+using ClientStream = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
+
+class ClientFrameStream : public ByteBufferFrameStream<ClientStream, grpc::ClientContext> {
+ public:
+  ClientFrameStream(std::unique_ptr<grpc::ClientContext> context,
+                    std::unique_ptr<ClientStream> stream, std::string peer)
+      : ByteBufferFrameStream(stream.get(), context.get()),
+        owned_context_(std::move(context)),
+        owned_stream_(std::move(stream)),
+        peer_(std::move(peer)) {}
+  ~ClientFrameStream() override { Close(); }
+
+ private:
+  absl::Status ClosedError() const override {
     return WithErrorKind(absl::UnavailableError("connection to " + peer_ + " closed"),
                          "ConnectionError");
   }
 
-  absl::Status Finish() {
+  absl::Status Ended() override {
     std::lock_guard<std::mutex> lock(write_mutex_);  // no Write may overlap Finish
     closed_ = true;
     grpc::Status status = stream_->Finish();
@@ -196,64 +189,22 @@ class ClientFrameStream : public FrameStream {
     return FromGrpcStatus(status, peer_);
   }
 
-  std::unique_ptr<grpc::ClientContext> context_;
-  std::unique_ptr<ClientStream> stream_;
+  std::unique_ptr<grpc::ClientContext> owned_context_;
+  std::unique_ptr<ClientStream> owned_stream_;
   std::string peer_;
-  std::mutex write_mutex_;
-  bool closed_ = false;
 };
 
-class ServerFrameStream : public FrameStream {
+class ServerFrameStream
+    : public ByteBufferFrameStream<RawSessionReaderWriter, grpc::ServerContext> {
  public:
   ServerFrameStream(grpc::ServerContext* context, RawSessionReaderWriter* stream)
-      : context_(context), stream_(stream) {}
-
-  absl::Status Write(const v1::Frame& frame) override {
-    std::lock_guard<std::mutex> lock(write_mutex_);
-    if (closed_ || !Frames::WriteFrame(stream_, frame)) return Closed();
-    return absl::OkStatus();
-  }
-
-  absl::Status WriteChunk(const ChunkHeader& header, const char* data, uint64_t size,
-                          const std::shared_ptr<const void>& keepalive) override {
-    grpc::ByteBuffer buffer = Frames::ChunkBuffer(header, data, size, keepalive);
-    std::lock_guard<std::mutex> lock(write_mutex_);
-    if (closed_ || !stream_->Write(buffer)) return Closed();
-    return absl::OkStatus();
-  }
-
-  absl::Status Read(v1::Frame* frame) override {
-    bool ended = false;
-    absl::Status st = Frames::ReadFrame(stream_, frame, &ended);
-    return ended ? Ended() : st;
-  }
-
-  absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
-                         uint64_t* size) override {
-    bool ended = false;
-    absl::Status st = Frames::ReadChunkFrame(stream_, header, dest, capacity, size, &ended);
-    return ended ? Ended() : st;
-  }
-
-  void Close() override {
-    std::lock_guard<std::mutex> lock(write_mutex_);
-    if (closed_) return;
-    closed_ = true;
-    context_->TryCancel();
-  }
+      : ByteBufferFrameStream(stream, context) {}
 
  private:
-  using Frames = ByteBufferFrames<RawSessionReaderWriter>;
-
-  static absl::Status Closed() {
+  absl::Status ClosedError() const override {
     return WithErrorKind(absl::UnavailableError("client stream closed"), "ConnectionError");
   }
-  static absl::Status Ended() { return absl::OutOfRangeError("the client ended the session"); }
-
-  grpc::ServerContext* context_;
-  RawSessionReaderWriter* stream_;
-  std::mutex write_mutex_;
-  bool closed_ = false;
+  absl::Status Ended() override { return absl::OutOfRangeError("the client ended the session"); }
 };
 
 }  // namespace
