@@ -388,6 +388,12 @@ TEST_F(RemoteTest, CommandLine) {
   r = RunCli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Usage: tvmffi"), std::string::npos);
+  for (const char* command : {"call FUNC", "ls [PREFIX]", "upload FILE", "info", "ping"}) {
+    EXPECT_NE(r.out.find(command), std::string::npos) << command;
+  }
+  r = RunCli({"upload", "--server", addr});
+  EXPECT_EQ(r.exit_code, 2);  // a usage error, before connecting
+  EXPECT_NE(r.err.find("upload needs a FILE"), std::string::npos) << r.err;
 }
 
 TEST_F(RemoteTest, ClientKilledMidCallLeavesServerServing) {
@@ -586,7 +592,8 @@ TEST(RemoteServer, HelpTellsTheTruth) {
   for (const char* flag :
        {"--listen", "--port-file", "--load", "--module-dir", "--token-file", "--tls-cert",
         "--tls-key", "--tls-client-ca", "--max-message-mb", "--max-sessions", "--call-timeout",
-        "--log-level", "--expose", "--hide", "--isolate", "--worker-timeout"}) {
+        "--log-level", "--expose", "--hide", "--isolate", "--worker-timeout", "--allow-upload",
+        "--no-shared-memory"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
   }
   cmd = std::string(TVMFFI_SERVER_BINARY) + " --bogus > /dev/null 2>&1";
