@@ -6,19 +6,21 @@ namespace tvmffi::rpc::internal {
 
 bool Executor::Submit(std::function<void()> job) {
   State& s = *state_;
-  std::lock_guard<std::mutex> lock(s.mutex);
-  if (s.stopping) return false;
-  int pending = static_cast<int>(s.jobs.size());
-  if (s.idle <= pending) {
-    int threads = static_cast<int>(s.threads.size());
-    if (threads >= s.max_workers) {
-      if (s.busy + pending >= s.max_workers) return false;
-    } else {
-      s.threads.emplace_back(WorkerLoop, state_);
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (s.stopping) return false;
+    int pending = static_cast<int>(s.jobs.size());
+    if (s.idle <= pending) {
+      int threads = static_cast<int>(s.threads.size());
+      if (threads >= s.max_workers) {
+        if (s.busy + pending >= s.max_workers) return false;
+      } else {
+        s.threads.emplace_back(WorkerLoop, state_);
+      }
     }
+    s.jobs.push_back(std::move(job));
   }
-  s.jobs.push_back(std::move(job));
-  s.cv.notify_one();
+  s.cv.notify_one();  // unlocked: the woken worker does not block on the mutex at once
   return true;
 }
 

@@ -33,11 +33,13 @@ void PendingCalls::Complete(uint64_t id, absl::StatusOr<tvm::ffi::Any> result) {
     slot = std::move(it->second);
     slots_.erase(it);
   }
-  std::lock_guard<std::mutex> lock(slot->mutex);
-  slot->result = std::move(result);
-  slot->done = true;
-  slot->ready.store(true, std::memory_order_release);
-  slot->cv.notify_one();
+  {
+    std::lock_guard<std::mutex> lock(slot->mutex);
+    slot->result = std::move(result);
+    slot->done = true;
+    slot->ready.store(true, std::memory_order_release);
+  }
+  slot->cv.notify_one();  // unlocked: the woken waiter does not block on the mutex at once
 }
 
 absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::Duration timeout) {
