@@ -11,6 +11,31 @@
 namespace tvmffi::rpc::internal {
 namespace ffi = tvm::ffi;
 
+namespace {
+// The system library under --isolate: this process's symbols, then those the isolated modules
+// registered in their workers (called there).
+class CombinedSystemLibObj final : public ffi::ModuleObj {
+ public:
+  CombinedSystemLibObj(ffi::Module local, std::string prefix, std::shared_ptr<ModuleStore> modules)
+      : local_(std::move(local)), prefix_(std::move(prefix)), modules_(std::move(modules)) {}
+  const char* kind() const override { return "system_lib"; }
+  int GetPropertyMask() const override { return ffi::Module::kRunnable; }
+  ffi::Optional<ffi::Function> GetFunction(const ffi::String& name) override {
+    if (auto f = local_->GetFunction(name, true)) return f;
+    absl::StatusOr<std::optional<ffi::Function>> f =
+        modules_->FindIsolatedSystemLibFunction(prefix_, std::string(name));
+    if (!f.ok()) throw StatusToError(f.status());
+    if (!f->has_value()) return std::nullopt;
+    return **f;
+  }
+
+ private:
+  ffi::Module local_;
+  std::string prefix_;
+  std::shared_ptr<ModuleStore> modules_;
+};
+}  // namespace
+
 ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
                                    std::shared_ptr<ModuleStore> modules, ffi::Function info)
     : policy_(std::move(policy)), modules_(std::move(modules)) {
@@ -38,8 +63,11 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         if (!mod.ok()) throw StatusToError(mod.status());
         return *mod;
       });
-  ops_["$system_lib"] = ffi::Function::FromTyped([](const ffi::String& prefix) {
-    return ffi::Function::GetGlobalRequired("ffi.SystemLib")(prefix).cast<ffi::Module>();
+  ops_["$system_lib"] = ffi::Function::FromTyped([this](const ffi::String& prefix) {
+    auto local = ffi::Function::GetGlobalRequired("ffi.SystemLib")(prefix).cast<ffi::Module>();
+    if (!modules_->isolated()) return local;
+    return ffi::Module(
+        ffi::make_object<CombinedSystemLibObj>(local, std::string(prefix), modules_));
   });
   ops_["$module.get_function"] =
       ffi::Function::FromTyped([](ffi::Module mod, const ffi::String& name) -> ffi::Any {

@@ -47,8 +47,8 @@ Options:
   --isolate              run each module (--load, --module-dir) in its own worker process: a
                          module that crashes or hangs fails its calls with RemoteCrashError
                          (signal and the worker's backtrace), the server keeps serving and
-                         the next call starts a fresh worker. Globals the module registers
-                         are published; system-library symbols it registers are not.
+                         the next call starts a fresh worker. Globals and system-library
+                         symbols the module registers are served from its worker.
   --worker-timeout SECONDS  with --isolate: a call running longer is failed with
                          RemoteCrashError and its worker killed (default: no limit)
   --no-shared-memory     refuse tensors passed by reference in shared memory; clients on this

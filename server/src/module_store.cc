@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tvmffi/proto/status.h"
+#include "worker_protocol.h"
 
 namespace tvmffi::rpc::internal {
 namespace {
@@ -74,6 +75,7 @@ tvm::ffi::Module ModuleStore::Register(const std::string& name, const Loaded& lo
   if (!inserted && !replace) return it->second;  // another client loaded it first
   it->second = loaded.module;
   if (loaded.worker != nullptr) {
+    workers_.push_back(loaded.worker);
     for (const std::string& global : loaded.worker->globals()) {
       isolated_globals_.insert_or_assign(global,
                                          loaded.worker->Forwarder(std::string(1, '@') + global));
@@ -94,6 +96,22 @@ std::vector<std::string> ModuleStore::IsolatedGlobalNames() const {
   std::vector<std::string> names;
   for (const auto& [name, f] : isolated_globals_) names.push_back(name);
   return names;
+}
+
+absl::StatusOr<std::optional<tvm::ffi::Function>> ModuleStore::FindIsolatedSystemLibFunction(
+    const std::string& prefix, const std::string& name) const {
+  std::vector<std::shared_ptr<IsolatedWorker>> workers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    workers = workers_;
+  }
+  std::string key = absl::StrCat(std::string(1, worker::kSystemLibPrefix), prefix,
+                                 std::string(1, worker::kSystemLibSeparator), name);
+  for (const std::shared_ptr<IsolatedWorker>& w : workers) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(bool has, w->HasFunction(key));
+    if (has) return std::optional<tvm::ffi::Function>(w->Forwarder(key));
+  }
+  return std::optional<tvm::ffi::Function>();
 }
 
 absl::Status ModuleStore::LoadOperatorModule(const std::string& path) {

@@ -52,6 +52,10 @@ class ModuleStore {
   std::optional<tvm::ffi::Function> FindIsolatedGlobal(std::string_view name) const;
   // The globals isolated modules registered.
   std::vector<std::string> IsolatedGlobalNames() const;
+  // `name` of the system library for prefix as registered by an isolated module in its worker
+  // (forwarding there), or nullopt.
+  absl::StatusOr<std::optional<tvm::ffi::Function>> FindIsolatedSystemLibFunction(
+      const std::string& prefix, const std::string& name) const;
   bool isolated() const { return isolate_.enabled; }
   bool module_dir_enabled() const { return !module_dir_.empty(); }
   bool upload_enabled() const { return !upload_dir_.empty(); }
@@ -74,6 +78,7 @@ class ModuleStore {
   mutable std::mutex mutex_;
   std::map<std::string, tvm::ffi::Module> modules_;
   std::map<std::string, tvm::ffi::Function, std::less<>> isolated_globals_;
+  std::vector<std::shared_ptr<IsolatedWorker>> workers_;
 };
 
 }  // namespace tvmffi::rpc::internal

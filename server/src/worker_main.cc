@@ -79,8 +79,8 @@ void InstallCrashHandlers() {
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
 }
 
-// Serves the module's functions by name, the globals its loading registered ("@" + name),
-// and the two questions the front asks.
+// Serves the module's functions by name, the globals its loading registered ("@" + name), its
+// system-library functions ("#" + prefix + "|" + name) and the two questions the front asks.
 class WorkerDispatcher : public Dispatcher {
  public:
   WorkerDispatcher(ffi::Module mod, std::set<std::string> globals)
@@ -106,8 +106,14 @@ class WorkerDispatcher : public Dispatcher {
     auto it = cache_.find(name);
     if (it != cache_.end()) return it->second;
     std::optional<ffi::Function> f;
+    size_t bar = name.find(worker::kSystemLibSeparator);
     if (!name.empty() && name[0] == worker::kGlobalPrefix) {
       if (globals_.count(name.substr(1)) != 0) f = ffi::Function::GetGlobal(name.substr(1));
+    } else if (!name.empty() && name[0] == worker::kSystemLibPrefix && bar != std::string::npos) {
+      ffi::Module lib =
+          ffi::Function::GetGlobalRequired("ffi.SystemLib")(ffi::String(name.substr(1, bar - 1)))
+              .cast<ffi::Module>();
+      if (auto g = lib->GetFunction(ffi::String(name.substr(bar + 1)), true)) f = g.value();
     } else if (auto g = mod_->GetFunction(ffi::String(name), true)) {
       f = g.value();
     }

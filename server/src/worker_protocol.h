@@ -1,5 +1,6 @@
 // What the front and an isolated worker agree on beyond the session protocol: the worker's
-// command line and the names of the two questions the front asks it.
+// command line, the names of the two questions the front asks it, and how calls name globals
+// and system-library functions.
 #ifndef TVMFFI_SERVER_SRC_WORKER_PROTOCOL_H_
 #define TVMFFI_SERVER_SRC_WORKER_PROTOCOL_H_
 
@@ -14,6 +15,10 @@ constexpr char kGlobals[] = "$globals";
 constexpr char kHasFunction[] = "$has_function";
 // A call of "@" + name runs the global `name` (one of $globals); other names are the module's.
 constexpr char kGlobalPrefix = '@';
+// A call of "#" + prefix + "|" + name runs `name` of the worker's system library for prefix
+// (the symbols the module registered with TVMFFIEnvModRegisterSystemLibSymbol).
+constexpr char kSystemLibPrefix = '#';
+constexpr char kSystemLibSeparator = '|';
 
 }  // namespace tvmffi::rpc::worker
 

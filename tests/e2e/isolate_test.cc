@@ -81,6 +81,19 @@ TEST_F(IsolateTest, DocExamplesRunInTheWorker) {
   EXPECT_EQ(names, (std::vector<std::string>{"my_ext.add_one", "my_ext.throw_error"}));
 }
 
+TEST_F(IsolateTest, SystemLibrarySymbolsOfAModuleAreServedFromItsWorker) {
+  Session session = Connect();
+  ffi::Module lib = session.SystemLib("my_prefix.");
+  ffi::Function add_one = lib->GetFunction("add_one").value();  // registered in e2e's worker
+  EXPECT_EQ(add_one(41).cast<int>(), 42);
+  EXPECT_FALSE(lib->GetFunction("no_such_symbol").has_value());
+  // A crash in another module's worker leaves it be.
+  int before = session.GetGlobalRequired("crash.pid")().cast<int>();
+  (void)CatchError([&] { session.GetGlobalRequired("crash.abort")(); });
+  EXPECT_NE(session.GetGlobalRequired("crash.pid")().cast<int>(), before);
+  EXPECT_EQ(add_one(1).cast<int>(), 2);
+}
+
 TEST_F(IsolateTest, FunctionsRunInAnotherProcess) {
   Session session = Connect();
   int pid = session.GetGlobalRequired("crash.pid")().cast<int>();
