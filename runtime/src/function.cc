@@ -20,6 +20,14 @@ namespace tvm {
 namespace ffi {
 namespace internal {
 
+namespace {
+thread_local LoadConflictScope* t_load_scope = nullptr;
+}  // namespace
+
+LoadConflictScope::LoadConflictScope() : saved_(t_load_scope) { t_load_scope = this; }
+LoadConflictScope::~LoadConflictScope() { t_load_scope = saved_; }
+LoadConflictScope* LoadConflictScope::Current() { return t_load_scope; }
+
 GlobalRegistry* GlobalRegistry::Global() {
   // Never destroyed: entries may hold callbacks into a host language that is already gone
   // at exit.
@@ -40,6 +48,10 @@ void GlobalRegistry::Set(std::string name, Function func, std::string doc, std::
   if (it != table_.end()) {
     if (!allow_override) {
       lock.unlock();
+      if (LoadConflictScope* scope = LoadConflictScope::Current()) {
+        scope->Add(entry->name);  // the first registration stays; the loader reports it
+        return;
+      }
       TVM_FFI_THROW(RuntimeError) << "Global Function `" << entry->name
                                   << "` is already registered";
     }

@@ -15,6 +15,25 @@ namespace tvm {
 namespace ffi {
 namespace internal {
 
+// While a library loads, the names its static initializers try to register a second time are
+// collected here instead of failing: an error there would escape a static constructor (through
+// dlopen, which cannot pass it on) and end the process. The loader reports them afterwards.
+class LoadConflictScope {
+ public:
+  LoadConflictScope();
+  ~LoadConflictScope();
+  LoadConflictScope(const LoadConflictScope&) = delete;
+  LoadConflictScope& operator=(const LoadConflictScope&) = delete;
+  const std::vector<std::string>& names() const { return names_; }
+  // The scope open on this thread, or null.
+  static LoadConflictScope* Current();
+  void Add(std::string name) { names_.push_back(std::move(name)); }
+
+ private:
+  LoadConflictScope* saved_;
+  std::vector<std::string> names_;
+};
+
 class GlobalRegistry {
  public:
   struct Entry {

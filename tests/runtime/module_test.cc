@@ -6,6 +6,7 @@
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 
@@ -134,6 +135,32 @@ TEST(Module, GlobalsForBindings) {
   EXPECT_TRUE(get(mod, "missing", true) == nullptr);
   EXPECT_EQ(Function::GetGlobalRequired("ffi.ModuleGetKind")(mod).cast<std::string>(), "library");
   EXPECT_NO_THROW(Function::GetGlobalRequired("ffi.ModuleGlobalsAdd")(mod));
+}
+
+// A second copy of a loaded library registers the same globals at load time. Upstream ends the
+// process there (the error escapes a static constructor); here the load fails with the names.
+TEST(Module, ASecondCopyWhoseGlobalsAreTakenFailsToLoad) {
+  Module first = Module::LoadFromFile(TEST_CPP_MODULE);
+  std::string copy = testing::TempDir() + "cpp_module_copy.so";
+  std::string command = std::string("cp ") + TEST_CPP_MODULE + " " + copy;
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::string error = Message([&] { Module::LoadFromFile(copy); });
+  EXPECT_EQ(error.rfind("RuntimeError: Library " + copy +
+                            " registers global functions that are already registered: "
+                            "`test_module.registered_at_load`",
+                        0),
+            0u)
+      << error;
+  // The first registration stays and still works.
+  EXPECT_TRUE(Function::GetGlobal("test_module.registered_at_load").has_value());
+  // Outside a load, a duplicate registration is still an error for the caller.
+  EXPECT_EQ(
+      Message([] {
+        Function::SetGlobal("test_module.registered_at_load",
+                            Function::FromTyped([]() { return 0; }));
+      }).rfind("RuntimeError: Global Function `test_module.registered_at_load` is already", 0),
+      0u);
+  std::remove(copy.c_str());
 }
 
 TEST(Module, BadPathsAreTypedErrors) {

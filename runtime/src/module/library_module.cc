@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "../registry.h"
 #include "module_internal.h"
 
 namespace tvm {
@@ -179,11 +180,22 @@ Module CreateSymbolModule(std::shared_ptr<const SymbolTable> table, const char* 
 }
 
 Module LoadLibraryModule(const std::string& path) {
+  LoadConflictScope conflicts;  // its static init runs inside dlopen
   void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
     TVM_FFI_THROW(RuntimeError) << "Failed to load dynamic library " << path << ": "
                                 << (why != nullptr ? why : "unknown error");
+  }
+  if (!conflicts.names().empty()) {
+    std::string names;
+    for (const std::string& name : conflicts.names()) {
+      names += (names.empty() ? "`" : ", `") + name + "`";
+    }
+    TVM_FFI_THROW(RuntimeError) << "Library " << path
+                                << " registers global functions that are already registered: "
+                                << names << " (a second copy of a loaded module?). The first "
+                                << "registrations stay, and the library is not loaded as a module";
   }
   auto lib = std::make_shared<SharedLibrary>(handle);
   {
