@@ -19,13 +19,13 @@ struct ServerOptions {
   std::vector<std::string> load;           // module files loaded at start, named by file stem
   std::string module_dir;                  // clients may load modules by name from here ("" = off)
   bool allow_upload = false;  // clients may send a module's bytes to load (runs their code!)
-  std::string token;                       // required as "authorization: Bearer <token>" ("" = off)
-  std::string tls_cert_pem, tls_key_pem;   // both set: TLS
-  std::string tls_client_ca_pem;           // set: clients must present a certificate it signed
-  std::vector<std::string> expose;         // only globals with these prefixes are published
-  std::vector<std::string> hide;           // globals with these prefixes are not published
-  uint64_t max_message_bytes = 64ull << 20;                // one gRPC message
-  int max_sessions = 64;                                   // concurrent Session streams
+  std::string token;          // required as "authorization: Bearer <token>" ("" = off)
+  std::string tls_cert_pem, tls_key_pem;     // both set: TLS
+  std::string tls_client_ca_pem;             // set: clients must present a certificate it signed
+  std::vector<std::string> expose;           // only globals with these prefixes are published
+  std::vector<std::string> hide;             // globals with these prefixes are not published
+  uint64_t max_message_bytes = 64ull << 20;  // one gRPC message
+  int max_sessions = 64;                     // concurrent Session streams
   absl::Duration call_timeout = absl::InfiniteDuration();  // limit on callbacks into clients
   std::string name = "tvmffi-server";                      // shown in clients' error backtraces
   // Clients on this host may pass shared-memory tensors by reference (never across hosts).
