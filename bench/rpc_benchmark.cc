@@ -278,36 +278,22 @@ struct HostAlloc {
 
 constexpr int64_t kChunk = 1 << 20;
 
-// The tensor through a session: e2e-style echo of a float tensor of state.range(0) bytes.
-void BM_TensorEcho_Session(benchmark::State& state) {
+// A float tensor of state.range(0) bytes through a session's echo: by value, or (shared) made
+// by NewSharedTensor, which on one host crosses by reference.
+void TensorEcho(benchmark::State& state, bool shared) {
   ffi::Function::SetGlobal("bench.echo", ffi::Function::FromTyped([](ffi::Any x) { return x; }),
                            true);
   tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
-  ffi::Function echo = session.GetGlobalRequired("bench.echo");
-  int64_t bytes = state.range(0);
-  ffi::Tensor t = ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({bytes / 4}),
-                                           DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
-  std::memset(t.data_ptr(), 1, bytes);
-  for (auto _ : state) {
-    ffi::Tensor back = echo(t).cast<ffi::Tensor>();
-    benchmark::DoNotOptimize(back.data_ptr());
-  }
-  state.SetBytesProcessed(state.iterations() * bytes * 2);
-}
-
-// The same call with a tensor from NewSharedTensor: on one host it crosses by reference.
-void BM_TensorEcho_SharedMemory(benchmark::State& state) {
-  ffi::Function::SetGlobal("bench.echo", ffi::Function::FromTyped([](ffi::Any x) { return x; }),
-                           true);
-  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
-  if (!session.SharesMemory()) {
+  if (shared && !session.SharesMemory()) {
     state.SkipWithError("the session does not share memory");
     return;
   }
   ffi::Function echo = session.GetGlobalRequired("bench.echo");
   int64_t bytes = state.range(0);
-  ffi::Tensor t =
-      tvmffi::rpc::NewSharedTensor(ffi::Shape({bytes / 4}), DLDataType{kDLFloat, 32, 1});
+  ffi::Shape shape({bytes / 4});
+  DLDataType f32{kDLFloat, 32, 1};
+  ffi::Tensor t = shared ? tvmffi::rpc::NewSharedTensor(shape, f32)
+                         : ffi::Tensor::FromNDAlloc(HostAlloc{}, shape, f32, DLDevice{kDLCPU, 0});
   std::memset(t.data_ptr(), 1, bytes);
   for (auto _ : state) {
     ffi::Tensor back = echo(t).cast<ffi::Tensor>();
@@ -315,6 +301,8 @@ void BM_TensorEcho_SharedMemory(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
+void BM_TensorEcho_Session(benchmark::State& state) { TensorEcho(state, false); }
+void BM_TensorEcho_SharedMemory(benchmark::State& state) { TensorEcho(state, true); }
 
 // The same bytes as 1 MiB frames through a bare gRPC bidi echo (a writer thread streams them).
 void BM_TensorEcho_BareGrpcStream(benchmark::State& state) {

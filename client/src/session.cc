@@ -5,11 +5,10 @@
 #include <tvm/ffi/container/map.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/grpc/grpc_stream.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/rpc/client.h"
@@ -129,15 +128,11 @@ std::string ModuleStem(const std::string& path) {
 }
 
 ffi::Module Session::UploadModule(const std::string& local_path, const std::string& name) const {
-  std::ifstream in(local_path, std::ios::binary);
-  std::ostringstream bytes;
-  if (!in || !(bytes << in.rdbuf())) {
-    TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
-  }
+  absl::StatusOr<std::string> data = ReadWholeFile(local_path);
+  if (!data.ok()) TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
   std::string module_name = name.empty() ? ModuleStem(local_path) : name;
-  std::string data = bytes.str();
   return Op("$upload_module",
-            {ffi::Any(ffi::String(module_name)), ffi::Any(ffi::Bytes(data.data(), data.size()))})
+            {ffi::Any(ffi::String(module_name)), ffi::Any(ffi::Bytes(data->data(), data->size()))})
       .cast<ffi::Module>();
 }
 

@@ -3,8 +3,6 @@
 // made by code built against upstream's headers encode the same way.
 #include "tvmffi/proto/codec.h"
 
-#include "host_memory.h"
-
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include "absl/strings/numbers.h"
+#include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/server/server.h"
 
 namespace {
@@ -62,15 +62,6 @@ Options:
 SIGTERM or SIGINT: stop accepting sessions, let running calls finish (up to 10 s), exit 0.
 )";
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << "tvmffi-server: " << message << "\n(see tvmffi-server --help)\n";
   std::exit(2);
@@ -94,10 +85,19 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) Fail(std::string(flag) + " needs a value");
       return argv[++i];
     };
+    auto checked = [&](const char* flag, absl::StatusOr<std::string> text) {
+      if (!text.ok()) Fail(std::string(flag) + ": " + std::string(text.status().message()));
+      return *std::move(text);
+    };
     auto file = [&](const char* flag) {
-      std::string path = value(flag), text;
-      if (!ReadFile(path, &text)) Fail(std::string("cannot read ") + flag + " " + path);
-      return text;
+      return checked(flag, tvmffi::rpc::ReadWholeFile(value(flag)));
+    };
+    auto seconds = [&](const char* flag) {
+      double s = 0;
+      if (!absl::SimpleAtod(value(flag), &s) || s <= 0) {
+        Fail(std::string(flag) + " takes a positive number of seconds");
+      }
+      return absl::Seconds(s);
     };
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
@@ -115,11 +115,8 @@ int main(int argc, char** argv) {
     } else if (arg == "--hide") {
       options.hide.push_back(value("--hide"));
     } else if (arg == "--token-file") {
-      std::string token = file("--token-file");
-      token = token.substr(0, token.find('\n'));
-      if (!token.empty() && token.back() == '\r') token.pop_back();
-      if (token.empty()) Fail("--token-file has an empty first line");
-      options.token = token;
+      options.token = checked("--token-file", tvmffi::rpc::ReadTokenFile(value("--token-file")));
+      if (options.token.empty()) Fail("--token-file has an empty first line");
     } else if (arg == "--tls-cert") {
       options.tls_cert_pem = file("--tls-cert");
     } else if (arg == "--tls-key") {
@@ -138,19 +135,11 @@ int main(int argc, char** argv) {
         Fail("--max-sessions takes a positive number");
       }
     } else if (arg == "--call-timeout") {
-      double seconds = 0;
-      if (!absl::SimpleAtod(value("--call-timeout"), &seconds) || seconds <= 0) {
-        Fail("--call-timeout takes a positive number of seconds");
-      }
-      options.call_timeout = absl::Seconds(seconds);
+      options.call_timeout = seconds("--call-timeout");
     } else if (arg == "--isolate") {
       options.isolate = true;
     } else if (arg == "--worker-timeout") {
-      double seconds = 0;
-      if (!absl::SimpleAtod(value("--worker-timeout"), &seconds) || seconds <= 0) {
-        Fail("--worker-timeout takes a positive number of seconds");
-      }
-      options.worker_timeout = absl::Seconds(seconds);
+      options.worker_timeout = seconds("--worker-timeout");
     } else if (arg == "--allow-upload") {
       options.allow_upload = true;
     } else if (arg == "--no-shared-memory") {

@@ -72,9 +72,17 @@ class Reader {
   uint64_t left_;
 };
 
-bool IsProtocolError(const absl::Status& st) { return absl::IsInvalidArgument(st); }
-
 }  // namespace
+
+absl::Status NotAChunkError() {
+  return absl::InvalidArgumentError("a tensor's chunks were interrupted by another frame");
+}
+
+absl::Status ChunkTooLongError(uint64_t size, uint64_t capacity) {
+  return absl::InvalidArgumentError(absl::StrCat("tensor chunk of ", size,
+                                                 " bytes is longer than the ", capacity,
+                                                 " bytes left of its tensor"));
+}
 
 std::string EncodeChunkPrefix(const ChunkHeader& header, uint64_t size) {
   uint64_t body = 1 + VarintSize(header.stream_id) + 1 + VarintSize(header.offset) +
@@ -104,7 +112,7 @@ absl::Status ParseChunkFrame(ChunkSource& in, uint64_t frame_size, ChunkHeader* 
   uint64_t tag = 0, body = 0;
   absl::Status st = r.Varint(&tag);
   if (st.ok() && tag != Tag(kFrameChunkField, kLengthDelimited)) {
-    st = absl::InvalidArgumentError("a tensor's chunks were interrupted by another frame");
+    st = NotAChunkError();
   }
   if (st.ok()) st = r.Varint(&body);
   if (st.ok() && body != r.left()) {
@@ -127,9 +135,7 @@ absl::Status ParseChunkFrame(ChunkSource& in, uint64_t frame_size, ChunkHeader* 
       case Tag(kDataField, kLengthDelimited):
         if (st = r.Varint(&v); !st.ok()) break;
         if (v > capacity) {
-          st = absl::InvalidArgumentError(absl::StrCat("tensor chunk of ", v,
-                                                       " bytes is longer than the ", capacity,
-                                                       " bytes left of its tensor"));
+          st = ChunkTooLongError(v, capacity);
           break;
         }
         st = r.Bytes(dest, v);  // the one copy: transport buffers -> tensor
@@ -154,7 +160,7 @@ absl::Status ParseChunkFrame(ChunkSource& in, uint64_t frame_size, ChunkHeader* 
         }
     }
   }
-  if (IsProtocolError(st)) return r.Fail(st);
+  if (absl::IsInvalidArgument(st)) return r.Fail(st);  // malformed: skip to the next frame
   return st;
 }
 

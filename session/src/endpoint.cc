@@ -208,7 +208,7 @@ bool Endpoint::HandleFrame(v1::Frame* frame) {
       for (uint64_t handle : frame->release().handles()) exports_->Release(handle);
       break;
     case v1::Frame::kCancel:  // best effort: a running call finishes, its Return is dropped
-    case v1::Frame::kChunk:   // chunked tensors: not produced by this version
+    case v1::Frame::kChunk:   // the rest of a tensor whose reading failed: dropped
     case v1::Frame::BODY_NOT_SET:
       break;
   }

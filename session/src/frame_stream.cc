@@ -2,7 +2,7 @@
 // better (the in-memory pair).
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
+#include "tvmffi/session/chunk_wire.h"
 #include "tvmffi/session/frame_stream.h"
 
 namespace tvmffi::rpc {
@@ -22,15 +22,9 @@ absl::Status FrameStream::ReadChunk(ChunkHeader* header, char* dest, uint64_t ca
                                     uint64_t* size) {
   v1::Frame frame;
   if (absl::Status st = Read(&frame); !st.ok()) return st;
-  if (frame.body_case() != v1::Frame::kChunk) {
-    return absl::InvalidArgumentError("a tensor's chunks were interrupted by another frame");
-  }
+  if (frame.body_case() != v1::Frame::kChunk) return NotAChunkError();
   const v1::TensorChunk& chunk = frame.chunk();
-  if (chunk.data().size() > capacity) {
-    return absl::InvalidArgumentError(absl::StrCat("tensor chunk of ", chunk.data().size(),
-                                                   " bytes is longer than the ", capacity,
-                                                   " bytes left of its tensor"));
-  }
+  if (chunk.data().size() > capacity) return ChunkTooLongError(chunk.data().size(), capacity);
   *header = ChunkHeader{chunk.stream_id(), chunk.offset(), chunk.last()};
   std::memcpy(dest, chunk.data().data(), chunk.data().size());
   *size = chunk.data().size();

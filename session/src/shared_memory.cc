@@ -36,7 +36,8 @@ Registry& GetRegistry() {
 }
 
 bool IsRegionName(std::string_view name) {
-  if (name.size() != kNamePrefix.size() + kNameHexDigits || name.substr(0, 8) != kNamePrefix) {
+  if (name.size() != kNamePrefix.size() + kNameHexDigits ||
+      name.substr(0, kNamePrefix.size()) != kNamePrefix) {
     return false;
   }
   for (char c : name.substr(kNamePrefix.size())) {
@@ -185,13 +186,16 @@ struct SharedAlloc {
 }  // namespace
 
 absl::StatusOr<tvm::ffi::Tensor> CreateSharedTensor(tvm::ffi::ShapeView shape, DLDataType dtype) {
+  int64_t numel = 1;
   for (int64_t d : shape) {
-    if (d < 0) {
-      return WithErrorKind(absl::InvalidArgumentError("a shared tensor's extents must be >= 0"),
-                           "ValueError");
+    if (d < 0 || __builtin_mul_overflow(numel, d, &numel)) {
+      return WithErrorKind(
+          absl::InvalidArgumentError("a shared tensor's extents must be >= 0 and their product fit "
+                                     "64 bits"),
+          "ValueError");
     }
   }
-  uint64_t bytes = tvm::ffi::GetDataSize(shape.Product(), dtype);
+  uint64_t bytes = tvm::ffi::GetDataSize(numel, dtype);
   absl::StatusOr<std::shared_ptr<SharedRegion>> region = SharedRegion::Create(bytes);
   if (!region.ok()) return region.status();
   return tvm::ffi::Tensor::FromNDAlloc(SharedAlloc{*std::move(region)}, shape, dtype,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tvmffi/proto/status.h"
 #include "tvmffi/session/chunk_wire.h"
 #include "tvmffi/session/frame_stream.h"
 
@@ -29,14 +30,11 @@ class SocketFrameStream : public FrameStream {
 
   absl::Status Write(const v1::Frame& frame) override {
     size_t size = frame.ByteSizeLong();
-    if (size > max_frame_bytes_) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("frame of ", size, " bytes is over the limit of ", max_frame_bytes_));
-    }
+    TVMFFI_RPC_RETURN_IF_ERROR(CheckOutgoing(size));
     std::lock_guard<std::mutex> lock(write_mutex_);
     write_buffer_.resize(4 + size);
     uint8_t* out = write_buffer_.data();
-    for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(size >> (8 * i));
+    PutLength(size, out);
     frame.SerializeWithCachedSizesToArray(out + 4);
     absl::Status sent = SendAll(out, 4 + size);
     if (write_buffer_.capacity() > kKeepBuffer) std::vector<uint8_t>().swap(write_buffer_);
@@ -47,18 +45,15 @@ class SocketFrameStream : public FrameStream {
   // they lie: the kernel's copy is the only one.
   absl::Status WriteChunk(const ChunkHeader& header, const char* data, uint64_t size,
                           const std::shared_ptr<const void>& /*keepalive*/) override {
-    std::string prefix = EncodeChunkPrefix(header, size);
-    uint64_t frame_size = prefix.size() + size;
-    if (frame_size > max_frame_bytes_) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("frame of ", frame_size, " bytes is over the limit of ", max_frame_bytes_));
-    }
-    char length[4];
-    for (int i = 0; i < 4; ++i) length[i] = static_cast<char>(frame_size >> (8 * i));
-    prefix.insert(0, length, 4);
+    std::string header_bytes = EncodeChunkPrefix(header, size);
+    uint64_t frame_size = header_bytes.size() + size;
+    TVMFFI_RPC_RETURN_IF_ERROR(CheckOutgoing(frame_size));
+    uint8_t length[4];
+    PutLength(frame_size, length);
     std::lock_guard<std::mutex> lock(write_mutex_);
-    iovec parts[2] = {{prefix.data(), prefix.size()}, {const_cast<char*>(data), size}};
-    return SendAll(parts, 2);
+    iovec parts[3] = {
+        {length, 4}, {header_bytes.data(), header_bytes.size()}, {const_cast<char*>(data), size}};
+    return SendAll(parts, 3);
   }
 
   absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
@@ -85,6 +80,17 @@ class SocketFrameStream : public FrameStream {
   }
 
  private:
+  // The 4-byte little-endian length in front of every frame.
+  static void PutLength(uint64_t size, uint8_t* out) {
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(size >> (8 * i));
+  }
+
+  absl::Status CheckOutgoing(uint64_t frame_size) const {
+    if (frame_size <= max_frame_bytes_) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("frame of ", frame_size, " bytes is over the limit of ", max_frame_bytes_));
+  }
+
   // A received frame's body, read in place: large data goes straight from the socket to dest.
   class Source : public ChunkSource {
    public:

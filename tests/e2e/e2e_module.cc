@@ -5,6 +5,7 @@
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -21,6 +22,11 @@ int add_one_impl(void*, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* resu
 }
 
 int AddTwo(int x) { return x + 2; }
+
+struct MallocAlloc {
+  void AllocData(DLTensor* t) { t->data = std::malloc(ffi::GetDataSize(*t)); }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
 int g_secret = 7;
 }  // namespace
 
@@ -43,6 +49,13 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("e2e.fill",  // writes value into every byte of t: visible to a sharing caller
            [](ffi::Tensor t, int value) { std::memset(t.data_ptr(), value, t.GetDataSize()); })
+      .def("e2e.make_bytes",  // a fresh tensor the server drops as soon as it is returned
+           [](int64_t n, int value) {
+             ffi::Tensor t = ffi::Tensor::FromNDAlloc(
+                 MallocAlloc{}, ffi::Shape({n}), DLDataType{kDLUInt, 8, 1}, DLDevice{kDLCPU, 0});
+             std::memset(t.data_ptr(), value, static_cast<size_t>(n));
+             return t;
+           })
       .def("e2e.raw_pointer", []() { return static_cast<void*>(&g_secret); })
       .def("e2e.throw_with_cause", []() {
         ffi::Error cause("KeyError", "inner", "");

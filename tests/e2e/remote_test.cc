@@ -190,6 +190,21 @@ TEST_F(RemoteTest, SixtyFourMiBTensorRoundTrip) {
   EXPECT_EQ(std::memcmp(back.data_ptr(), t.data_ptr(), t.GetDataSize()), 0);
 }
 
+// A result the server made and drops as soon as its Return and chunks are written (an echo
+// returns its argument, which outlives the call): every byte of it must arrive.
+TEST_F(RemoteTest, AFreshTensorReturnedInChunksArrivesWhole) {
+  Session session = Connect();
+  ffi::Function make_bytes = session.GetGlobalRequired("e2e.make_bytes");
+  for (int value : {7, 9, 11}) {
+    ffi::Tensor t = make_bytes(int64_t{24} << 20, value).cast<ffi::Tensor>();
+    ASSERT_EQ(t.numel(), int64_t{24} << 20);
+    const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < t.numel(); ++i) wrong += bytes[i] != value;
+    EXPECT_EQ(wrong, 0) << value;
+  }
+}
+
 TEST_F(RemoteTest, SharedTensorsCrossByReferenceOnThisHost) {
   Session session = Connect();
   ASSERT_TRUE(session.SharesMemory());
@@ -634,51 +649,36 @@ TEST(RemoteServer, UnaryRpcsHealthAndReflection) {
   auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   auto stub = v1::FFI::NewStub(channel);
   auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(10); };
-  {
+  // A stateless Call of `name` (in `module` when set) with one argument.
+  auto call = [&](const std::string& name, const std::string& module, v1::Value arg) {
     grpc::ClientContext ctx;
     ctx.set_deadline(deadline());
     v1::CallRequest req;
+    req.set_name(name);
+    req.set_module(module);
+    *req.add_args() = std::move(arg);
     v1::CallResponse resp;
-    req.set_name("my_ext.add_one");
-    req.add_args()->set_int_value(41);
-    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
-    ASSERT_TRUE(resp.has_value());
-    EXPECT_EQ(resp.value().int_value(), 42);
-  }
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    v1::CallRequest req;
-    v1::CallResponse resp;
-    req.set_name("add_two");
-    req.set_module("my_ext");
-    req.add_args()->set_int_value(40);
-    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
-    EXPECT_EQ(resp.value().int_value(), 42);
-  }
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    v1::CallRequest req;
-    v1::CallResponse resp;
-    req.set_name("ffi.ModuleLoadFromFile");
-    req.add_args()->set_str("/etc/passwd");
-    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
-    ASSERT_TRUE(resp.has_error());
-    EXPECT_EQ(resp.error().kind(), "PermissionError");
-  }
-  {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(deadline());
-    v1::CallRequest req;
-    v1::CallResponse resp;
-    req.set_name("my_ext.throw_error");
-    req.add_args()->set_int_value(-1);
-    ASSERT_TRUE(stub->Call(&ctx, req, &resp).ok());
-    ASSERT_TRUE(resp.has_error());
-    EXPECT_EQ(resp.error().kind(), "ValueError");
-    EXPECT_NE(resp.error().backtrace().find("my_ext.cc"), std::string::npos);
-  }
+    EXPECT_TRUE(stub->Call(&ctx, req, &resp).ok()) << name;
+    return resp;
+  };
+  auto int_value = [](int64_t x) {
+    v1::Value v;
+    v.set_int_value(x);
+    return v;
+  };
+  v1::CallResponse resp = call("my_ext.add_one", "", int_value(41));
+  ASSERT_TRUE(resp.has_value());
+  EXPECT_EQ(resp.value().int_value(), 42);
+  EXPECT_EQ(call("add_two", "my_ext", int_value(40)).value().int_value(), 42);
+  v1::Value path;
+  path.set_str("/etc/passwd");
+  resp = call("ffi.ModuleLoadFromFile", "", path);
+  ASSERT_TRUE(resp.has_error());
+  EXPECT_EQ(resp.error().kind(), "PermissionError");
+  resp = call("my_ext.throw_error", "", int_value(-1));
+  ASSERT_TRUE(resp.has_error());
+  EXPECT_EQ(resp.error().kind(), "ValueError");
+  EXPECT_NE(resp.error().backtrace().find("my_ext.cc"), std::string::npos);
   {
     grpc::ClientContext ctx;
     ctx.set_deadline(deadline());

@@ -2,6 +2,7 @@
 // callbacks nested three deep, returned functions and their release, objects going home,
 // concurrency, timeouts and a vanished peer.
 #include "tvmffi/session/endpoint.h"
+#include "testing/endpoint_helpers.h"
 #include "testing/host_tensor.h"
 
 #include <gtest/gtest.h>
@@ -27,17 +28,7 @@ namespace tvmffi::rpc {
 namespace {
 namespace ffi = tvm::ffi;
 
-class MapDispatcher : public Dispatcher {
- public:
-  absl::StatusOr<ffi::Function> Resolve(std::string_view name, Endpoint&) override {
-    auto it = functions.find(std::string(name));
-    if (it == functions.end()) {
-      return WithErrorKind(absl::NotFoundError("no function " + std::string(name)), "ValueError");
-    }
-    return it->second;
-  }
-  std::map<std::string, ffi::Function> functions;
-};
+using testing::MapDispatcher;
 
 std::pair<std::unique_ptr<FrameStream>, std::unique_ptr<FrameStream>> SocketPair() {
   int sv[2];
@@ -85,11 +76,7 @@ class EndpointTest : public ::testing::TestWithParam<std::string> {
   }
 
   ffi::Any Call(const std::string& name, std::vector<ffi::Any> args) {
-    std::vector<ffi::AnyView> views(args.begin(), args.end());
-    absl::StatusOr<ffi::Any> rv =
-        client_->CallGlobal(name, views.data(), static_cast<int32_t>(views.size()));
-    if (!rv.ok()) throw StatusToError(rv.status());
-    return *rv;
+    return testing::CallGlobal(*client_, name, std::move(args));
   }
 
   // Waits (bounded) for a condition that depends on asynchronous Release frames.

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "testing/endpoint_helpers.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/endpoint.h"
@@ -56,15 +57,7 @@ TEST(SharedRegion, TensorsOwnTheirRegion) {
             absl::StatusCode::kInvalidArgument);
 }
 
-class MapDispatcher : public Dispatcher {
- public:
-  absl::StatusOr<ffi::Function> Resolve(std::string_view name, Endpoint&) override {
-    auto it = functions.find(std::string(name));
-    if (it == functions.end()) return absl::NotFoundError(std::string(name));
-    return it->second;
-  }
-  std::map<std::string, ffi::Function> functions;
-};
+using testing::MapDispatcher;
 
 struct Pair {
   std::shared_ptr<Endpoint> client, server;
@@ -73,11 +66,7 @@ struct Pair {
     server->Shutdown(absl::CancelledError("test over"));
   }
   ffi::Any Call(const std::string& name, std::vector<ffi::Any> args) {
-    std::vector<ffi::AnyView> views(args.begin(), args.end());
-    absl::StatusOr<ffi::Any> rv =
-        client->CallGlobal(name, views.data(), static_cast<int32_t>(views.size()));
-    if (!rv.ok()) throw StatusToError(rv.status());
-    return *rv;
+    return testing::CallGlobal(*client, name, std::move(args));
   }
 };
 

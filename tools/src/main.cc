@@ -1,14 +1,13 @@
 // tvmffi: the command-line client of tvmffi-server.
 #include <tvm/ffi/error.h>
 
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "json.h"
+#include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/rpc/client.h"
 
 namespace {
@@ -40,15 +39,6 @@ Exit status: 0 on success; 1 when the remote function raised (its "Kind: message
 backtrace go to stderr); 2 for usage errors and transport errors (unreachable server,
 timeout, authentication).
 )";
-
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 int Usage(const std::string& message) {
   std::cerr << "tvmffi: " << message << "\n(see tvmffi --help)\n";
@@ -89,15 +79,16 @@ int main(int argc, char** argv) {
       if (!value("--server", &server)) return Usage("--server needs a value");
     } else if (arg == "--token-file") {
       if (!value("--token-file", &v)) return Usage("--token-file needs a value");
-      std::string text;
-      if (!ReadFile(v, &text)) return Usage("cannot read --token-file " + v);
-      options.token = text.substr(0, text.find('\n'));
-      if (!options.token.empty() && options.token.back() == '\r') options.token.pop_back();
+      absl::StatusOr<std::string> token = tvmffi::rpc::ReadTokenFile(v);
+      if (!token.ok()) return Usage("--token-file: " + std::string(token.status().message()));
+      options.token = *std::move(token);
     } else if (arg == "--tls") {
       options.tls = true;
     } else if (arg == "--tls-ca") {
       if (!value("--tls-ca", &v)) return Usage("--tls-ca needs a value");
-      if (!ReadFile(v, &options.tls_root_certs_pem)) return Usage("cannot read --tls-ca " + v);
+      absl::StatusOr<std::string> pem = tvmffi::rpc::ReadWholeFile(v);
+      if (!pem.ok()) return Usage("--tls-ca: " + std::string(pem.status().message()));
+      options.tls_root_certs_pem = *std::move(pem);
       options.tls = true;
     } else if (arg == "--timeout") {
       if (!value("--timeout", &v)) return Usage("--timeout needs a value");

@@ -15,6 +15,10 @@ namespace tvmffi::rpc {
 // The serialized Frame{chunk{header, data of `size` bytes}} up to the data's first byte.
 std::string EncodeChunkPrefix(const ChunkHeader& header, uint64_t size);
 
+// The two protocol errors of a chunk read (INVALID_ARGUMENT), shared by every transport.
+absl::Status NotAChunkError();
+absl::Status ChunkTooLongError(uint64_t size, uint64_t capacity);
+
 // Where a received frame's bytes come from, in order.
 class ChunkSource {
  public:
