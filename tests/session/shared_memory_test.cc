@@ -55,6 +55,10 @@ TEST(SharedRegion, TensorsOwnTheirRegion) {
   EXPECT_NE(SharedRegion::Find(t->data_ptr(), 4096), nullptr);
   EXPECT_EQ(CreateSharedTensor(ffi::Shape({-1}), kFloat32).status().code(),
             absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CreateSharedTensor(ffi::Shape({int64_t{1} << 40, int64_t{1} << 40}), kFloat32)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);  // the element count overflows
 }
 
 using testing::MapDispatcher;
