@@ -1,6 +1,7 @@
 #include "tvmffi/grpc/grpc_stream.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -133,11 +134,11 @@ class ByteBufferFrameStream : public FrameStream {
     return ParseChunkFrame(source, buffer.Length(), header, dest, capacity, size);
   }
 
+  // Never waits for a writer: a Write blocked by flow control (a live peer that stopped reading)
+  // holds write_mutex_, and the cancel is what makes it return.
   void Close() override {
-    std::lock_guard<std::mutex> lock(write_mutex_);
-    if (closed_) return;
-    closed_ = true;
-    context_->TryCancel();  // a blocked Read returns
+    if (closed_.exchange(true)) return;
+    context_->TryCancel();  // blocked Reads and Writes return
   }
 
  protected:
@@ -149,8 +150,8 @@ class ByteBufferFrameStream : public FrameStream {
 
   Stream* const stream_;
   Context* const context_;
-  std::mutex write_mutex_;
-  bool closed_ = false;
+  std::mutex write_mutex_;  // one Write at a time, and none overlapping the client's Finish
+  std::atomic<bool> closed_{false};
 
  private:
   using KeepAlive = std::shared_ptr<const void>;
@@ -181,14 +182,25 @@ class ClientFrameStream : public ByteBufferFrameStream<ClientStream, grpc::Clien
                          "ConnectionError");
   }
 
+  // Both Read and ReadChunk end up here, possibly more than once (a reader that failed in the
+  // middle of a tensor reads on): Finish runs once and its verdict is kept. gRPC asserts (and
+  // ends the process) on a second Finish.
   absl::Status Ended() override {
-    std::lock_guard<std::mutex> lock(write_mutex_);  // no Write may overlap Finish
-    closed_ = true;
-    grpc::Status status = stream_->Finish();
-    if (status.ok()) return absl::OutOfRangeError("the server ended the session");
-    return FromGrpcStatus(status, peer_);
+    std::lock_guard<std::mutex> lock(finish_mutex_);
+    if (!finished_) {
+      closed_.store(true);
+      std::lock_guard<std::mutex> no_write(write_mutex_);  // no Write may overlap Finish
+      grpc::Status status = stream_->Finish();
+      ended_ = status.ok() ? absl::OutOfRangeError("the server ended the session")
+                           : FromGrpcStatus(status, peer_);
+      finished_ = true;
+    }
+    return ended_;
   }
 
+  std::mutex finish_mutex_;
+  bool finished_ = false;
+  absl::Status ended_;
   std::unique_ptr<grpc::ClientContext> owned_context_;
   std::unique_ptr<ClientStream> owned_stream_;
   std::string peer_;

@@ -68,6 +68,18 @@ tvm::ffi::Error StatusToError(const absl::Status& status) {
                          TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
 }
 
+tvm::ffi::Error CurrentExceptionToError() {
+  try {
+    throw;
+  } catch (const tvm::ffi::Error& err) {
+    return err;
+  } catch (const std::exception& ex) {
+    return tvm::ffi::Error("InternalError", ex.what(), "");
+  } catch (...) {
+    return tvm::ffi::Error("InternalError", "a C++ exception not derived from std::exception", "");
+  }
+}
+
 absl::Status TypeError(absl::string_view message) {
   return WithErrorKind(absl::InvalidArgumentError(message), "TypeError");
 }

@@ -43,7 +43,8 @@ absl::Status CheckModuleName(const std::string& name) {
 absl::StatusOr<tvm::ffi::Module> LoadInProcess(const std::string& path) {
   try {
     return tvm::ffi::Module::LoadFromFile(path);
-  } catch (const tvm::ffi::Error& e) {
+  } catch (...) {
+    tvm::ffi::Error e = CurrentExceptionToError();
     return WithErrorKind(absl::FailedPreconditionError(e.message()), e.kind());
   }
 }

@@ -125,12 +125,9 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
       response->clear_value();
       SetError(encoded, response->mutable_error());
     }
-  } catch (const ffi::Error& err) {
+  } catch (...) {  // whatever a function throws, `throw 42` included, is the call's error
     response->clear_value();
-    EncodeError(err, response->mutable_error());
-  } catch (const std::exception& ex) {
-    response->clear_value();
-    EncodeError(ffi::Error("InternalError", ex.what(), ""), response->mutable_error());
+    EncodeError(CurrentExceptionToError(), response->mutable_error());
   }
   if (response->has_error()) response->mutable_error()->set_peer(options_.name);
   return grpc::Status::OK;

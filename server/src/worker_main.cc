@@ -157,7 +157,8 @@ int RunIsolatedWorker(int argc, char** argv) {
   ffi::Module mod{ffi::UnsafeInit{}};
   try {
     mod = ffi::Module::LoadFromFile(path);
-  } catch (const ffi::Error& err) {
+  } catch (...) {
+    ffi::Error err = CurrentExceptionToError();
     WriteAll(
         g_report_fd,
         absl::StrCat("  cannot load ", path, ": ", err.kind(), ": ", err.message(), "\n").c_str());

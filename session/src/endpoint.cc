@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -79,8 +80,7 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
       options_(std::move(options)),
       exports_(std::make_unique<internal::HandleTable>(options_.max_handles)),
       pending_(std::make_unique<internal::PendingCalls>()),
-      proxies_(std::make_unique<internal::ProxyTable>()),
-      executor_(std::make_unique<internal::Executor>(options_.max_workers)) {
+      proxies_(std::make_unique<internal::ProxyTable>()) {
   max_frame_bytes_.store(options_.max_frame_bytes);
 }
 
@@ -116,25 +116,65 @@ absl::Status Endpoint::Start() {
   return absl::OkStatus();
 }
 
+void SetMaxWorkerThreads(int n) { internal::WorkerPool::Global().SetMaxThreads(n); }
+
+// A thread's use of stream_; false when the session is closed and the stream must not be touched.
+class Endpoint::StreamUse {
+ public:
+  explicit StreamUse(Endpoint* endpoint) : endpoint_(endpoint), ok_(endpoint->EnterStream()) {}
+  ~StreamUse() {
+    if (ok_) endpoint_->LeaveStream();
+  }
+  explicit operator bool() const { return ok_; }
+  // Ends the use before the scope does (a reader that hands reading over).
+  void Leave() {
+    if (ok_) endpoint_->LeaveStream();
+    ok_ = false;
+  }
+
+ private:
+  Endpoint* endpoint_;
+  bool ok_;
+};
+
+bool Endpoint::EnterStream() {
+  std::lock_guard<std::mutex> lock(stream_mutex_);
+  if (stream_closed_) return false;
+  ++stream_users_;
+  return true;
+}
+
+void Endpoint::LeaveStream() {
+  bool last;
+  {
+    std::lock_guard<std::mutex> lock(stream_mutex_);
+    last = --stream_users_ == 0 && stream_closed_;
+  }
+  if (last) stream_cv_.notify_all();
+}
+
 void Endpoint::Run() {
   if (SendHello().ok()) {
     ReadLoop();  // returns early when a worker took over reading
   } else {
     Shutdown(WithErrorKind(absl::UnavailableError("session ended"), "ConnectionError"));
   }
-  // The transport (a gRPC handler's stream) must outlive every thread that may touch it.
-  std::unique_lock<std::mutex> lock(done_mutex_);
-  done_cv_.wait(lock, [this] { return shutdown_done_; });
+  // The transport (a gRPC handler's stream) must outlive every thread inside it, but not the
+  // peer's calls still running: a hung call keeps its worker, never the session.
+  std::unique_lock<std::mutex> lock(stream_mutex_);
+  stream_cv_.wait(lock, [this] { return stream_closed_ && stream_users_ == 0; });
 }
 
 void Endpoint::ReadLoop() {
   v1::Frame frame;
   absl::Status status;
-  while (!closed()) {
+  StreamUse use(this);
+  while (use && !closed()) {
     status = stream_->Read(&frame);
     if (!status.ok()) break;
-    if (!HandleFrame(&frame)) return;  // another thread reads from here on
+    if (!HandleFrame(&frame, use)) return;  // another thread reads from here on
   }
+  use.Leave();
   std::string peer = peer_name();
   if (peer.empty()) peer = "the peer";
   if (HasRemoteError(status)) {
@@ -155,7 +195,7 @@ void Endpoint::ReadLoop() {
   }
 }
 
-bool Endpoint::HandleFrame(v1::Frame* frame) {
+bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
   switch (frame->body_case()) {
     case v1::Frame::kHello: {
       std::lock_guard<std::mutex> lock(peer_mutex_);
@@ -168,24 +208,46 @@ bool Endpoint::HandleFrame(v1::Frame* frame) {
     case v1::Frame::kCall: {
       // Arguments are decoded here, in stream order: a reference in them is resolved before
       // any later Release of it is processed.
+      uint64_t bytes = frame->ByteSizeLong();
       v1::Call call = std::move(*frame->mutable_call());
       std::vector<ffi::Any> args;
-      absl::Status decoded = DecodeArgs(call, &args);
-      // Leader/follower: a worker takes over reading and this thread runs the call at once,
-      // so the call does not wait for a thread to wake up.
+      absl::Status admitted = DecodeArgs(call, &args);
+      for (const ffi::Any& arg : args) {
+        if (arg.type_index() == kTVMFFITensor) bytes += arg.cast<ffi::Tensor>().GetDataSize();
+      }
+      if (admitted.ok() && !AdmitCall(bytes)) {
+        admitted = WithErrorKind(
+            absl::ResourceExhaustedError(absl::StrCat(
+                "this session already has ", num_serving(), " calls (", bytes_in_flight_.load(),
+                " bytes) running or queued on ", options_.local_name, ", its limit (",
+                options_.max_calls_in_flight, " calls, ", options_.max_bytes_in_flight,
+                " bytes): wait for some to return")),
+            "RPCError");
+      }
+      if (!admitted.ok()) {
+        v1::Frame reply;
+        reply.mutable_ret()->set_id(call.id());
+        FillError(admitted, reply.mutable_ret()->mutable_error());
+        (void)Write(reply);
+        break;
+      }
       auto self = shared_from_this();
-      if (decoded.ok() && executor_->Submit([self] { self->ReadLoop(); })) {
+      // Leader/follower: when a worker can start at once, it takes over reading and this
+      // thread runs the call, so the call does not wait for a thread to wake up.
+      std::function<void()> read_on = [self] { self->ReadLoop(); };
+      if (internal::WorkerPool::Global().TryRunNow(read_on)) {
+        use.Leave();  // the new reader has its own
         ServeCall(call, std::move(args));
+        ReleaseCall(bytes);
         return false;
       }
-      v1::Frame reply;
-      reply.mutable_ret()->set_id(call.id());
-      FillError(decoded.ok()
-                    ? WithErrorKind(absl::ResourceExhaustedError("too many concurrent calls"),
-                                    "RuntimeError")
-                    : decoded,
-                reply.mutable_ret()->mutable_error());
-      (void)Write(reply);
+      // Every worker is busy: the call waits for one, and this thread reads on.
+      auto queued = std::make_shared<std::pair<v1::Call, std::vector<ffi::Any>>>(std::move(call),
+                                                                                 std::move(args));
+      internal::WorkerPool::Global().Submit([self, queued, bytes] {
+        if (!self->closed()) self->ServeCall(queued->first, std::move(queued->second));
+        self->ReleaseCall(bytes);
+      });
       break;
     }
     case v1::Frame::kRet: {
@@ -242,12 +304,24 @@ absl::StatusOr<ffi::Function> Endpoint::ResolveTarget(const v1::Call& call) {
   return ValueError("call has no target");
 }
 
+bool Endpoint::AdmitCall(uint64_t bytes) {
+  int calls = serving_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  uint64_t total = bytes_in_flight_.fetch_add(bytes, std::memory_order_acq_rel) + bytes;
+  // A lone call is always admitted, however large: the message limit bounds it.
+  if (calls == 1 ||
+      (calls <= options_.max_calls_in_flight && total <= options_.max_bytes_in_flight)) {
+    return true;
+  }
+  ReleaseCall(bytes);
+  return false;
+}
+
+void Endpoint::ReleaseCall(uint64_t bytes) {
+  bytes_in_flight_.fetch_sub(bytes, std::memory_order_acq_rel);
+  serving_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
 void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
-  serving_.fetch_add(1, std::memory_order_acq_rel);
-  struct Done {
-    std::atomic<int>& n;
-    ~Done() { n.fetch_sub(1, std::memory_order_acq_rel); }
-  } done{serving_};
   v1::Frame reply;
   v1::Return* ret = reply.mutable_ret();
   ret->set_id(call.id());
@@ -270,14 +344,10 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
         FillError(encoded, ret->mutable_error());
       }
     }
-  } catch (const ffi::Error& err) {
+  } catch (...) {  // whatever a function throws, `throw 42` included, is the call's error
     ret->clear_value();
     deferred.clear();
-    FillError(err, ret->mutable_error());
-  } catch (const std::exception& ex) {
-    ret->clear_value();
-    deferred.clear();
-    FillError(ffi::Error("InternalError", ex.what(), ""), ret->mutable_error());
+    FillError(CurrentExceptionToError(), ret->mutable_error());
   }
   uint64_t limit = max_frame_bytes_.load();
   if (limit != 0 && reply.ByteSizeLong() > limit) {
@@ -348,7 +418,10 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
 }
 
 absl::Status Endpoint::Write(const v1::Frame& frame) {
-  if (closed()) return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  StreamUse use(this);
+  if (!use || closed()) {
+    return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  }
   std::lock_guard<std::mutex> lock(write_mutex_);
   return stream_->Write(frame);
 }
@@ -356,7 +429,10 @@ absl::Status Endpoint::Write(const v1::Frame& frame) {
 absl::Status Endpoint::WriteWithChunks(const v1::Frame& frame,
                                        const std::vector<DeferredTensor>& deferred) {
   if (deferred.empty()) return Write(frame);
-  if (closed()) return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  StreamUse use(this);
+  if (!use || closed()) {
+    return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+  }
   uint64_t limit = max_frame_bytes_.load();
   uint64_t chunk_bytes = limit != 0 ? std::min<uint64_t>(kChunkBytes, limit / 2) : kChunkBytes;
   std::lock_guard<std::mutex> lock(write_mutex_);
@@ -439,15 +515,20 @@ absl::StatusOr<std::shared_ptr<char>> Endpoint::MapSharedBytes(const v1::SharedB
   return std::shared_ptr<char>(std::move(region), data);  // aliasing: owns the mapping
 }
 
+// Never waits for the peer's calls still running here: they finish on their workers (or hang
+// there) and find the session closed when they try to answer.
 void Endpoint::Shutdown(const absl::Status& reason) {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return;
   pending_->FailAll(reason);
-  stream_->Close();
+  stream_->Close();  // blocked reads and writes return
+  bool idle;
+  {
+    std::lock_guard<std::mutex> lock(stream_mutex_);
+    stream_closed_ = true;
+    idle = stream_users_ == 0;
+  }
+  if (idle) stream_cv_.notify_all();
   exports_->Clear();
-  executor_->Stop();  // joins every worker but the calling one
-  std::lock_guard<std::mutex> lock(done_mutex_);
-  shutdown_done_ = true;
-  done_cv_.notify_all();
 }
 
 std::string Endpoint::peer_name() const {

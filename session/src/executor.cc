@@ -1,63 +1,95 @@
 #include "executor.h"
 
+#include <chrono>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace tvmffi::rpc::internal {
+namespace {
+// An idle worker beyond the first few ends after this long without a job.
+constexpr auto kIdleExit = std::chrono::seconds(30);
+constexpr int kKeepIdle = 4;
+}  // namespace
 
-bool Executor::Submit(std::function<void()> job) {
-  State& s = *state_;
-  {
-    std::lock_guard<std::mutex> lock(s.mutex);
-    if (s.stopping) return false;
-    int pending = static_cast<int>(s.jobs.size());
-    if (s.idle <= pending) {
-      int threads = static_cast<int>(s.threads.size());
-      if (threads >= s.max_workers) {
-        if (s.busy + pending >= s.max_workers) return false;
-      } else {
-        s.threads.emplace_back(WorkerLoop, state_);
-      }
-    }
-    s.jobs.push_back(std::move(job));
+WorkerPool& WorkerPool::Global() {
+  static WorkerPool* pool = new WorkerPool();  // never destroyed: detached workers use it
+  return *pool;
+}
+
+bool WorkerPool::ReserveLocked() {
+  // Workers waiting (or about to look) for a job, beyond the jobs already queued for them.
+  if (static_cast<size_t>(idle_ + starting_) > jobs_.size()) return true;
+  if (threads_ >= max_threads_) return false;
+  try {
+    std::thread(&WorkerPool::WorkerLoop, this).detach();
+  } catch (const std::system_error&) {
+    return false;  // the system's own limit (RLIMIT_NPROC, memory): queue instead of abort
   }
-  s.cv.notify_one();  // unlocked: the woken worker does not block on the mutex at once
+  ++threads_;
+  ++starting_;
   return true;
 }
 
-void Executor::WorkerLoop(std::shared_ptr<State> state) {
-  State& s = *state;
-  std::unique_lock<std::mutex> lock(s.mutex);
+bool WorkerPool::TryRunNow(std::function<void()>& job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!ReserveLocked()) return false;
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void WorkerPool::Submit(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    (void)ReserveLocked();  // no worker to spare: the job waits for the next free one
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void WorkerPool::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  --starting_;
   while (true) {
-    ++s.idle;
-    s.cv.wait(lock, [&s] { return s.stopping || !s.jobs.empty(); });
-    --s.idle;
-    if (s.jobs.empty()) return;  // stopping with nothing left
-    std::function<void()> job = std::move(s.jobs.front());
-    s.jobs.pop_front();
-    ++s.busy;
+    while (jobs_.empty()) {
+      ++idle_;
+      bool woke = cv_.wait_for(lock, kIdleExit, [this] { return !jobs_.empty(); });
+      --idle_;
+      if (!woke && idle_ >= kKeepIdle) {  // enough others wait: this one ends
+        --threads_;
+        return;
+      }
+    }
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
     lock.unlock();
     job();
-    job = nullptr;  // may destroy the Executor's owner; `state` keeps this loop's data alive
+    job = nullptr;  // its captures (a session) are released before this worker waits again
     lock.lock();
-    --s.busy;
   }
 }
 
-void Executor::Stop() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    state_->stopping = true;
-    state_->cv.notify_all();
-    threads.swap(state_->threads);
-  }
-  for (auto& t : threads) {
-    if (t.get_id() == std::this_thread::get_id()) {
-      t.detach();  // a job shutting its own session down: the thread ends by itself
-    } else {
-      t.join();
-    }
-  }
+void WorkerPool::SetMaxThreads(int n) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  max_threads_ = n > 0 ? n : 1;
+}
+
+int WorkerPool::max_threads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return max_threads_;
+}
+
+int WorkerPool::num_threads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return threads_;
+}
+
+size_t WorkerPool::num_queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return jobs_.size();
 }
 
 }  // namespace tvmffi::rpc::internal

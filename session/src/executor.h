@@ -1,44 +1,50 @@
-// Worker threads that run the peer's calls (and, in turn, the stream reader). A worker blocked
-// in a nested call does not hold up others: the pool grows (up to a limit) whenever no worker
-// is idle. Workers share the pool's state, so a job may drop the last reference to the owner of
-// the Executor without pulling the pool out from under its own thread.
+// The process's worker threads: they run the peers' calls of every session (and, in turn, a
+// session's stream reader). One pool for the process, bounded by SetMaxWorkerThreads, so no
+// number of clients parking calls can make the process fail to create a thread: past the bound
+// jobs wait in the pool's queue, and sessions bound what they queue (Endpoint).
+//
+// Threading: Submit and TryRunNow take the pool mutex briefly and never block on a job. Jobs
+// run unlocked. Threads are detached and the pool is never destroyed, so a job that never
+// returns (a hung call) holds its thread, not the pool, a session or the process's exit.
 #ifndef TVMFFI_SESSION_SRC_EXECUTOR_H_
 #define TVMFFI_SESSION_SRC_EXECUTOR_H_
 
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace tvmffi::rpc::internal {
 
-class Executor {
+class WorkerPool {
  public:
-  explicit Executor(int max_workers) : state_(std::make_shared<State>(max_workers)) {}
-  ~Executor() { Stop(); }
-  // Queues job; false when stopped or when every one of max_workers threads is busy.
-  bool Submit(std::function<void()> job);
-  // Stops taking jobs, lets the queued ones finish and joins the workers (a worker calling Stop
-  // is detached instead; it ends on its own).
-  void Stop();
+  static WorkerPool& Global();
+
+  // Runs job on a thread that starts it at once: an idle worker, or a new one while the
+  // process is under its bound. False (job untouched) when neither is possible.
+  bool TryRunNow(std::function<void()>& job);
+  // Runs job on the next free worker: at once when TryRunNow would, else queued, in order.
+  void Submit(std::function<void()> job);
+
+  void SetMaxThreads(int n);
+  int max_threads() const;
+  int num_threads() const;  // alive, idle or busy
+  size_t num_queued() const;
 
  private:
-  struct State {
-    explicit State(int max) : max_workers(max) {}
-    const int max_workers;
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> jobs;
-    std::vector<std::thread> threads;
-    int idle = 0;
-    int busy = 0;
-    bool stopping = false;
-  };
-  static void WorkerLoop(std::shared_ptr<State> state);
-  std::shared_ptr<State> state_;
+  WorkerPool() = default;
+  // Under mutex_: a worker is (or will be) free for one more job.
+  bool ReserveLocked();
+  void WorkerLoop();
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  int max_threads_ = 1024;
+  int threads_ = 0;
+  int idle_ = 0;      // waiting for a job
+  int starting_ = 0;  // created, not yet looking for a job
 };
 
 }  // namespace tvmffi::rpc::internal

@@ -51,22 +51,25 @@ struct FunctionProxyState {
   const ffi::Object* object = nullptr;  // the FunctionObj, for the proxy table
 };
 
+// The C ABI edge of a remote function: nothing thrown below (a bad_alloc while encoding, say)
+// may cross it, so every exception becomes the error in TLS.
 int FunctionProxyCall(void* self, const TVMFFIAny* args, int32_t num_args, TVMFFIAny* result) {
-  auto* state = static_cast<FunctionProxyState*>(self);
-  std::shared_ptr<Endpoint> endpoint = state->endpoint.lock();
-  absl::StatusOr<ffi::Any> rv =
-      endpoint == nullptr
-          ? absl::StatusOr<ffi::Any>(Disconnected())
-          : endpoint->CallHandle(state->handle, reinterpret_cast<const ffi::AnyView*>(args),
-                                 num_args);
-  if (!rv.ok()) {
-    // A peer's error arrives as an ffi::Error payload-free status: rebuild it in TLS.
-    ffi::Error err = StatusToError(rv.status());
+  try {
+    auto* state = static_cast<FunctionProxyState*>(self);
+    std::shared_ptr<Endpoint> endpoint = state->endpoint.lock();
+    absl::StatusOr<ffi::Any> rv =
+        endpoint == nullptr
+            ? absl::StatusOr<ffi::Any>(Disconnected())
+            : endpoint->CallHandle(state->handle, reinterpret_cast<const ffi::AnyView*>(args),
+                                   num_args);
+    if (!rv.ok()) throw StatusToError(rv.status());  // the peer's error, rebuilt in TLS below
+    *result = ffi::details::AnyUnsafe::MoveAnyToTVMFFIAny(std::move(*rv));
+    return 0;
+  } catch (...) {
+    ffi::Error err = CurrentExceptionToError();
     TVMFFIErrorSetRaised(ffi::details::ObjectUnsafe::RawObjectPtrFromObjectRef(err));
     return -1;
   }
-  *result = ffi::details::AnyUnsafe::MoveAnyToTVMFFIAny(std::move(*rv));
-  return 0;
 }
 
 void FunctionProxyDelete(void* self) {

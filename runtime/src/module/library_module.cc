@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../registry.h"
+#include "code_address.h"
 #include "module_internal.h"
 
 namespace tvm {
@@ -53,13 +54,11 @@ class SymbolModuleObj final : public ModuleObj {
   int GetPropertyMask() const final { return Module::kRunnable; }
 
   Optional<Function> GetFunction(const String& name) final {
-    auto fn = reinterpret_cast<TVMFFISafeCallType>(table_->GetFunctionSymbol(std::string(name)));
+    auto fn = reinterpret_cast<TVMFFISafeCallType>(FunctionSymbol(name));
     if (fn == nullptr) return std::nullopt;
     return Function(make_object<SymbolFunctionObj>(fn, GetRef<Module>(this)));
   }
-  bool ImplementsFunction(const String& name) final {
-    return table_->GetFunctionSymbol(std::string(name)) != nullptr;
-  }
+  bool ImplementsFunction(const String& name) final { return FunctionSymbol(name) != nullptr; }
   Optional<String> GetFunctionDoc(const String& name) final {
     return CallStringSymbol(symbol::tvm_ffi_doc_prefix, name);
   }
@@ -68,10 +67,16 @@ class SymbolModuleObj final : public ModuleObj {
   }
 
  private:
+  // The code address of `__tvm_ffi_<name>`; nullptr when absent or not code (a data symbol is
+  // "no such function", never something to call).
+  void* FunctionSymbol(const String& name) const {
+    void* sym = table_->GetFunctionSymbol(std::string(name));
+    return IsCodeAddress(sym) ? sym : nullptr;
+  }
   // `<prefix><name>` is a safe-call function taking no arguments and returning a String.
   Optional<String> CallStringSymbol(const char* prefix, const String& name) const {
     void* sym = table_->GetSymbol((std::string(prefix) + std::string(name)).c_str());
-    if (sym == nullptr) return std::nullopt;
+    if (!IsCodeAddress(sym)) return std::nullopt;
     return Function::InvokeExternC(nullptr, reinterpret_cast<TVMFFISafeCallType>(sym))
         .cast<String>();
   }
@@ -181,7 +186,9 @@ Module CreateSymbolModule(std::shared_ptr<const SymbolTable> table, const char* 
 
 Module LoadLibraryModule(const std::string& path) {
   LoadConflictScope conflicts;  // its static init runs inside dlopen
-  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  // Eager binding: a library needing a symbol nobody provides fails here, naming it, instead of
+  // ending the process at its first call ("symbol lookup error").
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
     TVM_FFI_THROW(RuntimeError) << "Failed to load dynamic library " << path << ": "

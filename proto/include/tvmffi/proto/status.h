@@ -36,6 +36,11 @@ bool HasRemoteError(const absl::Status& status);
 // one, else one of ErrorKindOf's kinds with the status message.
 tvm::ffi::Error StatusToError(const absl::Status& status);
 
+// Inside a catch block: the exception in flight as an ffi::Error. An ffi::Error stays itself,
+// a std::exception becomes InternalError with its what(), anything else (`throw 42`) an
+// InternalError saying so. Every call boundary catches (...) and uses this.
+tvm::ffi::Error CurrentExceptionToError();
+
 // Shorthands for the common typed failures.
 absl::Status TypeError(absl::string_view message);
 absl::Status ValueError(absl::string_view message);

@@ -319,7 +319,7 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
   (void)0
 
 /*! \brief Closes TVM_FFI_SAFE_CALL_BEGIN: 0 on success, -1 with the error in TLS, -2 when the
- *         frontend holds the error. */
+ *         frontend holds the error. Nothing thrown crosses the C ABI, whatever its type. */
 #define TVM_FFI_SAFE_CALL_END()                               \
   return 0;                                                   \
   }                                                           \
@@ -332,6 +332,12 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
   }                                                           \
   catch (const std::exception& ex) {                          \
     TVMFFIErrorSetRaisedFromCStr("InternalError", ex.what()); \
+    return -1;                                                \
+  }                                                           \
+  catch (...) {                                               \
+    TVMFFIErrorSetRaisedFromCStr(                             \
+        "InternalError",                                      \
+        "a C++ exception not derived from std::exception");   \
     return -1;                                                \
   }                                                           \
   TVM_FFI_UNREACHABLE()

@@ -43,15 +43,23 @@ struct EndpointOptions {
   absl::Duration call_timeout = absl::InfiniteDuration();  // default for outgoing calls
   CodecLimits limits;
   size_t max_handles = 1 << 20;  // objects the peer may hold at once
-  int max_workers = 256;         // concurrent incoming calls
+  // The peer's calls this side runs or queues at once (a call past either bound is refused
+  // with RESOURCE_EXHAUSTED): their number, and the bytes of their frames and tensors. Calls
+  // wait in the queue while the process's worker threads are all busy (SetMaxWorkerThreads).
+  int max_calls_in_flight = 4096;
+  uint64_t max_bytes_in_flight = uint64_t{256} << 20;
   uint64_t max_frame_bytes = 0;  // larger calls/returns fail locally (0: no limit)
   // Tensors in shared memory (CreateSharedTensor) travel by reference when the peer is on this
   // host; off: they are sent by value, and the peer's references are refused.
   bool shared_memory = true;
 };
 
+// Bounds the worker threads of this process that run peers' calls, over all sessions (default
+// 1024). Past it, calls wait for a free worker; the bound also keeps the process clear of the
+// system's thread limit, whose hit would otherwise end it.
+void SetMaxWorkerThreads(int n);
+
 namespace internal {
-class Executor;
 class HandleTable;
 class PendingCalls;
 class ProxyTable;
@@ -95,7 +103,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   size_t num_imported() const;
   // Both sides share memory (same host, both allow it); known once the peer's Hello arrived.
   bool shares_memory() const { return shares_memory_.load(std::memory_order_acquire); }
-  // The peer's calls running on this side right now.
+  // The peer's calls running or queued on this side right now.
   int num_serving() const { return serving_.load(std::memory_order_acquire); }
 
   // Calls and returns larger than this fail with ValueError instead of breaking the stream
@@ -141,12 +149,20 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
                                          int32_t num_args, absl::Duration timeout);
   absl::Status SendHello();
   void ReadLoop();
+  class StreamUse;
   // False when this thread handed the reading over (it ran a call meanwhile).
-  bool HandleFrame(v1::Frame* frame);
+  bool HandleFrame(v1::Frame* frame, StreamUse& use);
   absl::Status DecodeArgs(const v1::Call& call, std::vector<tvm::ffi::Any>* args);
   absl::StatusOr<tvm::ffi::Function> ResolveTarget(const v1::Call& call);
   void ServeCall(const v1::Call& call, std::vector<tvm::ffi::Any> args);
+  // Counts an incoming call of `bytes` against this session's in-flight bounds; false when over.
+  bool AdmitCall(uint64_t bytes);
+  void ReleaseCall(uint64_t bytes);
   absl::Status Write(const v1::Frame& frame);
+  // Threads inside stream_ (reading or writing). Shutdown stops new ones; Run returns once the
+  // last has left, because the transport (a gRPC handler's stream) dies with Run.
+  bool EnterStream();
+  void LeaveStream();
 
   std::unique_ptr<FrameStream> stream_;
   std::shared_ptr<Dispatcher> dispatcher_;
@@ -154,18 +170,19 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::HandleTable> exports_;
   std::unique_ptr<internal::PendingCalls> pending_;
   std::unique_ptr<internal::ProxyTable> proxies_;
-  std::unique_ptr<internal::Executor> executor_;
   std::atomic<bool> closed_{false};
   std::atomic<int> serving_{0};
+  std::atomic<uint64_t> bytes_in_flight_{0};
   std::atomic<uint64_t> max_frame_bytes_{0};
   std::atomic<bool> shares_memory_{false};
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   std::weak_ptr<void> keepalive_;
   std::mutex write_mutex_;  // a frame and its tensor chunks go out together
-  std::mutex done_mutex_;
-  std::condition_variable done_cv_;
-  bool shutdown_done_ = false;  // Shutdown has finished (workers joined)
+  std::mutex stream_mutex_;
+  std::condition_variable stream_cv_;
+  int stream_users_ = 0;
+  bool stream_closed_ = false;  // Shutdown closed it: no thread enters stream_ any more
   std::thread reader_;
 };
 
