@@ -38,9 +38,16 @@ Options:
                          FILE's first line
   --tls-cert FILE        serve TLS with this PEM certificate chain (needs --tls-key)
   --tls-key FILE         the PEM private key of --tls-cert
-  --tls-client-ca FILE   require client certificates signed by this PEM CA (mutual TLS)
+  --tls-client-ca FILE   require client certificates signed by this PEM CA (mutual TLS;
+                         needs --tls-cert and --tls-key)
   --max-message-mb N     largest gRPC message in MiB (default 64)
   --max-sessions N       most concurrent sessions (default 64)
+  --max-threads N        most worker threads running clients' calls, over all sessions
+                         (default 1024). Past it calls wait in a queue; a session that has
+                         4096 calls or 256 MiB of arguments running or queued gets
+                         RESOURCE_EXHAUSTED for the next one.
+  --drain-timeout SECONDS  on SIGTERM/SIGINT, how long running calls may take to finish
+                         before the server exits anyway (default 10)
   --call-timeout SECONDS longest the server waits for a client's callback (a client function
                          passed as an argument) before failing it with TimeoutError
                          (default: no limit)
@@ -59,7 +66,8 @@ Options:
   --log-level LEVEL      error, warning, info (default) or debug
   --help                 show this text
 
-SIGTERM or SIGINT: stop accepting sessions, let running calls finish (up to 10 s), exit 0.
+SIGTERM or SIGINT: stop accepting sessions, let running calls finish (up to --drain-timeout),
+exit 0, also when a call is still running then.
 )";
 
 [[noreturn]] void Fail(const std::string& message) {
@@ -79,6 +87,7 @@ int main(int argc, char** argv) {
   }
   tvmffi::rpc::ServerOptions options;
   std::string port_file, log_level = "info";
+  absl::Duration drain_timeout = absl::Seconds(10);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* flag) -> std::string {
@@ -89,8 +98,15 @@ int main(int argc, char** argv) {
       if (!text.ok()) Fail(std::string(flag) + ": " + std::string(text.status().message()));
       return *std::move(text);
     };
-    auto file = [&](const char* flag) {
-      return checked(flag, tvmffi::rpc::ReadWholeFile(value(flag)));
+    // A PEM file holding `what` (e.g. "CERTIFICATE"), read now so a wrong file is named here.
+    auto pem = [&](const char* flag, const char* what) {
+      std::string path = value(flag);
+      std::string text = checked(flag, tvmffi::rpc::ReadWholeFile(path));
+      if (text.find("-----BEGIN ") == std::string::npos ||
+          text.find(std::string(what) + "-----") == std::string::npos) {
+        Fail(std::string(flag) + ": " + path + " holds no PEM " + what);
+      }
+      return text;
     };
     auto seconds = [&](const char* flag) {
       double s = 0;
@@ -118,11 +134,11 @@ int main(int argc, char** argv) {
       options.token = checked("--token-file", tvmffi::rpc::ReadTokenFile(value("--token-file")));
       if (options.token.empty()) Fail("--token-file has an empty first line");
     } else if (arg == "--tls-cert") {
-      options.tls_cert_pem = file("--tls-cert");
+      options.tls_cert_pem = pem("--tls-cert", "CERTIFICATE");
     } else if (arg == "--tls-key") {
-      options.tls_key_pem = file("--tls-key");
+      options.tls_key_pem = pem("--tls-key", "PRIVATE KEY");
     } else if (arg == "--tls-client-ca") {
-      options.tls_client_ca_pem = file("--tls-client-ca");
+      options.tls_client_ca_pem = pem("--tls-client-ca", "CERTIFICATE");
     } else if (arg == "--max-message-mb") {
       int mb = 0;
       if (!absl::SimpleAtoi(value("--max-message-mb"), &mb) || mb <= 0 || mb > 2047) {
@@ -134,6 +150,13 @@ int main(int argc, char** argv) {
           options.max_sessions <= 0) {
         Fail("--max-sessions takes a positive number");
       }
+    } else if (arg == "--max-threads") {
+      if (!absl::SimpleAtoi(value("--max-threads"), &options.max_threads) ||
+          options.max_threads <= 0) {
+        Fail("--max-threads takes a positive number");
+      }
+    } else if (arg == "--drain-timeout") {
+      drain_timeout = seconds("--drain-timeout");
     } else if (arg == "--call-timeout") {
       options.call_timeout = seconds("--call-timeout");
     } else if (arg == "--isolate") {
@@ -161,6 +184,11 @@ int main(int argc, char** argv) {
   }
   if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
     Fail("--tls-cert and --tls-key go together");
+  }
+  if (!options.tls_client_ca_pem.empty() && options.tls_cert_pem.empty()) {
+    Fail(
+        "--tls-client-ca needs --tls-cert and --tls-key (client certificates are checked only "
+        "over TLS; without them the server would serve plaintext)");
   }
   // gRPC's own logging: quiet unless debugging.
   if (log_level != "debug") setenv("GRPC_VERBOSITY", "ERROR", 0);
@@ -190,7 +218,13 @@ int main(int argc, char** argv) {
   if (log_level != "error" && log_level != "warning") {
     std::cerr << "tvmffi-server: signal " << g_signal.load() << ", draining\n";
   }
-  (*server)->Shutdown(absl::Seconds(10));
+  if (!(*server)->Shutdown(drain_timeout)) {
+    // A function that never returns holds a thread; it must not hold the process.
+    std::cerr << "tvmffi-server: calls still running after --drain-timeout ("
+              << absl::FormatDuration(drain_timeout) << "); exiting without them\n";
+    std::cerr.flush();
+    std::_Exit(0);
+  }
   (*server)->Wait();
   return 0;
 }

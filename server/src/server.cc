@@ -10,9 +10,12 @@
 
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+
+#include "tvmffi/session/endpoint.h"
 
 #include "absl/strings/str_cat.h"
 #include "dispatcher.h"
@@ -30,6 +33,12 @@ class ServerImpl : public Server {
   explicit ServerImpl(ServerOptions options) : options_(std::move(options)) {}
 
   absl::Status Init() {
+    SetMaxWorkerThreads(options_.max_threads);
+    if (!options_.tls_client_ca_pem.empty() && options_.tls_cert_pem.empty()) {
+      return absl::InvalidArgumentError(
+          "--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked "
+          "only over TLS, and this server would otherwise serve plaintext");
+    }
     internal::IsolateOptions isolate;
     isolate.enabled = options_.isolate;
     isolate.call_timeout = options_.worker_timeout;
@@ -107,7 +116,12 @@ class ServerImpl : public Server {
     builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.listen));
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen on ", options_.listen,
+          options_.tls_cert_pem.empty()
+              ? " (address in use, or not an address of this host?)"
+              : " with TLS: the address is in use, or gRPC refused the certificate and key "
+                "(does the key belong to the certificate?)"));
     }
     bool is_unix = options_.listen.rfind("unix:", 0) == 0;
     if (!is_unix && port_ == 0) {
@@ -119,15 +133,40 @@ class ServerImpl : public Server {
 
   int port() const override { return port_; }
 
-  void Shutdown(absl::Duration grace) override {
-    std::lock_guard<std::mutex> lock(shutdown_mutex_);
-    if (shut_down_) return;
-    shut_down_ = true;
-    // Sessions are long-lived streams: end them once their calls are done, then stop gRPC.
-    std::thread drain([this, grace] { service_->Drain(grace); });
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoNanoseconds(grace + absl::Seconds(1)));
-    drain.join();
+  bool Shutdown(absl::Duration grace) override {
+    std::unique_lock<std::mutex> lock(shutdown_mutex_);
+    if (!shut_down_) {
+      shut_down_ = true;
+      // Sessions are long-lived streams: end them once their calls are done (or at the
+      // deadline), then stop gRPC. gRPC's Shutdown also waits for handlers stuck in a
+      // function, so it runs on a thread of its own that nobody waits for past the deadline.
+      auto state = shutdown_state_;
+      std::thread([this, grace, state] {
+        std::thread drain([this, grace] { service_->Drain(grace); });
+        server_->Shutdown(std::chrono::system_clock::now() +
+                          absl::ToChronoNanoseconds(grace + absl::Milliseconds(500)));
+        drain.join();
+        std::lock_guard<std::mutex> done(state->mutex);
+        state->done = true;
+        state->cv.notify_all();
+      }).detach();
+    }
+    lock.unlock();
+    absl::Time deadline = absl::Now() + grace + absl::Seconds(2);
+    {
+      std::unique_lock<std::mutex> wait(shutdown_state_->mutex);
+      if (!shutdown_state_->cv.wait_for(wait, absl::ToChronoNanoseconds(deadline - absl::Now()),
+                                        [this] { return shutdown_state_->done; })) {
+        return false;
+      }
+    }
+    // Calls of closed sessions may still run on workers: the process must not exit under them
+    // (static destructors would run beneath the call).
+    while (NumCallsRunning() > 0) {
+      if (absl::Now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
   }
 
   void Wait() override { server_->Wait(); }
@@ -141,6 +180,12 @@ class ServerImpl : public Server {
   int port_ = 0;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;
+  struct ShutdownState {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  std::shared_ptr<ShutdownState> shutdown_state_ = std::make_shared<ShutdownState>();
 };
 
 }  // namespace

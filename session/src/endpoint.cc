@@ -116,7 +116,12 @@ absl::Status Endpoint::Start() {
   return absl::OkStatus();
 }
 
+namespace {
+std::atomic<int> g_calls_running{0};
+}  // namespace
+
 void SetMaxWorkerThreads(int n) { internal::WorkerPool::Global().SetMaxThreads(n); }
+int NumCallsRunning() { return g_calls_running.load(std::memory_order_acquire); }
 
 // A thread's use of stream_; false when the session is closed and the stream must not be touched.
 class Endpoint::StreamUse {
@@ -322,6 +327,10 @@ void Endpoint::ReleaseCall(uint64_t bytes) {
 }
 
 void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
+  g_calls_running.fetch_add(1, std::memory_order_acq_rel);
+  struct Done {
+    ~Done() { g_calls_running.fetch_sub(1, std::memory_order_acq_rel); }
+  } done;
   v1::Frame reply;
   v1::Return* ret = reply.mutable_ret();
   ret->set_id(call.id());

@@ -5,8 +5,12 @@
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <string>
 #include <thread>
 
 namespace ffi = tvm::ffi;
@@ -28,9 +32,21 @@ struct MallocAlloc {
   void FreeData(DLTensor* t) { std::free(t->data); }
 };
 int g_secret = 7;
+
+// Creates the file at path (so a test sees the call is running), then never returns.
+void Block(const std::string& path) {
+  std::ofstream(path) << "running\n";
+  static std::mutex mutex;
+  static std::condition_variable never;
+  std::unique_lock<std::mutex> lock(mutex);
+  never.wait(lock, [] { return false; });
+}
 }  // namespace
 
 TVM_FFI_DLL_EXPORT_TYPED_FUNC(add_two, AddTwo);
+
+// Data under the function-symbol prefix: a module lookup of "table" must not call it.
+extern "C" TVM_FFI_DLL_EXPORT const int64_t __tvm_ffi_table[4] = {1, 2, 3, 4};
 
 TVM_FFI_STATIC_INIT_BLOCK() {
   TVMFFIEnvModRegisterSystemLibSymbol("__tvm_ffi_my_prefix.add_one",
@@ -57,6 +73,16 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              return t;
            })
       .def("e2e.raw_pointer", []() { return static_cast<void*>(&g_secret); })
+      .def("e2e.throw_int", []() { throw 42; })
+      .def("e2e.block", [](const std::string& path) { Block(path); })
+      .def("e2e.big_after_marker",  // marks that it runs, then returns n bytes
+           [](const std::string& path, int64_t n) {
+             std::ofstream(path) << "running\n";
+             ffi::Tensor t = ffi::Tensor::FromNDAlloc(
+                 MallocAlloc{}, ffi::Shape({n}), DLDataType{kDLUInt, 8, 1}, DLDevice{kDLCPU, 0});
+             std::memset(t.data_ptr(), 1, static_cast<size_t>(n));
+             return t;
+           })
       .def("e2e.throw_with_cause", []() {
         ffi::Error cause("KeyError", "inner", "");
         throw ffi::Error("RuntimeError", "outer", "", cause, std::nullopt);

@@ -136,12 +136,14 @@ bool ServerProcess::Alive() const {
   return waitid(P_PID, pid_, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0;
 }
 
-int ServerProcess::Stop(int sig) {
+int ServerProcess::Stop(int sig, int timeout_s) {
   kill(pid_, sig);
-  int status = WaitFor(pid_, 30);
+  int status = WaitFor(pid_, timeout_s);
   pid_ = -1;
   return status;
 }
+
+std::string ServerProcess::Stderr() const { return Slurp(dir_ + "/server.err"); }
 
 CommandResult RunCli(const std::vector<std::string>& args, int timeout_s) {
   std::string dir = TempDir();

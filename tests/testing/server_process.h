@@ -16,9 +16,12 @@ class ServerProcess {
   ~ServerProcess();
   const std::string& address() const { return address_; }
   int pid() const { return pid_; }
-  // Sends signal `sig` and waits; returns the exit status (or 128 + signal).
-  int Stop(int sig);
+  // Sends signal `sig` and waits up to timeout_s (then kills it and fails the test); returns the
+  // exit status (or 128 + signal).
+  int Stop(int sig, int timeout_s = 30);
   bool Alive() const;
+  // What the server wrote to stderr so far.
+  std::string Stderr() const;
 
  private:
   std::string dir_;

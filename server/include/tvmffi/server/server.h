@@ -33,6 +33,8 @@ struct ServerOptions {
   // Run each module in its own worker process (a crash or hang fails its calls, not the server).
   bool isolate = false;
   absl::Duration worker_timeout = absl::InfiniteDuration();  // longest call before a kill
+  // Worker threads running clients' calls, over all sessions; past it calls queue.
+  int max_threads = 1024;
   std::string worker_program;  // the binary started with --isolate-worker ("": this one)
 };
 
@@ -45,7 +47,10 @@ class Server {
   // The bound TCP port (0 for unix sockets).
   virtual int port() const = 0;
   // Stops taking new RPCs, lets in-flight ones finish (up to grace), then cancels the rest.
-  virtual void Shutdown(absl::Duration grace) = 0;
+  // Returns within about grace whatever the calls do: false when some are still running
+  // (a hung function holds its thread): the process should then end without destroying the
+  // server, e.g. with std::_Exit, as tvmffi-server does.
+  virtual bool Shutdown(absl::Duration grace) = 0;
   // Blocks until the server has shut down.
   virtual void Wait() = 0;
   // Session streams open right now.

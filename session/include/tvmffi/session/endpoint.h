@@ -58,6 +58,9 @@ struct EndpointOptions {
 // 1024). Past it, calls wait for a free worker; the bound also keeps the process clear of the
 // system's thread limit, whose hit would otherwise end it.
 void SetMaxWorkerThreads(int n);
+// Peers' calls running in this process right now, over all sessions (closed ones included: a
+// hung call outlives its session).
+int NumCallsRunning();
 
 namespace internal {
 class HandleTable;

@@ -1,0 +1,241 @@
+// Issue #10: what a careless user or an attacker did to tvmffi-server and the client, each
+// pinned by a test that failed before its fix. Real server processes, the real client and CLI.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/host_tensor.h"
+#include "testing/server_process.h"
+#include "tvmffi/rpc/client.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+using testing::RunCli;
+using testing::ServerProcess;
+using testing::StartCli;
+
+std::vector<std::string> Args(std::vector<std::string> extra, bool isolate) {
+  std::vector<std::string> args = {"--load", TVMFFI_E2E_MODULE, "--load", TVMFFI_MY_EXT_MODULE};
+  if (isolate) args.push_back("--isolate");
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ffi::Error& e) {
+    return e.kind() + ": " + e.message();
+  }
+  return "(no error)";
+}
+
+// Waits (up to timeout) for the file a blocking function creates once it runs.
+bool WaitForFile(const std::string& path, int timeout_s = 30) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+void KillAndReap(int pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+// The server answers a fresh session's call.
+void ExpectServing(const std::string& address) {
+  Session session = Connect(address);
+  EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(41).cast<int>(), 42);
+}
+
+class InProcessAndIsolated : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(Modes, InProcessAndIsolated, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "isolate" : "in_process"; });
+
+// 1. `__tvm_ffi_<name>` symbols that are data were called as functions (SIGSEGV).
+TEST_P(InProcessAndIsolated, DataSymbolsAreNoSuchFunction) {
+  ServerProcess server(Args({}, GetParam()));
+  {
+    Session session = Connect(server.address());
+    ffi::Module mod = session.LoadModule("e2e_module");
+    EXPECT_FALSE(mod->GetFunction("_library_ctx").has_value());  // the loader's own variable
+    EXPECT_FALSE(mod->GetFunction("table").has_value());         // a const table
+    EXPECT_EQ(mod->GetFunction("add_two").value()(40).cast<int>(), 42);
+  }
+  // The stateless Call, through the CLI.
+  for (const char* name : {"_library_ctx", "table"}) {
+    auto r = RunCli({"--server", server.address(), "call", "--module", "e2e_module", name});
+    EXPECT_NE(r.exit_code, 0) << name;
+    EXPECT_NE(r.err.find("has no function"), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(server.Alive());
+  ExpectServing(server.address());
+}
+
+// 1. Modules bound lazily: a missing symbol ended the process at the first call.
+TEST(Hardening, AModuleNeedingAMissingSymbolFailsToLoadAndNamesIt) {
+  std::string dir = testing::TempDir();
+  std::filesystem::copy_file(TVMFFI_UNRESOLVED_MODULE, dir + "/unresolved.so");
+  ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE, "--module-dir", dir});
+  Session session = Connect(server.address());
+  std::string error = ErrorOf([&] { session.LoadModule("unresolved"); });
+  EXPECT_NE(error.find("tvmffi_test_symbol_nobody_defines"), std::string::npos) << error;
+  EXPECT_TRUE(server.Alive());
+  ExpectServing(server.address());
+}
+
+// 5. `throw 42` in a published function ended the server (std::terminate).
+TEST_P(InProcessAndIsolated, AnythingThrownIsAnInternalError) {
+  ServerProcess server(Args({}, GetParam()));
+  Session session = Connect(server.address());
+  std::string error = ErrorOf([&] { session.GetGlobalRequired("e2e.throw_int")(); });
+  EXPECT_EQ(error, "InternalError: a C++ exception not derived from std::exception");
+  EXPECT_TRUE(server.Alive());
+  ExpectServing(server.address());
+  // The stateless Call as well.
+  auto r = RunCli({"--server", server.address(), "call", "e2e.throw_int"});
+  EXPECT_NE(r.err.find("not derived from std::exception"), std::string::npos) << r.err;
+  ExpectServing(server.address());
+}
+
+// 6. A hung call pinned its session: the client was gone, but the server's reader joined the
+// worker still running the call, so with --max-sessions 1 nobody could connect again.
+TEST_P(InProcessAndIsolated, AHungCallDoesNotPinItsSession) {
+  ServerProcess server(Args({"--max-sessions", "1"}, GetParam()));
+  std::string marker = testing::TempDir() + "/running";
+  int cli = StartCli({"--server", server.address(), "call", "e2e.block", "\"" + marker + "\""});
+  ASSERT_TRUE(WaitForFile(marker)) << "the call never started";
+  KillAndReap(cli);
+  // The slot comes free once the server sees the client gone (its stream cancelled).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = ErrorOf([&] { ExpectServing(server.address()); });
+    if (last == "(no error)") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(last, "(no error)");
+}
+
+// 7. SIGTERM never exited while a call hung: the drain deadline holds whatever a module does.
+TEST_P(InProcessAndIsolated, SigtermExitsAtTheDrainTimeoutWhileACallHangs) {
+  ServerProcess server(Args({"--drain-timeout", "1"}, GetParam()));
+  std::string marker = testing::TempDir() + "/running";
+  int cli = StartCli({"--server", server.address(), "call", "e2e.block", "\"" + marker + "\""});
+  ASSERT_TRUE(WaitForFile(marker)) << "the call never started";
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.Stop(SIGTERM, 15), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  KillAndReap(cli);
+}
+
+// 9. Close waited behind a write blocked by flow control: a client that stopped reading (here:
+// stopped by SIGSTOP) while the server sent it 256 MiB could not be cut off, so the drain never
+// finished and the server never exited. (gRPC 1.51's sync Write stays blocked even after the
+// stream is cancelled, so the server leaves that thread behind at the drain deadline.)
+TEST(Hardening, AClientThatStopsReadingCannotHoldTheServer) {
+  ServerProcess server(Args({"--drain-timeout", "1", "--max-message-mb", "512"}, false));
+  std::string marker = testing::TempDir() + "/running";
+  int cli = StartCli({"--server", server.address(), "call", "e2e.big_after_marker",
+                      "\"" + marker + "\"", std::to_string(256 << 20)});
+  ASSERT_TRUE(WaitForFile(marker)) << "the call never started";
+  kill(cli, SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the write fills the window
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.Stop(SIGTERM, 15), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(8));
+  KillAndReap(cli);
+}
+
+// 4. The client aborted (gRPC's "too many operations" assertion: Finish called twice) when the
+// server vanished in the middle of a tensor of 1 MiB or more.
+TEST(Hardening, TheClientSurvivesAServerKilledMidTensor) {
+  ffi::Tensor t = testing::HostTensor(ffi::Shape({4 << 20}), DLDataType{kDLFloat, 32, 1});
+  for (int round = 0; round < 6; ++round) {
+    ServerProcess server(Args({"--max-message-mb", "128"}, false));
+    ConnectOptions options;
+    options.shared_memory = false;  // the bytes must travel
+    Session session = Connect(server.address(), options);
+    ffi::Function echo = session.GetGlobalRequired("e2e.echo");
+    std::atomic<bool> failed{false};
+    std::thread caller([&] {
+      for (int i = 0; i < 1000 && !failed; ++i) {
+        try {
+          echo(t);
+        } catch (const ffi::Error& e) {
+          EXPECT_EQ(e.kind(), "ConnectionError") << e.message();
+          failed = true;
+        }
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 37 * round));
+    server.Stop(SIGKILL);
+    caller.join();
+    EXPECT_TRUE(failed);
+  }
+}
+
+// 3. The server aborted when it could not create a thread (256 per session, without a bound per
+// process). Now workers are bounded per process and calls past the bound queue: 300 calls in
+// flight on one session with 8 workers all succeed (before: "too many concurrent calls" past
+// 256 in flight).
+TEST(Hardening, CallsPastTheThreadBoundQueue) {
+  ServerProcess server(Args({"--max-threads", "8"}, false));
+  Session session = Connect(server.address());
+  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  std::atomic<int> ok{0};
+  std::vector<std::string> errors(300);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 300; ++i) {
+    callers.emplace_back([&, i] {
+      errors[i] = ErrorOf([&] {
+        if (sleep_ms(20).cast<int>() == 20) ++ok;
+      });
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(ok.load(), 300) << errors[0];
+  ExpectServing(server.address());
+}
+
+// 15. --tls-client-ca without a certificate served plaintext with no client authentication.
+TEST(Hardening, TlsFlagsThatCannotWorkRefuseToStart) {
+  std::string dir = testing::TempDir();
+  std::ofstream(dir + "/ca.pem")
+      << "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  std::ofstream(dir + "/junk.pem") << "not a certificate\n";
+  auto run = [](std::vector<std::string> args) {
+    std::string d = testing::TempDir();
+    std::string command = std::string(TVMFFI_SERVER_BINARY) + " --listen 127.0.0.1:0";
+    for (const auto& a : args) command += " " + a;
+    command += " >" + d + "/out 2>" + d + "/err";
+    int rc = std::system(command.c_str());
+    std::ifstream in(d + "/err");
+    std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return std::make_pair(WEXITSTATUS(rc), err);
+  };
+  auto [rc, err] = run({"--tls-client-ca", dir + "/ca.pem"});
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("--tls-client-ca needs --tls-cert"), std::string::npos) << err;
+  std::tie(rc, err) = run({"--tls-cert", dir + "/junk.pem", "--tls-key", dir + "/junk.pem"});
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find(dir + "/junk.pem holds no PEM CERTIFICATE"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
