@@ -36,6 +36,19 @@ class CombinedSystemLibObj final : public ffi::ModuleObj {
 };
 }  // namespace
 
+absl::Status CheckNameLength(std::string_view name, std::string_view what) {
+  if (name.size() <= kMaxNameBytes) return absl::OkStatus();
+  return ValueError(absl::StrCat(absl::string_view(what.data(), what.size()), " of ", name.size(),
+                                 " bytes is longer than the limit of ", kMaxNameBytes));
+}
+
+namespace {
+void ThrowIfTooLong(std::string_view name, std::string_view what) {
+  absl::Status st = CheckNameLength(name, what);
+  if (!st.ok()) throw StatusToError(st);
+}
+}  // namespace
+
 ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
                                    std::shared_ptr<ModuleStore> modules, ffi::Function info)
     : policy_(std::move(policy)), modules_(std::move(modules)) {
@@ -64,6 +77,7 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         return *mod;
       });
   ops_["$system_lib"] = ffi::Function::FromTyped([this](const ffi::String& prefix) {
+    ThrowIfTooLong(prefix.view(), "a system-library prefix");
     auto local = ffi::Function::GetGlobalRequired("ffi.SystemLib")(prefix).cast<ffi::Module>();
     if (!modules_->isolated()) return local;
     return ffi::Module(
@@ -71,6 +85,7 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
   });
   ops_["$module.get_function"] =
       ffi::Function::FromTyped([](ffi::Module mod, const ffi::String& name) -> ffi::Any {
+        ThrowIfTooLong(name.view(), "a function name");
         ffi::Optional<ffi::Function> f = mod->GetFunction(name, true);
         if (!f.has_value()) return nullptr;
         return f.value();
@@ -97,6 +112,7 @@ std::vector<std::string> ServerDispatcher::PublishedNames(std::string_view prefi
 }
 
 absl::StatusOr<ffi::Function> ServerDispatcher::ResolveGlobal(std::string_view name) const {
+  TVMFFI_RPC_RETURN_IF_ERROR(CheckNameLength(name, "a function name"));
   std::optional<ffi::Function> f = ffi::Function::GetGlobal(name);
   if (!f.has_value()) f = modules_->FindIsolatedGlobal(name);
   if (!f.has_value()) {

@@ -15,6 +15,11 @@
 
 namespace tvmffi::rpc::internal {
 
+// Function names, module names and system-library prefixes a client sends are at most this
+// long; longer ones are a ValueError (they would only bloat lookups and caches).
+inline constexpr size_t kMaxNameBytes = 4096;
+absl::Status CheckNameLength(std::string_view name, std::string_view what);
+
 class ServerDispatcher : public Dispatcher {
  public:
   ServerDispatcher(std::shared_ptr<Policy> policy, std::shared_ptr<ModuleStore> modules,

@@ -100,8 +100,10 @@ absl::StatusOr<bool> IsolatedWorker::HasFunction(const std::string& name) {
   ffi::AnyView view(arg_name);
   TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any has, Call(worker::kHasFunction, &view, 1));
   bool value = has.cast<bool>();
+  // Hits only, and a bounded number: the names come from clients, misses included.
+  constexpr size_t kMaxCached = 4096;
   std::lock_guard<std::mutex> lock(mutex_);
-  has_function_[name] = value;
+  if (value && has_function_.size() < kMaxCached) has_function_[name] = value;
   return value;
 }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
@@ -31,10 +32,13 @@ bool IsRegularFile(const std::string& path) {
 
 // A module name a client may use: a plain file name, nothing that walks directories.
 absl::Status CheckModuleName(const std::string& name) {
+  bool control = false;
+  for (unsigned char c : name) control = control || c < 0x20 || c == 0x7f;
   if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
-      name.find('\0') != std::string::npos || name[0] == '.') {
+      control || name[0] == '.' || name.size() > 255) {
     return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
-                             "invalid module name `", name, "`: a plain file name is required")),
+                             "invalid module name `", absl::CEscape(name),
+                             "`: a plain file name (no '/', no control characters) is required")),
                          "ValueError");
   }
   return absl::OkStatus();

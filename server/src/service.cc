@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
@@ -46,7 +47,11 @@ grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
   std::string got = it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
-  if (!ConstantTimeEqual(got, "Bearer " + options_.token)) {
+  // The scheme is case-insensitive (RFC 7235); the token is compared exactly.
+  constexpr size_t kScheme = 7;  // "Bearer "
+  bool scheme_ok =
+      got.size() >= kScheme && absl::EqualsIgnoreCase(got.substr(0, kScheme), "bearer ");
+  if (!scheme_ok || !ConstantTimeEqual(got.substr(kScheme), options_.token)) {
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "missing or wrong token (authorization: Bearer <token>)");
   }
@@ -80,6 +85,10 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
     sessions_.erase(endpoint);
   }
   num_sessions_.fetch_sub(1);
+  absl::Status why = endpoint->close_reason();
+  if (absl::IsFailedPrecondition(why)) {  // e.g. a protocol version mismatch: tell the client
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(why.message()));
+  }
   return grpc::Status::OK;
 }
 
@@ -93,7 +102,10 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
       func = dispatcher_->ResolveGlobal(request->name());
     } else {
       absl::StatusOr<ffi::Module> mod = modules_->Get(request->module());
-      if (!mod.ok()) {
+      absl::Status name_ok = CheckNameLength(request->name(), "a function name");
+      if (!name_ok.ok()) {
+        func = name_ok;
+      } else if (!mod.ok()) {
         func = mod.status();
       } else if (auto f = (*mod)->GetFunction(request->name(), true)) {
         func = f.value();

@@ -121,7 +121,7 @@ class WorkerDispatcher : public Dispatcher {
       return WithErrorKind(absl::NotFoundError(absl::StrCat("the module has no function ", name)),
                            "ValueError");
     }
-    cache_.emplace(name, *f);
+    if (cache_.size() < kMaxCached) cache_.emplace(name, *f);  // names are client-chosen
     return *f;
   }
 
@@ -129,6 +129,7 @@ class WorkerDispatcher : public Dispatcher {
   std::set<std::string> globals_;
   std::map<std::string, ffi::Function, std::less<>> ops_;
   std::mutex mutex_;
+  static constexpr size_t kMaxCached = 4096;
   std::map<std::string, ffi::Function> cache_;
 };
 

@@ -203,6 +203,14 @@ void Endpoint::ReadLoop() {
 bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
   switch (frame->body_case()) {
     case v1::Frame::kHello: {
+      if (frame->hello().protocol_version() != kProtocolVersion) {
+        Shutdown(WithErrorKind(
+            absl::FailedPreconditionError(absl::StrCat(
+                "the peer speaks tvmffi-rpc protocol version ", frame->hello().protocol_version(),
+                ", this side (", options_.local_name, ") version ", kProtocolVersion)),
+            "RPCError"));
+        return true;
+      }
       std::lock_guard<std::mutex> lock(peer_mutex_);
       peer_name_ = frame->hello().peer_name();
       const std::string& host = frame->hello().shm_host();
@@ -528,6 +536,10 @@ absl::StatusOr<std::shared_ptr<char>> Endpoint::MapSharedBytes(const v1::SharedB
 // there) and find the session closed when they try to answer.
 void Endpoint::Shutdown(const absl::Status& reason) {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return;
+  {
+    std::lock_guard<std::mutex> lock(peer_mutex_);
+    close_reason_ = reason;
+  }
   pending_->FailAll(reason);
   stream_->Close();  // blocked reads and writes return
   bool idle;
@@ -538,6 +550,11 @@ void Endpoint::Shutdown(const absl::Status& reason) {
   }
   if (idle) stream_cv_.notify_all();
   exports_->Clear();
+}
+
+absl::Status Endpoint::close_reason() const {
+  std::lock_guard<std::mutex> lock(peer_mutex_);
+  return close_reason_;
 }
 
 std::string Endpoint::peer_name() const {

@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/random.h>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <random>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
@@ -46,11 +46,21 @@ bool IsRegionName(std::string_view name) {
   return true;
 }
 
-std::string NewRegionName() {
-  static std::mutex mutex;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard<std::mutex> lock(mutex);
-  return absl::StrFormat("%s%016x%016x", kNamePrefix, rng(), rng());
+// 128 bits from the kernel's CSPRNG: another local user cannot guess a live region's name.
+absl::StatusOr<std::string> NewRegionName() {
+  uint64_t bits[2];
+  size_t got = 0;
+  while (got < sizeof(bits)) {
+    ssize_t n = ::getrandom(reinterpret_cast<char*>(bits) + got, sizeof(bits) - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      return WithErrorKind(
+          absl::UnavailableError(absl::StrCat("getrandom failed: ", std::strerror(errno))),
+          "RuntimeError");
+    }
+    got += static_cast<size_t>(n);
+  }
+  return absl::StrFormat("%s%016x%016x", kNamePrefix, bits[0], bits[1]);
 }
 
 absl::Status Errno(absl::StatusCode code, std::string_view what, int err) {
@@ -72,7 +82,7 @@ std::shared_ptr<SharedRegion> SharedRegion::Register(std::unique_ptr<SharedRegio
 
 absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Create(uint64_t bytes) {
   if (bytes == 0) bytes = 1;  // an empty tensor still gets a name to travel by
-  std::string name = NewRegionName();
+  TVMFFI_RPC_ASSIGN_OR_RETURN(std::string name, NewRegionName());
   int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     int err = errno;
@@ -111,7 +121,7 @@ absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Open(std::string_vie
     }
   }
   std::string path(name);
-  int fd = ::shm_open(path.c_str(), O_RDWR | O_CLOEXEC, 0);
+  int fd = ::shm_open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) {
     int err = errno;
     return Errno(err == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kUnavailable,
@@ -124,6 +134,17 @@ absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Open(std::string_vie
     ::close(fd);
     return WithErrorKind(absl::UnavailableError(absl::StrCat("shared memory ", path, " is empty")),
                          "RuntimeError");
+  }
+  // Only this user's own private regions: another user's (or a group- or world-writable one)
+  // could be truncated under the mapping by someone else.
+  if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return WithErrorKind(
+        absl::PermissionDeniedError(absl::StrCat(
+            "shared memory ", path, " is not a private region of this server's user (owner uid ",
+            st.st_uid, ", mode ", absl::StrFormat("%04o", st.st_mode & 07777),
+            "): only regions of uid ", ::geteuid(), " with mode 0600 are mapped")),
+        "PermissionError");
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
   void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -15,9 +15,12 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "testing/host_tensor.h"
 #include "testing/server_process.h"
 #include "tvmffi/rpc/client.h"
+#include "tvmffi/rpc/v1/ffi.grpc.pb.h"
 
 namespace tvmffi::rpc {
 namespace {
@@ -235,6 +238,72 @@ TEST(Hardening, TlsFlagsThatCannotWorkRefuseToStart) {
   std::tie(rc, err) = run({"--tls-cert", dir + "/junk.pem", "--tls-key", dir + "/junk.pem"});
   EXPECT_EQ(rc, 2);
   EXPECT_NE(err.find(dir + "/junk.pem holds no PEM CERTIFICATE"), std::string::npos) << err;
+}
+
+// 11. `$system_lib(prefix)` cached a module per distinct prefix forever (+424 MiB for 200
+// prefixes of 1 MiB); names of any length were looked up. Names over 4 KiB are a ValueError,
+// and made-up prefixes are no longer cached (the server's memory stays flat over 3,000).
+TEST_P(InProcessAndIsolated, ClientChosenNamesAreBoundedAndNotCached) {
+  ServerProcess server(Args({}, GetParam()));
+  Session session = Connect(server.address());
+  std::string huge(1 << 20, 'p');
+  EXPECT_NE(ErrorOf([&] { session.SystemLib(huge); }).find("ValueError: a system-library prefix"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf([&] { session.GetGlobal(huge); }).find("ValueError: a function name"),
+            std::string::npos);
+  ffi::Module mod = session.LoadModule("e2e_module");
+  EXPECT_NE(ErrorOf([&] { mod->GetFunction(huge); }).find("ValueError"), std::string::npos);
+  auto rss_kib = [&] {
+    std::ifstream in("/proc/" + std::to_string(server.pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0L;
+  };
+  auto lookups = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      std::string prefix = std::to_string(i) + std::string(4000, 'q');
+      EXPECT_FALSE(session.SystemLib(prefix)->GetFunction("add_one").has_value());
+    }
+  };
+  lookups(0, 300);  // warm up allocators
+  long before = rss_kib();
+  lookups(300, 3300);  // ~12 MB of prefixes, twice that if modules and names were kept
+  long grown = rss_kib() - before;
+  EXPECT_LT(grown, 6 * 1024) << "the server grew by " << grown << " KiB";
+  ExpectServing(server.address());
+}
+
+// 20. A lower-case `bearer` scheme was refused (RFC 7235: case-insensitive); module names with
+// a newline were accepted.
+TEST(Hardening, BearerIsCaseInsensitiveAndModuleNamesHaveNoControlCharacters) {
+  std::string dir = testing::TempDir();
+  std::ofstream(dir + "/token") << "s3cret\n";
+  ServerProcess server(
+      {"--load", TVMFFI_MY_EXT_MODULE, "--token-file", dir + "/token", "--module-dir", dir});
+  ConnectOptions options;
+  options.token = "s3cret";
+  Session session = Connect(server.address(), options);
+  EXPECT_NE(ErrorOf([&] { session.LoadModule("my\next"); }).find("no control characters"),
+            std::string::npos);
+  // The raw metadata, lower-case scheme, through the CLI's transport: a unary GetServerInfo.
+  auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  for (const char* scheme : {"bearer ", "BEARER ", "Bearer "}) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string(scheme) + "s3cret");
+    v1::ServerInfo info;
+    grpc::Status status =
+        v1::FFI::NewStub(channel)->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+    EXPECT_TRUE(status.ok()) << scheme << ": " << status.error_message();
+  }
+  grpc::ClientContext wrong;
+  wrong.AddMetadata("authorization", "bearer S3CRET");
+  v1::ServerInfo info;
+  EXPECT_EQ(v1::FFI::NewStub(channel)
+                ->GetServerInfo(&wrong, v1::GetServerInfoRequest(), &info)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace

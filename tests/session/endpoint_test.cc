@@ -294,3 +294,66 @@ TEST(SocketFrameStream, GarbageAndHalfFramesAreErrorsNotCrashes) {
 
 }  // namespace
 }  // namespace tvmffi::rpc
+
+namespace tvmffi::rpc {
+namespace {
+
+// Issue #10, item 18: a Hello of another protocol version (999) was accepted; the session now
+// ends with a reason naming both versions.
+TEST(EndpointHardening, AnotherProtocolVersionEndsTheSessionWithBothVersions) {
+  auto [a, b] = MakeMemoryStreamPair();
+  auto server = Endpoint::Create(std::move(b), std::make_shared<testing::MapDispatcher>(), {});
+  ASSERT_TRUE(server->Start().ok());
+  v1::Frame hello;
+  hello.mutable_hello()->set_protocol_version(999);
+  ASSERT_TRUE(a->Write(hello).ok());
+  for (int i = 0; i < 500 && !server->closed(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(server->closed());
+  std::string why(server->close_reason().message());
+  EXPECT_NE(why.find("protocol version 999"), std::string::npos) << why;
+  EXPECT_NE(why.find("version 1"), std::string::npos) << why;
+  server->Shutdown(absl::CancelledError("test over"));
+}
+
+// Issue #10, items 3 and 13: a session's calls past its bound get RESOURCE_EXHAUSTED (typed,
+// named), instead of a thread each; the calls before it are unaffected.
+TEST(EndpointHardening, CallsPastTheSessionsBoundAreRefusedWithReason) {
+  auto [a, b] = MakeMemoryStreamPair();
+  auto functions = std::make_shared<testing::MapDispatcher>();
+  std::atomic<bool> release{false};
+  functions->functions["wait"] = ffi::Function::FromTyped([&release]() {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return 1;
+  });
+  EndpointOptions server_options;
+  server_options.max_calls_in_flight = 2;
+  auto server = Endpoint::Create(std::move(b), functions, server_options);
+  auto client = Endpoint::Create(std::move(a), nullptr, {});
+  ASSERT_TRUE(server->Start().ok());
+  ASSERT_TRUE(client->Start().ok());
+  std::vector<std::thread> first_two;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 2; ++i) {
+    first_two.emplace_back([&] {
+      if (testing::CallGlobal(*client, "wait", {}).cast<int>() == 1) ++ok;
+    });
+  }
+  for (int i = 0; i < 1000 && server->num_serving() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(server->num_serving(), 2);
+  absl::StatusOr<ffi::Any> third = client->CallGlobal("wait", nullptr, 0);
+  EXPECT_EQ(ErrorKindOf(third.status()), "RPCError") << third.status();
+  EXPECT_NE(third.status().message().find("running or queued"), std::string::npos)
+      << third.status();
+  release = true;
+  for (auto& t : first_two) t.join();
+  EXPECT_EQ(ok.load(), 2);
+  client->Shutdown(absl::CancelledError("test over"));
+  server->Shutdown(absl::CancelledError("test over"));
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc

@@ -3,8 +3,12 @@
 // bytes instead, and forged references refused with typed errors.
 #include "tvmffi/session/shared_memory.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <tvm/ffi/tvm_ffi.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <map>
@@ -46,6 +50,36 @@ TEST(SharedRegion, OnlyItsOwnNamesCanBeOpened) {
     absl::StatusOr<std::shared_ptr<SharedRegion>> region = SharedRegion::Open(name);
     EXPECT_EQ(region.status().code(), absl::StatusCode::kInvalidArgument) << name;
   }
+}
+
+// Issue #10, item 2: a region another local user made (or anyone may write) was mapped, and
+// its owner's truncation then killed the server with SIGBUS.
+TEST(SharedRegion, OnlyThisUsersPrivateRegionsAreMapped) {
+  auto make = [](const std::string& name, mode_t mode, uid_t owner) {
+    int fd = ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    EXPECT_GE(fd, 0) << std::strerror(errno);
+    EXPECT_EQ(::ftruncate(fd, 4096), 0);
+    EXPECT_EQ(::fchmod(fd, mode), 0);
+    bool chowned = ::fchown(fd, owner, static_cast<gid_t>(-1)) == 0;
+    ::close(fd);
+    return chowned;
+  };
+  std::string open_to_all = "/tvmffi-00000000000000000000000000c0ffee";
+  make(open_to_all, 0666, ::geteuid());
+  absl::StatusOr<std::shared_ptr<SharedRegion>> region = SharedRegion::Open(open_to_all);
+  EXPECT_EQ(region.status().code(), absl::StatusCode::kPermissionDenied) << region.status();
+  EXPECT_NE(region.status().message().find("mode 0666"), std::string::npos) << region.status();
+  ::shm_unlink(open_to_all.c_str());
+  // Another user's private region (needs root to make; CI runs as root).
+  std::string foreign = "/tvmffi-00000000000000000000000000beef00";
+  if (make(foreign, 0600, 65534)) {
+    region = SharedRegion::Open(foreign);
+    EXPECT_EQ(region.status().code(), absl::StatusCode::kPermissionDenied) << region.status();
+    EXPECT_NE(region.status().message().find("owner uid 65534"), std::string::npos);
+  } else {
+    EXPECT_NE(::geteuid(), 0u) << "root could not chown a region";
+  }
+  ::shm_unlink(foreign.c_str());
 }
 
 TEST(SharedRegion, TensorsOwnTheirRegion) {

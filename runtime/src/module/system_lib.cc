@@ -67,7 +67,14 @@ Module SystemLibSymbols::GetModule(const std::string& prefix) {
   auto it = modules_.find(prefix);
   if (it != modules_.end()) return it->second;
   Module mod = CreateSymbolModule(std::make_shared<SystemLibTable>(prefix), "system_lib");
-  modules_.emplace(prefix, mod);
+  // Cached only for prefixes some registered symbol uses: a caller's made-up prefixes (a remote
+  // client's, say) would otherwise grow the cache without bound.
+  std::string full = std::string(symbol::tvm_ffi_symbol_prefix) + prefix;
+  bool used = prefix.empty();
+  for (auto sym = symbols_.begin(); !used && sym != symbols_.end(); ++sym) {
+    used = sym->first.compare(0, full.size(), full) == 0;
+  }
+  if (used) modules_.emplace(prefix, mod);
   return mod;
 }
 

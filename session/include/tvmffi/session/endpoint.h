@@ -97,6 +97,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   void Shutdown(const absl::Status& reason);
 
   bool closed() const { return closed_.load(std::memory_order_acquire); }
+  // Why the session ended (OK while open), e.g. the peer's protocol version differs.
+  absl::Status close_reason() const;
   // The peer's name from its Hello ("" until it arrives).
   std::string peer_name() const;
   const std::string& local_name() const { return options_.local_name; }
@@ -180,6 +182,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::atomic<bool> shares_memory_{false};
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
+  absl::Status close_reason_;  // under peer_mutex_
   std::weak_ptr<void> keepalive_;
   std::mutex write_mutex_;  // a frame and its tensor chunks go out together
   std::mutex stream_mutex_;
