@@ -346,8 +346,12 @@ class Decoder {
     if (map.keys_size() != map.values_size()) {
       return ValueError("map has a different number of keys and values");
     }
-    if (static_cast<uint64_t>(map.keys_size()) > limits_.max_elements) {
-      return ValueError("map has too many entries");
+    uint64_t entries = static_cast<uint64_t>(map.keys_size());
+    map_entries_ += entries;
+    if (entries > limits_.max_map_entries || map_entries_ > limits_.max_total_map_entries) {
+      return ValueError(absl::StrCat(
+          "map of ", entries, " entries (", map_entries_, " in this value) is over the limit of ",
+          limits_.max_map_entries, " per map and ", limits_.max_total_map_entries, " per value"));
     }
     ffi::Map<ffi::Any, ffi::Any> out;
     for (int i = 0; i < map.keys_size(); ++i) {
@@ -418,6 +422,7 @@ class Decoder {
 
   RefTable* refs_;
   const CodecLimits& limits_;
+  uint64_t map_entries_ = 0;  // in all maps decoded so far (max_total_map_entries)
 };
 
 }  // namespace

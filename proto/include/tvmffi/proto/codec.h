@@ -71,7 +71,12 @@ class RefTable {
 struct CodecLimits {
   int max_depth = 64;                      // nesting of arrays/maps/errors
   uint64_t max_tensor_bytes = 1ull << 30;  // one tensor sent by value
-  uint64_t max_elements = 1ull << 24;      // elements in one array or map
+  uint64_t max_elements = 1ull << 24;      // elements in one array
+  // Entries in one map, and in all maps of one value. This runtime's Map inserts in linear
+  // time (no hashed form yet), so decoding n entries costs n^2/2 key comparisons: the bounds
+  // keep one frame's decoding under about a second of CPU.
+  uint64_t max_map_entries = 1ull << 14;
+  uint64_t max_total_map_entries = 1ull << 16;
 };
 
 // Encodes value into *out. refs may be null (stateless calls): objects then fail with TypeError.
