@@ -17,6 +17,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "testing/error_of.h"
 #include "testing/host_tensor.h"
 #include "testing/server_process.h"
 #include "tvmffi/rpc/client.h"
@@ -36,14 +37,7 @@ std::vector<std::string> Args(std::vector<std::string> extra, bool isolate) {
   return args;
 }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ffi::Error& e) {
-    return e.kind() + ": " + e.message();
-  }
-  return "(no error)";
-}
+using testing::ErrorOf;
 
 // Waits (up to timeout) for the file a blocking function creates once it runs.
 bool WaitForFile(const std::string& path, int timeout_s = 30) {

@@ -19,6 +19,7 @@
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include "testing/error_of.h"
 #include "testing/host_tensor.h"
 #include "testing/server_process.h"
 #include "tvmffi/proto/codec.h"
@@ -42,14 +43,7 @@ std::vector<std::string> StandardModules() {
   return {"--load", TVMFFI_MY_EXT_MODULE, "--load", TVMFFI_E2E_MODULE};
 }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ffi::Error& e) {
-    return e.kind() + ": " + e.message();
-  }
-  return "(no error)";
-}
+using testing::ErrorOf;
 
 class RemoteTest : public ::testing::Test {
  protected:
