@@ -320,26 +320,25 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
 
 /*! \brief Closes TVM_FFI_SAFE_CALL_BEGIN: 0 on success, -1 with the error in TLS, -2 when the
  *         frontend holds the error. Nothing thrown crosses the C ABI, whatever its type. */
-#define TVM_FFI_SAFE_CALL_END()                               \
-  return 0;                                                   \
-  }                                                           \
-  catch (const ::tvm::ffi::Error& err) {                      \
-    ::tvm::ffi::details::SetSafeCallRaised(err);              \
-    return -1;                                                \
-  }                                                           \
-  catch (const ::tvm::ffi::EnvErrorAlreadySet&) {             \
-    return -2;                                                \
-  }                                                           \
-  catch (const std::exception& ex) {                          \
-    TVMFFIErrorSetRaisedFromCStr("InternalError", ex.what()); \
-    return -1;                                                \
-  }                                                           \
-  catch (...) {                                               \
-    TVMFFIErrorSetRaisedFromCStr(                             \
-        "InternalError",                                      \
-        "a C++ exception not derived from std::exception");   \
-    return -1;                                                \
-  }                                                           \
+#define TVM_FFI_SAFE_CALL_END()                                                      \
+  return 0;                                                                          \
+  }                                                                                  \
+  catch (const ::tvm::ffi::Error& err) {                                             \
+    ::tvm::ffi::details::SetSafeCallRaised(err);                                     \
+    return -1;                                                                       \
+  }                                                                                  \
+  catch (const ::tvm::ffi::EnvErrorAlreadySet&) {                                    \
+    return -2;                                                                       \
+  }                                                                                  \
+  catch (const std::exception& ex) {                                                 \
+    TVMFFIErrorSetRaisedFromCStr("InternalError", ex.what());                        \
+    return -1;                                                                       \
+  }                                                                                  \
+  catch (...) {                                                                      \
+    TVMFFIErrorSetRaisedFromCStr("InternalError",                                    \
+                                 "a C++ exception not derived from std::exception"); \
+    return -1;                                                                       \
+  }                                                                                  \
   TVM_FFI_UNREACHABLE()
 
 /*! \brief Evaluates a C ABI call and rethrows its error as a C++ exception. */
