@@ -77,19 +77,4 @@ void WorkerPool::SetMaxThreads(int n) {
   max_threads_ = n > 0 ? n : 1;
 }
 
-int WorkerPool::max_threads() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return max_threads_;
-}
-
-int WorkerPool::num_threads() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return threads_;
-}
-
-size_t WorkerPool::num_queued() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return jobs_.size();
-}
-
 }  // namespace tvmffi::rpc::internal

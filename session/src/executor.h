@@ -28,9 +28,6 @@ class WorkerPool {
   void Submit(std::function<void()> job);
 
   void SetMaxThreads(int n);
-  int max_threads() const;
-  int num_threads() const;  // alive, idle or busy
-  size_t num_queued() const;
 
  private:
   WorkerPool() = default;
