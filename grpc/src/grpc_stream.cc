@@ -1,5 +1,7 @@
 #include "tvmffi/grpc/grpc_stream.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -120,10 +122,21 @@ class ByteBufferFrameStream : public FrameStream {
   absl::Status Read(v1::Frame* frame) override {
     grpc::ByteBuffer buffer;
     if (!stream_->Read(&buffer)) return Ended();
-    if (!grpc::SerializationTraits<v1::Frame>::Deserialize(&buffer, frame).ok()) {
-      return absl::UnavailableError("peer sent a malformed frame");  // the peer is broken
+    absl::Status parsed;
+    {
+      grpc::ProtoBufferReader reader(&buffer);
+      parsed = ParseFrame(&reader, frame);
     }
-    return absl::OkStatus();
+    if (!parsed.ok()) {
+      std::vector<grpc::Slice> slices;
+      if (buffer.Dump(&slices).ok() && !slices.empty()) {
+        const grpc::Slice& first = slices.front();
+        ReadFrameHead(std::string_view(reinterpret_cast<const char*>(first.begin()),
+                                       std::min(first.size(), kFrameHeadBytes)),
+                      frame);
+      }
+    }
+    return parsed;
   }
 
   absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,

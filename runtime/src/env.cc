@@ -25,6 +25,8 @@ std::atomic<DLPackManagedTensorAllocator> g_allocator{nullptr};
 std::atomic<int (*)()> g_check_signals{nullptr};
 std::atomic<void*> g_gil_ensure{nullptr};
 std::atomic<void*> g_gil_release{nullptr};
+// tvmffi-rpc's hook: whether the remote call this thread serves was cancelled or timed out.
+std::atomic<int (*)()> g_check_call{nullptr};
 
 }  // namespace
 }  // namespace ffi
@@ -70,7 +72,9 @@ DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocator() {
 
 int TVMFFIEnvCheckSignals() {
   int (*check)() = tvm::ffi::g_check_signals.load();
-  return check != nullptr ? check() : 0;
+  if (check != nullptr && check() != 0) return -1;
+  int (*check_call)() = tvm::ffi::g_check_call.load();
+  return check_call != nullptr ? check_call() : 0;
 }
 
 int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
@@ -82,6 +86,8 @@ int TVMFFIEnvRegisterCAPI(const char* name, void* symbol) {
     tvm::ffi::g_gil_ensure.store(symbol);
   } else if (key == "PyGILState_Release") {
     tvm::ffi::g_gil_release.store(symbol);
+  } else if (key == "TVMFFIRPCCheckCall") {
+    tvm::ffi::g_check_call.store(reinterpret_cast<int (*)()>(symbol));
   } else {
     TVM_FFI_THROW(ValueError) << "Unknown C API symbol: " << key;
   }

@@ -1,8 +1,11 @@
 #include "service.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 #include <tvm/ffi/reflection/registry.h>
 
 #include <chrono>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -40,6 +43,45 @@ FFIService::FFIService(const ServerOptions& options, std::shared_ptr<ServerDispa
                return service->RawSession(context, stream);
              },
              this));
+  // Call is method 1: its request is parsed here rather than by gRPC, with the session's
+  // nesting limit, so a request that does not parse is INVALID_ARGUMENT with a reason (gRPC's
+  // own parser answers INTERNAL with an empty message and stops at 100 levels).
+  MarkMethodStreamed(1, new grpc::internal::StreamedUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+                            [this](grpc::ServerContext* context,
+                                   grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>*
+                                       streamer) { return RawCall(context, streamer); }));
+}
+
+grpc::Status FFIService::RawCall(
+    grpc::ServerContext* context,
+    grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>* streamer) {
+  grpc::ByteBuffer buffer;
+  if (!streamer->Read(&buffer)) return grpc::Status(grpc::StatusCode::CANCELLED, "no request");
+  v1::CallRequest request;
+  bool parsed;
+  {
+    grpc::ProtoBufferReader reader(&buffer);
+    google::protobuf::io::CodedInputStream in(&reader);
+    in.SetRecursionLimit(kFrameNestingLimit);
+    in.SetTotalBytesLimit(std::numeric_limits<int>::max());
+    parsed = request.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+  }
+  if (!parsed) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("the CallRequest does not parse (malformed, or values nested "
+                                     "deeper than ",
+                                     CodecLimits{}.max_depth, " levels)"));
+  }
+  v1::CallResponse response;
+  grpc::Status status = Call(context, &request, &response);
+  if (!status.ok()) return status;
+  grpc::ByteBuffer reply;
+  bool own = false;
+  if (!grpc::SerializationTraits<v1::CallResponse>::Serialize(response, &reply, &own).ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the response");
+  }
+  if (!streamer->Write(reply)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
+  return grpc::Status::OK;
 }
 
 grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {

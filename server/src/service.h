@@ -21,6 +21,10 @@ class FFIService final : public v1::FFI::Service {
 
   // Serves the Session method over byte buffers (installed in the constructor).
   grpc::Status RawSession(grpc::ServerContext* context, RawSessionReaderWriter* stream);
+  // Serves the Call method over byte buffers (installed in the constructor), parsing the
+  // request itself; Call below does the work.
+  grpc::Status RawCall(grpc::ServerContext* context,
+                       grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>* streamer);
   grpc::Status Call(grpc::ServerContext* context, const v1::CallRequest* request,
                     v1::CallResponse* response) override;
   grpc::Status ListFunctions(grpc::ServerContext* context, const v1::ListFunctionsRequest* request,

@@ -15,6 +15,7 @@
 #include "handle_table.h"
 #include "pending_calls.h"
 #include "proxy.h"
+#include "served_call.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/shared_memory.h"
 
@@ -82,6 +83,7 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
       pending_(std::make_unique<internal::PendingCalls>()),
       proxies_(std::make_unique<internal::ProxyTable>()) {
   max_frame_bytes_.store(options_.max_frame_bytes);
+  internal::ServedCall::InstallSignalCheck();
 }
 
 Endpoint::~Endpoint() {
@@ -176,6 +178,7 @@ void Endpoint::ReadLoop() {
   StreamUse use(this);
   while (use && !closed()) {
     status = stream_->Read(&frame);
+    if (absl::IsInvalidArgument(status) && AnswerUnparsed(frame, status)) continue;
     if (!status.ok()) break;
     if (!HandleFrame(&frame, use)) return;  // another thread reads from here on
   }
@@ -188,6 +191,10 @@ void Endpoint::ReadLoop() {
     // Refused rather than lost: keep the code so callers see PermissionError.
     Shutdown(
         absl::Status(status.code(), absl::StrCat("refused by ", peer, ": ", status.message())));
+  } else if (absl::IsInvalidArgument(status)) {
+    Shutdown(WithErrorKind(absl::Status(status.code(), absl::StrCat("protocol error from ", peer,
+                                                                    ": ", status.message())),
+                           "RPCError"));
   } else if (absl::IsResourceExhausted(status)) {
     Shutdown(WithErrorKind(
         absl::Status(status.code(), absl::StrCat("refused by ", peer, ": ", status.message())),
@@ -198,6 +205,22 @@ void Endpoint::ReadLoop() {
                                             status.ok() ? "" : ": ", status.message())),
         "ConnectionError"));
   }
+}
+
+bool Endpoint::AnswerUnparsed(const v1::Frame& head, const absl::Status& why) {
+  if (head.body_case() == v1::Frame::kCall) {
+    v1::Frame reply;
+    reply.mutable_ret()->set_id(head.call().id());
+    FillError(ValueError(why.message()), reply.mutable_ret()->mutable_error());
+    (void)Write(reply);
+    return true;
+  }
+  if (head.body_case() == v1::Frame::kRet) {
+    pending_->Complete(head.ret().id(),
+                       ValueError(absl::StrCat("the result could not be read: ", why.message())));
+    return true;
+  }
+  return false;  // nothing to answer: the session ends with why as its reason
 }
 
 bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
@@ -244,21 +267,29 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
         (void)Write(reply);
         break;
       }
+      absl::Time deadline = call.timeout_ms() > 0
+                                ? absl::Now() + absl::Milliseconds(call.timeout_ms())
+                                : absl::InfiniteFuture();
+      auto served = std::make_shared<internal::ServedCall>(deadline);
+      {
+        std::lock_guard<std::mutex> lock(served_mutex_);
+        served_[call.id()] = served;  // a reused id: Cancel reaches the latest
+      }
       auto self = shared_from_this();
       // Leader/follower: when a worker can start at once, it takes over reading and this
       // thread runs the call, so the call does not wait for a thread to wake up.
       std::function<void()> read_on = [self] { self->ReadLoop(); };
       if (internal::WorkerPool::Global().TryRunNow(read_on)) {
         use.Leave();  // the new reader has its own
-        ServeCall(call, std::move(args));
+        ServeCall(call, std::move(args), served);
         ReleaseCall(bytes);
         return false;
       }
       // Every worker is busy: the call waits for one, and this thread reads on.
       auto queued = std::make_shared<std::pair<v1::Call, std::vector<ffi::Any>>>(std::move(call),
                                                                                  std::move(args));
-      internal::WorkerPool::Global().Submit([self, queued, bytes] {
-        if (!self->closed()) self->ServeCall(queued->first, std::move(queued->second));
+      internal::WorkerPool::Global().Submit([self, queued, bytes, served] {
+        self->ServeCall(queued->first, std::move(queued->second), served);
         self->ReleaseCall(bytes);
       });
       break;
@@ -282,7 +313,14 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
     case v1::Frame::kRelease:
       for (uint64_t handle : frame->release().handles()) exports_->Release(handle);
       break;
-    case v1::Frame::kCancel:  // best effort: a running call finishes, its Return is dropped
+    case v1::Frame::kCancel: {
+      // A queued call will not run; a running one sees it through TVMFFIEnvCheckSignals, and
+      // the calls it makes to a peer in turn stop waiting.
+      std::lock_guard<std::mutex> lock(served_mutex_);
+      auto it = served_.find(frame->cancel().id());
+      if (it != served_.end()) it->second->Cancel();
+      break;
+    }
     case v1::Frame::kChunk:   // the rest of a tensor whose reading failed: dropped
     case v1::Frame::BODY_NOT_SET:
       break;
@@ -334,11 +372,21 @@ void Endpoint::ReleaseCall(uint64_t bytes) {
   serving_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
-void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
+void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
+                         const std::shared_ptr<internal::ServedCall>& served) {
   g_calls_running.fetch_add(1, std::memory_order_acq_rel);
   struct Done {
-    ~Done() { g_calls_running.fetch_sub(1, std::memory_order_acq_rel); }
-  } done;
+    Endpoint* self;
+    uint64_t id;
+    internal::ServedCall* served;
+    ~Done() {
+      g_calls_running.fetch_sub(1, std::memory_order_acq_rel);
+      std::lock_guard<std::mutex> lock(self->served_mutex_);
+      auto it = self->served_.find(id);
+      if (it != self->served_.end() && it->second.get() == served) self->served_.erase(it);
+    }
+  } done{this, call.id(), served.get()};
+  internal::ServedCall::Scope scope(served.get());
   v1::Frame reply;
   v1::Return* ret = reply.mutable_ret();
   ret->set_id(call.id());
@@ -348,7 +396,12 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args) {
   std::vector<DeferredTensor> deferred;
   try {
     absl::StatusOr<ffi::Function> func = ResolveTarget(call);
-    if (!func.ok()) {
+    absl::Status go = closed() ? WithErrorKind(absl::UnavailableError("session closed"),
+                                               "ConnectionError")
+                               : served->Check();
+    if (!go.ok()) {
+      FillError(go, ret->mutable_error());  // cancelled or timed out while it queued
+    } else if (!func.ok()) {
       FillError(func.status(), ret->mutable_error());
     } else {
       std::vector<ffi::AnyView> views(args.begin(), args.end());
@@ -395,6 +448,13 @@ absl::StatusOr<ffi::Any> Endpoint::CallHandle(uint64_t handle, const ffi::AnyVie
 absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* args,
                                             int32_t num_args, absl::Duration timeout) {
   if (timeout == kDefault) timeout = options_.call_timeout;
+  // A call made while serving the peer's call ends no later than that one.
+  if (internal::ServedCall* served = internal::ServedCall::Current()) {
+    TVMFFI_RPC_RETURN_IF_ERROR(served->Check());
+    if (served->deadline() != absl::InfiniteFuture()) {
+      timeout = std::min(timeout, served->deadline() - absl::Now());
+    }
+  }
   std::vector<DeferredTensor> deferred;  // args outlive the write: their bytes stay valid
   {
     DeferScope scope(&deferred);
@@ -405,7 +465,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   TVMFFI_RPC_ASSIGN_OR_RETURN(auto slot, pending_->Add());
   call->set_id(slot.first);
   if (timeout != absl::InfiniteDuration()) {
-    call->set_timeout_ms(absl::ToInt64Milliseconds(timeout));
+    call->set_timeout_ms(std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout)));
   }
   v1::Frame frame;
   *frame.mutable_call() = std::move(*call);
@@ -426,7 +486,8 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
         "ConnectionError");
   }
   absl::StatusOr<ffi::Any> result = pending_->Wait(slot.first, *slot.second, timeout);
-  if (!result.ok() && absl::IsDeadlineExceeded(result.status())) {
+  if (!result.ok() &&
+      (absl::IsDeadlineExceeded(result.status()) || absl::IsCancelled(result.status()))) {
     v1::Frame cancel;
     cancel.mutable_cancel()->set_id(slot.first);
     (void)Write(cancel);
@@ -541,6 +602,10 @@ void Endpoint::Shutdown(const absl::Status& reason) {
     close_reason_ = reason;
   }
   pending_->FailAll(reason);
+  {
+    std::lock_guard<std::mutex> lock(served_mutex_);  // nobody waits for their answers now
+    for (auto& [id, served] : served_) served->Cancel();
+  }
   stream_->Close();  // blocked reads and writes return
   bool idle;
   {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <utility>
 
+#include "served_call.h"
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc::internal {
@@ -58,21 +59,38 @@ absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::
     }
   }
   g_spinners.fetch_sub(1, std::memory_order_acq_rel);
+  // A call made while serving the peer's call stops waiting when that one is cancelled or
+  // reaches its deadline.
+  ServedCall* served = ServedCall::Current();
+  absl::Time deadline =
+      timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout;
+  bool served_ends_first = served != nullptr && served->deadline() < deadline;
+  if (served_ends_first) deadline = served->deadline();
+  if (served != nullptr) served->SetWaiter(&slot.mutex, &slot.cv);
   std::unique_lock<std::mutex> lock(slot.mutex);
-  auto ready = [&slot] { return slot.done; };
-  if (timeout == absl::InfiniteDuration()) {
+  auto ready = [&slot, served] { return slot.done || (served != nullptr && served->cancelled()); };
+  if (deadline == absl::InfiniteFuture()) {
     slot.cv.wait(lock, ready);
-  } else if (!slot.cv.wait_for(lock, absl::ToChronoNanoseconds(timeout), ready)) {
-    lock.unlock();
+  } else {
+    slot.cv.wait_for(lock, absl::ToChronoNanoseconds(deadline - absl::Now()), ready);
+  }
+  bool done = slot.done;
+  lock.unlock();
+  if (served != nullptr) served->ClearWaiter();  // not under slot.mutex: see the lock order
+  if (!done) {
     std::lock_guard<std::mutex> table_lock(mutex_);
     if (slots_.erase(id) == 1) {
+      if (served != nullptr && (served->cancelled() || served_ends_first)) {
+        absl::Status why = served->Check();
+        if (!why.ok()) return why;
+      }
       return WithErrorKind(absl::DeadlineExceededError(absl::StrCat("remote call timed out after ",
                                                                     absl::FormatDuration(timeout))),
                            "TimeoutError");
     }
     // Completed just as the wait gave up: take the result.
-    lock.lock();
   }
+  lock.lock();
   return std::move(slot.result);
 }
 

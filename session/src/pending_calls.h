@@ -30,7 +30,9 @@ class PendingCalls {
   absl::StatusOr<std::pair<uint64_t, std::shared_ptr<Slot>>> Add();
   // Delivers a call's outcome; one for an unknown id (late, after a timeout) is dropped.
   void Complete(uint64_t id, absl::StatusOr<tvm::ffi::Any> result);
-  // Waits for the slot; DEADLINE_EXCEEDED after timeout (the call is then forgotten).
+  // Waits for the slot; DEADLINE_EXCEEDED after timeout (the call is then forgotten). On a
+  // thread serving a peer's call (ServedCall::Current), also stops when that call is cancelled
+  // (CANCELLED) or reaches its deadline (DEADLINE_EXCEEDED).
   absl::StatusOr<tvm::ffi::Any> Wait(uint64_t id, Slot& slot, absl::Duration timeout);
   // Fails every pending and future call with status.
   void FailAll(const absl::Status& status);

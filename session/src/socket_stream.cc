@@ -69,10 +69,9 @@ class SocketFrameStream : public FrameStream {
     if (absl::Status st = ReadLength(&size); !st.ok()) return st;
     read_body_.resize(size);
     if (absl::Status st = ReadExact(read_body_.data(), size, false); !st.ok()) return st;
-    bool parsed = frame->ParseFromArray(read_body_.data(), static_cast<int>(size));
+    absl::Status parsed = ParseFrame(read_body_.data(), size, frame);
     if (read_body_.capacity() > kKeepBuffer) std::vector<uint8_t>().swap(read_body_);
-    if (!parsed) return absl::UnavailableError("peer sent a malformed frame");
-    return absl::OkStatus();
+    return parsed;
   }
 
   void Close() override {

@@ -75,6 +75,20 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("e2e.raw_pointer", []() { return static_cast<void*>(&g_secret); })
       .def("e2e.throw_int", []() { throw 42; })
       .def("e2e.block", [](const std::string& path) { Block(path); })
+      .def("e2e.until_cancelled",  // marks that it runs, polls for cancellation, marks that
+           [](const std::string& path, double seconds) {
+             std::ofstream(path) << "running\n";
+             auto end = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(seconds);
+             while (std::chrono::steady_clock::now() < end) {
+               if (TVMFFIEnvCheckSignals() != 0) {
+                 std::ofstream(path + ".stopped") << "stopped\n";
+                 throw ffi::EnvErrorAlreadySet();
+               }
+               std::this_thread::sleep_for(std::chrono::milliseconds(2));
+             }
+             return -1;  // never cancelled
+           })
       .def("e2e.big_after_marker",  // marks that it runs, then returns n bytes
            [](const std::string& path, int64_t n) {
              std::ofstream(path) << "running\n";

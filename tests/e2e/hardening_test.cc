@@ -305,5 +305,160 @@ TEST(Hardening, BearerIsCaseInsensitiveAndModuleNamesHaveNoControlCharacters) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+
+// A raw Session stream: the frames a hostile or broken client sends, byte for byte.
+class RawSession {
+ public:
+  explicit RawSession(const std::string& address)
+      : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+        stub_(v1::FFI::NewStub(channel_)),
+        stream_(stub_->Session(&context_)) {
+    v1::Frame hello;
+    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->set_peer_name("raw");
+    EXPECT_TRUE(stream_->Write(hello));
+    v1::Frame theirs;
+    EXPECT_TRUE(stream_->Read(&theirs));
+    EXPECT_TRUE(theirs.has_hello());
+  }
+  ~RawSession() {
+    context_.TryCancel();
+    (void)stream_->Finish();
+  }
+  // Sends frame; returns the next frame that is not a Release (false: the stream ended).
+  bool Exchange(const v1::Frame& frame, v1::Frame* reply) {
+    if (!stream_->Write(frame)) return false;
+    do {
+      if (!stream_->Read(reply)) return false;
+    } while (reply->has_release());
+    return true;
+  }
+  v1::FFI::Stub& stub() { return *stub_; }
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::FFI::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> stream_;
+};
+
+v1::Frame CallFrame(uint64_t id, const std::string& name, std::vector<v1::Value> args) {
+  v1::Frame frame;
+  frame.mutable_call()->set_id(id);
+  frame.mutable_call()->set_global_name(name);
+  for (v1::Value& v : args) *frame.mutable_call()->add_args() = std::move(v);
+  return frame;
+}
+
+v1::Value Int(int64_t v) {
+  v1::Value value;
+  value.set_int_value(v);
+  return value;
+}
+
+// An array nested `depth` levels deep around an int.
+v1::Value Nested(int depth) {
+  v1::Value value = Int(1);
+  for (int i = 0; i < depth; ++i) {
+    v1::Value outer;
+    *outer.mutable_array()->add_values() = std::move(value);
+    value = std::move(outer);
+  }
+  return value;
+}
+
+// The session answers 41 + 1 on call `id`.
+void ExpectAddOne(RawSession& raw, uint64_t id) {
+  v1::Frame reply;
+  ASSERT_TRUE(raw.Exchange(CallFrame(id, "my_ext.add_one", {Int(41)}), &reply));
+  ASSERT_TRUE(reply.has_ret());
+  EXPECT_EQ(reply.ret().id(), id);
+  EXPECT_EQ(reply.ret().value().int_value(), 42) << reply.ret().error().message();
+}
+
+// 18. A call's timeout_ms was never read and Cancel was ignored: a call its caller gave up on
+// ran on. Now the callee sees both through TVMFFIEnvCheckSignals, and under --isolate the
+// front's call into the worker is cancelled in turn.
+TEST_P(InProcessAndIsolated, ACallItsCallerGaveUpOnIsCancelled) {
+  ServerProcess server(Args({}, GetParam()));
+  std::string dir = testing::TempDir();
+  {
+    ConnectOptions options;
+    options.call_timeout_s = 0.5;
+    Session session = Connect(server.address(), options);
+    auto until = session.GetGlobalRequired("e2e.until_cancelled");
+    std::string error = ErrorOf([&] { until(dir + "/timed_out", 120.0); });
+    EXPECT_NE(error.find("TimeoutError"), std::string::npos) << error;
+    EXPECT_TRUE(WaitForFile(dir + "/timed_out.stopped")) << "the call ran on past its timeout";
+  }
+  // The caller goes away in the middle: its calls are cancelled with the session.
+  std::string marker = dir + "/abandoned";
+  int cli = StartCli(
+      {"--server", server.address(), "call", "e2e.until_cancelled", "\"" + marker + "\"", "120"});
+  ASSERT_TRUE(WaitForFile(marker));
+  KillAndReap(cli);
+  EXPECT_TRUE(WaitForFile(marker + ".stopped")) << "the call outlived its session";
+  ExpectServing(server.address());
+}
+
+// 16. Values nested 50-64 deep (the codec allows 64) hit protobuf's parse limit first, and a
+// frame that did not parse ended the session with no reason. Now every depth the codec accepts
+// parses, and a frame that does not parse fails its own call only.
+TEST(Hardening, DeepValuesAndUnparsableFramesFailOnlyTheirCall) {
+  ServerProcess server(Args({}, false));
+  RawSession raw(server.address());
+  v1::Frame reply;
+  // 64 levels: parsed and decoded; add_one's TypeError is about the argument, not the frame.
+  ASSERT_TRUE(raw.Exchange(CallFrame(5, "my_ext.add_one", {Nested(64)}), &reply));
+  EXPECT_EQ(reply.ret().id(), 5u);
+  EXPECT_EQ(reply.ret().error().kind(), "TypeError") << reply.ret().error().message();
+  // 65: parsed, refused by the codec's depth check.
+  ASSERT_TRUE(raw.Exchange(CallFrame(6, "my_ext.add_one", {Nested(65)}), &reply));
+  EXPECT_EQ(reply.ret().id(), 6u);
+  EXPECT_EQ(reply.ret().error().kind(), "ValueError");
+  // 1000: does not parse at all; the call still gets its answer.
+  ASSERT_TRUE(raw.Exchange(CallFrame(7, "my_ext.add_one", {Nested(1000)}), &reply));
+  EXPECT_EQ(reply.ret().id(), 7u);
+  EXPECT_EQ(reply.ret().error().kind(), "ValueError");
+  EXPECT_NE(reply.ret().error().message().find("does not parse"), std::string::npos);
+  ExpectAddOne(raw, 8);
+  // The unary Call: a reason, not INTERNAL with an empty message.
+  v1::CallRequest request;
+  request.set_name("my_ext.add_one");
+  *request.add_args() = Nested(1000);
+  grpc::ClientContext context;
+  v1::CallResponse response;
+  grpc::Status status = raw.stub().Call(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("does not parse"), std::string::npos);
+  ExpectServing(server.address());
+}
+
+// 17. Invalid UTF-8 in a name failed the whole frame's parse: the session was cancelled with no
+// reason and the unary Call answered INTERNAL with an empty message.
+TEST(Hardening, NamesThatAreNotUtf8AreUnknownNames) {
+  ServerProcess server(Args({}, false));
+  RawSession raw(server.address());
+  v1::Frame reply;
+  ASSERT_TRUE(raw.Exchange(CallFrame(3, "my_ext.\xff\xfe", {Int(1)}), &reply));
+  EXPECT_EQ(reply.ret().id(), 3u);
+  EXPECT_EQ(reply.ret().error().kind(), "ValueError");
+  ExpectAddOne(raw, 4);
+  v1::CallRequest request;
+  request.set_name("\xc3\x28");
+  grpc::ClientContext context;
+  v1::CallResponse response;
+  grpc::Status status = raw.stub().Call(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.error().kind(), "ValueError");
+  request.set_module("\xa0\xa1");  // no module of that name (and none loadable): refused
+  grpc::ClientContext module_context;
+  status = raw.stub().Call(&module_context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.error().kind().empty());
+  std::string log = server.Stderr();
+  EXPECT_EQ(log.find("UTF-8"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace tvmffi::rpc

@@ -284,7 +284,19 @@ TEST(SocketFrameStream, GarbageAndHalfFramesAreErrorsNotCrashes) {
   const unsigned char garbage[8] = {4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};  // not a Frame
   ASSERT_EQ(::write(sv[0], garbage, 8), 8);
   v1::Frame f;
-  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kUnavailable);
+  // A whole frame that does not parse: an error for that frame, and the stream reads on.
+  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.body_case(), v1::Frame::BODY_NOT_SET);
+  // One whose head is a Call: its id is kept, so the session can fail that call alone.
+  v1::Frame call;
+  call.mutable_call()->set_id(77);
+  call.mutable_call()->set_global_name("f");
+  std::string bytes = call.SerializeAsString() + "\xff\xff\xff";
+  unsigned char length[4] = {static_cast<unsigned char>(bytes.size()), 0, 0, 0};
+  ASSERT_EQ(::write(sv[0], length, 4), 4);
+  ASSERT_EQ(::write(sv[0], bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  EXPECT_EQ(reader->Read(&f).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.call().id(), 77u);
   const unsigned char half[6] = {10, 0, 0, 0, 1, 2};  // 10 bytes announced, 2 sent, then EOF
   ASSERT_EQ(::write(sv[0], half, 6), 6);
   ::close(sv[0]);

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -66,6 +67,7 @@ namespace internal {
 class HandleTable;
 class PendingCalls;
 class ProxyTable;
+class ServedCall;
 }  // namespace internal
 
 class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable {
@@ -155,11 +157,15 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   absl::Status SendHello();
   void ReadLoop();
   class StreamUse;
+  // Answers a frame that did not parse (its head only): fails its call, if it has one. False
+  // when there is none, and the session must end.
+  bool AnswerUnparsed(const v1::Frame& head, const absl::Status& why);
   // False when this thread handed the reading over (it ran a call meanwhile).
   bool HandleFrame(v1::Frame* frame, StreamUse& use);
   absl::Status DecodeArgs(const v1::Call& call, std::vector<tvm::ffi::Any>* args);
   absl::StatusOr<tvm::ffi::Function> ResolveTarget(const v1::Call& call);
-  void ServeCall(const v1::Call& call, std::vector<tvm::ffi::Any> args);
+  void ServeCall(const v1::Call& call, std::vector<tvm::ffi::Any> args,
+                 const std::shared_ptr<internal::ServedCall>& served);
   // Counts an incoming call of `bytes` against this session's in-flight bounds; false when over.
   bool AdmitCall(uint64_t bytes);
   void ReleaseCall(uint64_t bytes);
@@ -175,6 +181,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::HandleTable> exports_;
   std::unique_ptr<internal::PendingCalls> pending_;
   std::unique_ptr<internal::ProxyTable> proxies_;
+  // The peer's calls admitted and not yet answered, by id: Cancel frames find them here.
+  std::mutex served_mutex_;
+  std::unordered_map<uint64_t, std::shared_ptr<internal::ServedCall>> served_;
   std::atomic<bool> closed_{false};
   std::atomic<int> serving_{0};
   std::atomic<uint64_t> bytes_in_flight_{0};

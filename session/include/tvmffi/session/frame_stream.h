@@ -5,10 +5,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "tvmffi/proto/codec.h"
 #include "tvmffi/rpc/v1/ffi.pb.h"
+
+namespace google::protobuf::io {
+class ZeroCopyInputStream;
+}  // namespace google::protobuf::io
 
 namespace tvmffi::rpc {
 
@@ -26,8 +32,10 @@ class FrameStream {
   // Sends one frame. Safe to call from many threads at once (implementations serialise).
   // UNAVAILABLE once the stream is closed or broken.
   [[nodiscard]] virtual absl::Status Write(const v1::Frame& frame) = 0;
-  // Blocks for the next frame. Called from one thread at a time. A non-OK status means the
-  // stream has ended (OUT_OF_RANGE for an orderly end, UNAVAILABLE for a broken one).
+  // Blocks for the next frame. Called from one thread at a time. INVALID_ARGUMENT: a frame
+  // arrived whole but does not parse (see ParseFrame); the stream stays usable. Any other
+  // non-OK status means the stream has ended (OUT_OF_RANGE for an orderly end, UNAVAILABLE for a
+  // broken one).
   [[nodiscard]] virtual absl::Status Read(v1::Frame* frame) = 0;
   // Ends the stream in both directions; a blocked Read returns. Idempotent.
   virtual void Close() = 0;
@@ -44,6 +52,22 @@ class FrameStream {
   [[nodiscard]] virtual absl::Status ReadChunk(ChunkHeader* header, char* dest, uint64_t capacity,
                                                uint64_t* size);
 };
+
+// Message nesting a frame may have: every value the codec accepts (CodecLimits::max_depth
+// levels of arrays, maps or error causes, two protobuf levels each) parses, so one nested deeper
+// reaches the codec and gets its typed error for that call alone.
+inline constexpr int kFrameNestingLimit = 2 * CodecLimits{}.max_depth + 8;
+
+// Parses a received frame with the nesting limit above; INVALID_ARGUMENT when it does not
+// parse. The array form then leaves in *frame what the frame's first bytes tell (see
+// ReadFrameHead), so the session can answer or fail that one call.
+[[nodiscard]] absl::Status ParseFrame(google::protobuf::io::ZeroCopyInputStream* input,
+                                      v1::Frame* frame);
+[[nodiscard]] absl::Status ParseFrame(const void* data, size_t size, v1::Frame* frame);
+// For a frame that did not parse: *frame becomes a Call or a Return with only the id found in
+// head (the frame's first bytes, kFrameHeadBytes are enough), or an empty frame.
+inline constexpr size_t kFrameHeadBytes = 32;
+void ReadFrameHead(std::string_view head, v1::Frame* frame);
 
 // Two connected in-memory streams (for tests and in-process sessions).
 std::pair<std::unique_ptr<FrameStream>, std::unique_ptr<FrameStream>> MakeMemoryStreamPair();

@@ -36,10 +36,13 @@ TVM_FFI_DLL DLPackManagedTensorAllocator TVMFFIEnvGetDLPackManagedTensorAllocato
  * allocator; a RuntimeError when none is set. */
 TVM_FFI_DLL int TVMFFIEnvTensorAlloc(DLTensor* prototype, TVMFFIObjectHandle* out);
 
-/* Non-zero when the frontend reports a pending signal (e.g. Ctrl-C in Python). */
+/* Non-zero, with the error set, when the frontend reports a pending signal (e.g. Ctrl-C in
+ * Python) or when the remote call this thread runs was cancelled or ran past its deadline
+ * (tvmffi-rpc): a long-running function polls it and returns the error. */
 TVM_FFI_DLL int TVMFFIEnvCheckSignals(void);
 
-/* Registers a frontend hook: "PyErr_CheckSignals", "PyGILState_Ensure" or "PyGILState_Release". */
+/* Registers a frontend hook: "PyErr_CheckSignals", "PyGILState_Ensure" or "PyGILState_Release";
+ * or "TVMFFIRPCCheckCall", the RPC session's check that TVMFFIEnvCheckSignals runs second. */
 TVM_FFI_DLL int TVMFFIEnvRegisterCAPI(const char* name, void* symbol);
 
 /* Finds func_name in the imports of the module library_ctx (recursively), then in the global
