@@ -47,6 +47,10 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   int max_bytes = static_cast<int>(std::min<uint64_t>(options.max_message_bytes, INT32_MAX));
   args.SetMaxReceiveMessageSize(max_bytes);
   args.SetMaxSendMessageSize(max_bytes);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   if (!options.tls_server_name.empty()) {
     args.SetSslTargetNameOverride(options.tls_server_name);
   }
@@ -72,6 +76,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   endpoint_options.local_name = options.name;
   endpoint_options.call_timeout = Seconds(options.call_timeout_s);
   endpoint_options.shared_memory = options.shared_memory;
+  endpoint_options.heartbeat = Seconds(options.heartbeat_s);
   auto endpoint = Endpoint::Create(std::move(stream), nullptr, endpoint_options);
   absl::Status started = endpoint->Start();
   if (!started.ok()) throw StatusToError(started);

@@ -42,6 +42,11 @@ Options:
                          needs --tls-cert and --tls-key)
   --max-message-mb N     largest gRPC message in MiB (default 64)
   --max-sessions N       most concurrent sessions (default 64)
+  --max-sessions-per-peer N  most concurrent sessions from one client address (default 32),
+                         so one client cannot hold every session
+  --session-idle-timeout SECONDS  close a session that has received nothing and had no call
+                         in flight for this long (default 300; 0: never). The C++ client
+                         sends a heartbeat every 30 s, so its quiet sessions stay open.
   --max-threads N        most worker threads running clients' calls, over all sessions
                          (default 1024). Past it calls wait in a queue; a session that has
                          4096 calls or 256 MiB of arguments running or queued gets
@@ -150,6 +155,17 @@ int main(int argc, char** argv) {
           options.max_sessions <= 0) {
         Fail("--max-sessions takes a positive number");
       }
+    } else if (arg == "--max-sessions-per-peer") {
+      if (!absl::SimpleAtoi(value("--max-sessions-per-peer"), &options.max_sessions_per_peer) ||
+          options.max_sessions_per_peer <= 0) {
+        Fail("--max-sessions-per-peer takes a positive number");
+      }
+    } else if (arg == "--session-idle-timeout") {
+      double s = -1;
+      if (!absl::SimpleAtod(value("--session-idle-timeout"), &s) || s < 0) {
+        Fail("--session-idle-timeout takes a number of seconds (0: never)");
+      }
+      options.session_idle_timeout = s == 0 ? absl::InfiniteDuration() : absl::Seconds(s);
     } else if (arg == "--max-threads") {
       if (!absl::SimpleAtoi(value("--max-threads"), &options.max_threads) ||
           options.max_threads <= 0) {

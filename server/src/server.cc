@@ -112,6 +112,16 @@ class ServerImpl : public Server {
     int max_bytes = static_cast<int>(std::min<uint64_t>(options_.max_message_bytes, INT32_MAX));
     builder.SetMaxReceiveMessageSize(max_bytes);
     builder.SetMaxSendMessageSize(max_bytes);
+    // Keepalive: a client host that vanished without closing its connection (power, network)
+    // is found within 80 s, and its sessions end. Clients ping every 60 s (client.h); pings
+    // closer than 30 s apart without data would be abuse.
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30 * 1000);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+    // A connection with no RPC at all (a unary-only client gone quiet) is closed after 10 min.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 10 * 60 * 1000);
     // Session streams each hold a handler thread for their lifetime.
     builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4);
     server_ = builder.BuildAndStart();

@@ -50,6 +50,78 @@ FFIService::FFIService(const ServerOptions& options, std::shared_ptr<ServerDispa
                             [this](grpc::ServerContext* context,
                                    grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>*
                                        streamer) { return RawCall(context, streamer); }));
+  if (options_.session_idle_timeout != absl::InfiniteDuration()) {
+    reaper_ = std::thread([this] { ReapIdleSessions(); });
+  }
+}
+
+FFIService::~FFIService() {
+  {
+    std::lock_guard<std::mutex> lock(reaper_mutex_);
+    stopping_ = true;
+  }
+  reaper_cv_.notify_all();
+  if (reaper_.joinable()) reaper_.join();
+}
+
+void FFIService::ReapIdleSessions() {
+  absl::Duration limit = options_.session_idle_timeout;
+  absl::Duration period = std::min(absl::Seconds(1), limit / 4);
+  std::unique_lock<std::mutex> lock(reaper_mutex_);
+  while (!reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(period),
+                              [this] { return stopping_; })) {
+    std::vector<std::shared_ptr<Endpoint>> idle;
+    {
+      std::lock_guard<std::mutex> sessions_lock(sessions_mutex_);
+      for (const auto& s : sessions_) {
+        if (s->idle_for() >= limit) idle.push_back(s);
+      }
+    }
+    for (const auto& s : idle) {
+      s->Shutdown(WithErrorKind(
+          absl::UnavailableError(absl::StrCat("the server closed this session: idle for ",
+                                              absl::FormatDuration(limit),
+                                              " (--session-idle-timeout)")),
+          "ConnectionError"));
+    }
+  }
+}
+
+namespace {
+// A client's address without its port ("ipv4:10.0.0.7", "ipv6:[::1]", "unix:..."): the
+// unit of --max-sessions-per-peer.
+std::string PeerAddress(const std::string& peer) {
+  if (peer.rfind("ipv4:", 0) == 0 || peer.rfind("ipv6:", 0) == 0) {
+    size_t colon = peer.rfind(':');
+    if (colon > 4) return peer.substr(0, colon);
+  }
+  return peer;
+}
+}  // namespace
+
+grpc::Status FFIService::AdmitSession(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  if (num_sessions_.load() >= options_.max_sessions) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("the server already has ", options_.max_sessions,
+                                     " sessions (--max-sessions)"));
+  }
+  int& mine = sessions_per_peer_[peer];
+  if (mine >= options_.max_sessions_per_peer) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("this client address (", peer, ") already has ", mine,
+                                     " sessions (--max-sessions-per-peer)"));
+  }
+  ++mine;
+  num_sessions_.fetch_add(1);
+  return grpc::Status::OK;
+}
+
+void FFIService::ReleaseSession(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(sessions_mutex_);
+  auto it = sessions_per_peer_.find(peer);
+  if (it != sessions_per_peer_.end() && --it->second <= 0) sessions_per_peer_.erase(it);
+  num_sessions_.fetch_sub(1);
 }
 
 grpc::Status FFIService::RawCall(
@@ -104,12 +176,9 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   grpc::Status auth = CheckAuth(context);
   if (!auth.ok()) return auth;
   if (draining_.load()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
-  if (num_sessions_.fetch_add(1) >= options_.max_sessions) {
-    num_sessions_.fetch_sub(1);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("the server already has ", options_.max_sessions,
-                                     " sessions (--max-sessions)"));
-  }
+  std::string peer = PeerAddress(context->peer());
+  grpc::Status admitted = AdmitSession(peer);
+  if (!admitted.ok()) return admitted;
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options_.name;
   endpoint_options.max_frame_bytes = options_.max_message_bytes;
@@ -126,7 +195,7 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     sessions_.erase(endpoint);
   }
-  num_sessions_.fetch_sub(1);
+  ReleaseSession(peer);
   absl::Status why = endpoint->close_reason();
   if (absl::IsFailedPrecondition(why)) {  // e.g. a protocol version mismatch: tell the client
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(why.message()));

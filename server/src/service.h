@@ -4,9 +4,13 @@
 #define TVMFFI_SERVER_SRC_SERVICE_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
+#include <thread>
 
 #include "dispatcher.h"
 #include "tvmffi/grpc/grpc_stream.h"
@@ -18,6 +22,7 @@ class FFIService final : public v1::FFI::Service {
  public:
   FFIService(const ServerOptions& options, std::shared_ptr<ServerDispatcher> dispatcher,
              std::shared_ptr<ModuleStore> modules);
+  ~FFIService() override;
 
   // Serves the Session method over byte buffers (installed in the constructor).
   grpc::Status RawSession(grpc::ServerContext* context, RawSessionReaderWriter* stream);
@@ -39,6 +44,11 @@ class FFIService final : public v1::FFI::Service {
 
  private:
   grpc::Status CheckAuth(grpc::ServerContext* context) const;
+  // Takes a session slot for peer (its address without the port); the error says which bound.
+  grpc::Status AdmitSession(const std::string& peer);
+  void ReleaseSession(const std::string& peer);
+  // Closes sessions idle past --session-idle-timeout, until the service is destroyed.
+  void ReapIdleSessions();
 
   const ServerOptions& options_;
   std::shared_ptr<ServerDispatcher> dispatcher_;
@@ -47,6 +57,11 @@ class FFIService final : public v1::FFI::Service {
   std::atomic<bool> draining_{false};
   mutable std::mutex sessions_mutex_;
   std::set<std::shared_ptr<Endpoint>> sessions_;
+  std::map<std::string, int> sessions_per_peer_;  // under sessions_mutex_
+  std::mutex reaper_mutex_;
+  std::condition_variable reaper_cv_;
+  bool stopping_ = false;  // under reaper_mutex_
+  std::thread reaper_;
 };
 
 }  // namespace tvmffi::rpc::internal

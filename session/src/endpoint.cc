@@ -83,11 +83,19 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
       pending_(std::make_unique<internal::PendingCalls>()),
       proxies_(std::make_unique<internal::ProxyTable>()) {
   max_frame_bytes_.store(options_.max_frame_bytes);
+  last_received_ns_.store(absl::GetCurrentTimeNanos());
   internal::ServedCall::InstallSignalCheck();
 }
 
 Endpoint::~Endpoint() {
   Shutdown(WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError"));
+  if (heartbeat_.joinable()) {
+    if (heartbeat_.get_id() == std::this_thread::get_id()) {
+      heartbeat_.detach();
+    } else {
+      heartbeat_.join();
+    }
+  }
   if (reader_.joinable()) {
     if (reader_.get_id() == std::this_thread::get_id()) {
       reader_.detach();
@@ -115,6 +123,20 @@ absl::Status Endpoint::Start() {
     if (auto self = weak.lock()) self->ReadLoop();
   });
   (void)SendHello();  // a failed write shows up as the reader's verdict
+  if (options_.heartbeat != absl::InfiniteDuration()) {
+    heartbeat_ = std::thread([weak, interval = options_.heartbeat] {
+      while (auto self = weak.lock()) {
+        {
+          std::unique_lock<std::mutex> lock(self->heartbeat_mutex_);
+          if (self->heartbeat_cv_.wait_for(lock, absl::ToChronoNanoseconds(interval),
+                                           [&self] { return self->closed(); })) {
+            return;
+          }
+        }
+        (void)self->Write(v1::Frame());  // empty: the peer only notes that the session lives
+      }
+    });
+  }
   return absl::OkStatus();
 }
 
@@ -178,6 +200,7 @@ void Endpoint::ReadLoop() {
   StreamUse use(this);
   while (use && !closed()) {
     status = stream_->Read(&frame);
+    last_received_ns_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
     if (absl::IsInvalidArgument(status) && AnswerUnparsed(frame, status)) continue;
     if (!status.ok()) break;
     if (!HandleFrame(&frame, use)) return;  // another thread reads from here on
@@ -607,6 +630,10 @@ void Endpoint::Shutdown(const absl::Status& reason) {
     for (auto& [id, served] : served_) served->Cancel();
   }
   stream_->Close();  // blocked reads and writes return
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mutex_);  // the heartbeat sees closed() and ends
+  }
+  heartbeat_cv_.notify_all();
   bool idle;
   {
     std::lock_guard<std::mutex> lock(stream_mutex_);
@@ -615,6 +642,12 @@ void Endpoint::Shutdown(const absl::Status& reason) {
   }
   if (idle) stream_cv_.notify_all();
   exports_->Clear();
+}
+
+absl::Duration Endpoint::idle_for() const {
+  if (num_serving() > 0 || pending_->size() > 0) return absl::ZeroDuration();
+  return absl::Nanoseconds(absl::GetCurrentTimeNanos() -
+                           last_received_ns_.load(std::memory_order_relaxed));
 }
 
 absl::Status Endpoint::close_reason() const {

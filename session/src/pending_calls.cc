@@ -94,6 +94,11 @@ absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::
   return std::move(slot.result);
 }
 
+size_t PendingCalls::size() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return slots_.size();
+}
+
 void PendingCalls::FailAll(const absl::Status& status) {
   std::unordered_map<uint64_t, std::shared_ptr<Slot>> slots;
   {

@@ -34,6 +34,8 @@ class PendingCalls {
   // thread serving a peer's call (ServedCall::Current), also stops when that call is cancelled
   // (CANCELLED) or reaches its deadline (DEADLINE_EXCEEDED).
   absl::StatusOr<tvm::ffi::Any> Wait(uint64_t id, Slot& slot, absl::Duration timeout);
+  // Calls waiting for their Return.
+  size_t size();
   // Fails every pending and future call with status.
   void FailAll(const absl::Status& status);
 

@@ -312,7 +312,7 @@ class RawSession {
   explicit RawSession(const std::string& address)
       : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
         stub_(v1::FFI::NewStub(channel_)),
-        stream_(stub_->Session(&context_)) {
+        stream_(OpenStream(&context_, *stub_)) {
     v1::Frame hello;
     hello.mutable_hello()->set_protocol_version(1);
     hello.mutable_hello()->set_peer_name("raw");
@@ -325,6 +325,11 @@ class RawSession {
     context_.TryCancel();
     (void)stream_->Finish();
   }
+  // Reads until the stream ends (false: a frame came instead; a minute at most in all).
+  bool Ended() {
+    v1::Frame frame;
+    return !stream_->Read(&frame);
+  }
   // Sends frame; returns the next frame that is not a Release (false: the stream ended).
   bool Exchange(const v1::Frame& frame, v1::Frame* reply) {
     if (!stream_->Write(frame)) return false;
@@ -336,6 +341,12 @@ class RawSession {
   v1::FFI::Stub& stub() { return *stub_; }
 
  private:
+  static std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> OpenStream(
+      grpc::ClientContext* context, v1::FFI::Stub& stub) {
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub.Session(context);
+  }
+
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::FFI::Stub> stub_;
   grpc::ClientContext context_;
@@ -399,6 +410,26 @@ TEST_P(InProcessAndIsolated, ACallItsCallerGaveUpOnIsCancelled) {
   KillAndReap(cli);
   EXPECT_TRUE(WaitForFile(marker + ".stopped")) << "the call outlived its session";
   ExpectServing(server.address());
+}
+
+// 8. Idle sessions were kept forever: 64 streams that only said Hello locked out every other
+// session client. Now one address holds at most --max-sessions-per-peer sessions, a session
+// that receives nothing for --session-idle-timeout is closed, and the client's heartbeat keeps
+// its quiet sessions open.
+TEST(Hardening, IdleSessionsAreClosedAndOneAddressCannotHoldEverySession) {
+  ServerProcess server(Args(
+      {"--max-sessions", "3", "--max-sessions-per-peer", "2", "--session-idle-timeout", "1"},
+      false));
+  ConnectOptions chatty;
+  chatty.heartbeat_s = 0.2;
+  Session kept = Connect(server.address(), chatty);
+  RawSession silent(server.address());  // says Hello, then nothing
+  std::string refused = ErrorOf([&] { Connect(server.address()); });
+  EXPECT_NE(refused.find("--max-sessions-per-peer"), std::string::npos) << refused;
+  EXPECT_TRUE(silent.Ended()) << "the silent session was kept";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // well past the idle timeout
+  EXPECT_EQ(kept.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
+  ExpectServing(server.address());  // the silent session's slot is free again
 }
 
 // 16. Values nested 50-64 deep (the codec allows 64) hit protobuf's parse limit first, and a

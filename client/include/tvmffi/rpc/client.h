@@ -39,6 +39,9 @@ struct ConnectOptions {
   uint64_t max_message_bytes = 64ull << 20;
   std::string name = "tvmffi-client";  // this side's name in the server's backtraces
   bool shared_memory = true;           // same host: tensors from NewSharedTensor go by reference
+  // An empty frame this often keeps a quiet session from the server's --session-idle-timeout
+  // (0 = none); gRPC keepalive pings every 60 s find a vanished server.
+  double heartbeat_s = 30;
 };
 
 // Information a server reports about itself.

@@ -26,6 +26,10 @@ struct ServerOptions {
   std::vector<std::string> hide;             // globals with these prefixes are not published
   uint64_t max_message_bytes = 64ull << 20;  // one gRPC message
   int max_sessions = 64;                     // concurrent Session streams
+  int max_sessions_per_peer = 32;            // of those, from one client address
+  // A session that has received nothing (clients send a heartbeat every 30 s) and has no call
+  // in flight for this long is closed. Infinite: never.
+  absl::Duration session_idle_timeout = absl::Seconds(300);
   absl::Duration call_timeout = absl::InfiniteDuration();  // limit on callbacks into clients
   std::string name = "tvmffi-server";                      // shown in clients' error backtraces
   // Clients on this host may pass shared-memory tensors by reference (never across hosts).

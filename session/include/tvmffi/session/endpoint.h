@@ -50,6 +50,9 @@ struct EndpointOptions {
   int max_calls_in_flight = 4096;
   uint64_t max_bytes_in_flight = uint64_t{256} << 20;
   uint64_t max_frame_bytes = 0;  // larger calls/returns fail locally (0: no limit)
+  // Sends an empty frame this often while the session is open, so that a quiet session is not
+  // taken for an idle one by the peer (the server's --session-idle-timeout). Infinite: never.
+  absl::Duration heartbeat = absl::InfiniteDuration();
   // Tensors in shared memory (CreateSharedTensor) travel by reference when the peer is on this
   // host; off: they are sent by value, and the peer's references are refused.
   bool shared_memory = true;
@@ -112,6 +115,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   bool shares_memory() const { return shares_memory_.load(std::memory_order_acquire); }
   // The peer's calls running or queued on this side right now.
   int num_serving() const { return serving_.load(std::memory_order_acquire); }
+  // How long the session has been idle: no frame received and no call in flight either way
+  // (zero while a call is).
+  absl::Duration idle_for() const;
 
   // Calls and returns larger than this fail with ValueError instead of breaking the stream
   // (the transport's message limit, e.g. the peer's --max-message-mb). 0: no limit.
@@ -199,6 +205,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   int stream_users_ = 0;
   bool stream_closed_ = false;  // Shutdown closed it: no thread enters stream_ any more
   std::thread reader_;
+  std::atomic<int64_t> last_received_ns_;  // absl::GetCurrentTimeNanos() of the last frame
+  std::mutex heartbeat_mutex_;
+  std::condition_variable heartbeat_cv_;  // Shutdown wakes the heartbeat to end it
+  std::thread heartbeat_;
 };
 
 }  // namespace tvmffi::rpc
