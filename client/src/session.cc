@@ -4,6 +4,7 @@
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "tvmffi/grpc/grpc_stream.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/rpc/client.h"
+#include "tvmffi/rpc/v1/ffi.grpc.pb.h"
 #include "tvmffi/session/endpoint.h"
 #include "tvmffi/session/shared_memory.h"
 
@@ -40,6 +42,41 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const ConnectOptions& opti
   return grpc::SslCredentials(ssl);
 }
 
+// Waits until channel is connected. The first failed attempt ends the wait with gRPC's reason
+// (connection refused, name not resolved, TLS handshake failed): a probe call that does not
+// wait for a connection fails at once and carries it. Only a server that neither accepts nor
+// refuses (a black-holed address) takes the whole timeout.
+absl::Status WaitUntilConnected(grpc::Channel& channel, const std::string& target,
+                                double timeout_s) {
+  auto deadline = std::chrono::system_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+  grpc_connectivity_state state = channel.GetState(true);
+  while (state != GRPC_CHANNEL_READY) {
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+      grpc::ClientContext probe;
+      probe.set_deadline(std::min(deadline, std::chrono::system_clock::now() +
+                                                std::chrono::seconds(2)));
+      v1::ServerInfo info;
+      grpc::Status status =
+          v1::FFI::NewStub(channel.shared_from_this())
+              ->GetServerInfo(&probe, v1::GetServerInfoRequest(), &info);
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+        return WithErrorKind(absl::UnavailableError(absl::StrCat(
+                                 "cannot connect to ", target, ": ", status.error_message())),
+                             "ConnectionError");
+      }
+      // Not a connection failure (it connected meanwhile, or refused the probe): go on.
+    }
+    if (!channel.WaitForStateChange(state, deadline)) {
+      return WithErrorKind(absl::UnavailableError(absl::StrCat("cannot connect to ", target,
+                                                               " within ", timeout_s, " s")),
+                           "ConnectionError");
+    }
+    state = channel.GetState(true);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Session Connect(const std::string& target, const ConnectOptions& options) {
@@ -56,14 +93,8 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   }
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(target, Credentials(options), args);
-  auto deadline = std::chrono::system_clock::now() +
-                  std::chrono::milliseconds(static_cast<int64_t>(options.connect_timeout_s * 1000));
-  if (!channel->WaitForConnected(deadline)) {
-    throw StatusToError(
-        WithErrorKind(absl::UnavailableError(absl::StrCat("cannot connect to ", target, " within ",
-                                                          options.connect_timeout_s, " s")),
-                      "ConnectionError"));
-  }
+  absl::Status connected = WaitUntilConnected(*channel, target, options.connect_timeout_s);
+  if (!connected.ok()) throw StatusToError(connected);
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
   std::unique_ptr<FrameStream> stream =

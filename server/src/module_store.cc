@@ -66,6 +66,10 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
   absl::Status started = worker->Start();
   if (!started.ok()) {
     tvm::ffi::Error err = StatusToError(started);
+    if (err.kind() != "RemoteCrashError") {  // the loader's own error (not a library, ...)
+      return WithErrorKind(absl::FailedPreconditionError(err.message()), err.kind());
+    }
+    // The worker crashed while loading: its signal and backtrace.
     return WithErrorKind(absl::FailedPreconditionError(
                              absl::StrCat(err.message(), "\n", std::string(err.backtrace()))),
                          err.kind());
@@ -203,7 +207,11 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
   absl::StatusOr<Loaded> loaded = Load(path, name);
   if (!loaded.ok()) {
     ::unlink(path.c_str());
-    return loaded.status();
+    // The client's bytes are the problem (not a library, a missing symbol): a ValueError.
+    return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
+                             "the uploaded module `", name, "` cannot be loaded: ",
+                             ErrorKindOf(loaded.status()), ": ", loaded.status().message())),
+                         "ValueError");
   }
   if (isolate_.enabled) {
     std::lock_guard<std::mutex> lock(mutex_);

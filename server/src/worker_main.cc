@@ -160,10 +160,9 @@ int RunIsolatedWorker(int argc, char** argv) {
     mod = ffi::Module::LoadFromFile(path);
   } catch (...) {
     ffi::Error err = CurrentExceptionToError();
-    WriteAll(
-        g_report_fd,
-        absl::StrCat("  cannot load ", path, ": ", err.kind(), ": ", err.message(), "\n").c_str());
-    return 3;
+    WriteAll(g_report_fd,
+             absl::StrCat(worker::kLoadError, err.kind(), "\n", err.message()).c_str());
+    return worker::kLoadFailedStatus;
   }
   InstallCrashHandlers();  // after loading, so the module's frames can be symbolized
   std::set<std::string> added;

@@ -248,7 +248,24 @@ absl::Status WorkerProcess::Reap() {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   reaped_ = true;
-  CrashReport report = ParseReport(DrainReport());
+  std::string text = DrainReport();
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == worker::kLoadFailedStatus &&
+      text.rfind(worker::kLoadError, 0) == 0) {
+    // The module did not load: its loader's own error, kind and message.
+    size_t newline = text.find('\n');
+    std::string kind = text.substr(std::strlen(worker::kLoadError),
+                                   newline == std::string::npos
+                                       ? std::string::npos
+                                       : newline - std::strlen(worker::kLoadError));
+    std::string message = newline == std::string::npos ? "" : text.substr(newline + 1);
+    v1::Error error;
+    error.set_kind(kind);
+    error.set_message(message);
+    error.set_peer(absl::StrCat("worker ", spec_.name, " (pid ", pid_, ")"));
+    exit_status_ = RemoteErrorStatus(error);  // the session passes it on as it is
+    return exit_status_;
+  }
+  CrashReport report = ParseReport(text);
   std::string how;
   if (report.signal != 0) {
     // What the worker caught; it may have been ended by another signal (the report's alarm).

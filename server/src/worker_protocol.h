@@ -19,6 +19,10 @@ constexpr char kGlobalPrefix = '@';
 // (the symbols the module registered with TVMFFIEnvModRegisterSystemLibSymbol).
 constexpr char kSystemLibPrefix = '#';
 constexpr char kSystemLibSeparator = '|';
+// A worker that cannot load its module exits with this status after writing
+// kLoadError + kind + "\n" + message to its report descriptor.
+constexpr int kLoadFailedStatus = 3;
+constexpr char kLoadError[] = "load-error ";
 
 }  // namespace tvmffi::rpc::worker
 

@@ -432,6 +432,23 @@ TEST(Hardening, IdleSessionsAreClosedAndOneAddressCannotHoldEverySession) {
   ExpectServing(server.address());  // the silent session's slot is free again
 }
 
+// 20. A non-library upload was a RuntimeError (the docs say ValueError), and under --isolate
+// the loader's reason was lost ("exited with status 3").
+TEST_P(InProcessAndIsolated, AnUploadThatIsNoLibraryIsAValueErrorWithTheLoadersReason) {
+  ServerProcess server(Args({"--allow-upload"}, GetParam()));
+  Session session = Connect(server.address());
+  std::string junk = testing::TempDir() + "/junk.so";
+  std::ofstream(junk) << std::string(4096, 'x');
+  std::string error = ErrorOf([&] { session.UploadModule(junk); });
+  EXPECT_EQ(error.rfind("ValueError: the uploaded module `junk` cannot be loaded: RuntimeError: ",
+                        0),
+            0u)
+      << error;
+  EXPECT_NE(error.find("invalid ELF header"), std::string::npos) << error;  // dlopen's words
+  EXPECT_EQ(error.find("exited with status"), std::string::npos) << error;
+  ExpectServing(server.address());
+}
+
 // 16. Values nested 50-64 deep (the codec allows 64) hit protobuf's parse limit first, and a
 // frame that did not parse ended the session with no reason. Now every depth the codec accepts
 // parses, and a frame that does not parse fails its own call only.

@@ -348,7 +348,9 @@ TEST(RemoteServer, AllowUploadLoadsAClientsModuleBytes) {
   // keeps serving (the registration error would otherwise escape a static constructor).
   EXPECT_EQ(ErrorOf([&] {
               session.UploadModule(TVMFFI_E2E_MODULE, "again");
-            }).rfind("RuntimeError: Library ", 0),
+            }).rfind("ValueError: the uploaded module `again` cannot be loaded: RuntimeError: "
+                     "Library ",
+                     0),
             0u);
   EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
   std::string junk = testing::TempDir() + "/junk.so";
@@ -532,7 +534,7 @@ std::string ReadAll(const std::string& path) {
 
 TEST(RemoteServer, TlsAndMutualTls) {
   std::string dir = testing::TempDir();
-  if (!MakeCertificates(dir)) GTEST_SKIP() << "openssl could not make test certificates";
+  ASSERT_TRUE(MakeCertificates(dir)) << "openssl could not make test certificates";
   {
     ServerProcess server({"--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
                           "--load", TVMFFI_MY_EXT_MODULE});
@@ -568,6 +570,42 @@ TEST(RemoteServer, TlsAndMutualTls) {
     std::string err = ErrorOf([&] { Connect(server.address(), without_cert); });
     EXPECT_TRUE(err.rfind("ConnectionError", 0) == 0 || err.rfind("PermissionError", 0) == 0)
         << err;
+  }
+}
+
+// Issue #10, item 19: a TLS mismatch, a wrong CA or a refused connection waited the whole
+// connect timeout, then said only "cannot connect ... within N s". Now the first failed attempt
+// ends Connect, with gRPC's reason.
+TEST(RemoteServer, ConnectionFailuresAreFastAndSayWhy) {
+  std::string dir = testing::TempDir();
+  ASSERT_TRUE(MakeCertificates(dir)) << "openssl could not make test certificates";
+  ServerProcess tls_server({"--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key",
+                            "--load", TVMFFI_MY_EXT_MODULE});
+  ServerProcess plain_server({"--load", TVMFFI_MY_EXT_MODULE});
+  ConnectOptions plain;
+  plain.connect_timeout_s = 600;  // a wait for the timeout would fail the test by its own
+  ConnectOptions tls = plain;
+  tls.tls = true;
+  tls.tls_root_certs_pem = ReadAll(dir + "/ca.pem");
+  ConnectOptions wrong_ca = tls;
+  wrong_ca.tls_root_certs_pem = ReadAll(dir + "/client.pem");  // not the server's CA
+  struct Case {
+    const char* what;
+    std::string target;
+    ConnectOptions options;
+  };
+  std::vector<Case> cases = {
+      {"plaintext to a TLS server", tls_server.address(), plain},
+      {"TLS to a plaintext server", plain_server.address(), tls},
+      {"a CA that did not sign the server's certificate", tls_server.address(), wrong_ca},
+      {"a closed port", "127.0.0.1:1", plain},
+      {"a name that does not resolve", "no-such-host.invalid:50051", plain},
+  };
+  for (const Case& c : cases) {
+    std::string err = ErrorOf([&] { Connect(c.target, c.options); });
+    EXPECT_EQ(err.rfind("ConnectionError: cannot connect to " + c.target + ": ", 0), 0u)
+        << c.what << ": " << err;
+    EXPECT_EQ(err.find(" within "), std::string::npos) << c.what << ": " << err;
   }
 }
 

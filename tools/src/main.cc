@@ -1,6 +1,8 @@
 // tvmffi: the command-line client of tvmffi-server.
+#include <grpc/support/log.h>
 #include <tvm/ffi/error.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -59,6 +61,9 @@ int Report(const ffi::Error& e, int exit_code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gRPC's own log lines ("E1130 ... Handshake failed") repeat what the error printed below
+  // says; GRPC_VERBOSITY=debug (or any value) brings them back.
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function([](gpr_log_func_args*) {});
   std::string server = "127.0.0.1:50051", module;
   ConnectOptions options;
   options.name = "tvmffi-cli";
