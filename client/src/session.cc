@@ -26,8 +26,8 @@ namespace {
 struct SessionCore {
   std::shared_ptr<Endpoint> endpoint;
   ~SessionCore() {
-    endpoint->Shutdown(
-        WithErrorKind(absl::CancelledError("session closed by the client"), "ConnectionError"));
+    endpoint->Shutdown(WithErrorKind(absl::CancelledError("session closed by the client"),
+                                     kind::kConnectionError));
   }
 };
 
@@ -54,23 +54,20 @@ absl::Status WaitUntilConnected(grpc::Channel& channel, const std::string& targe
   while (state != GRPC_CHANNEL_READY) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
       grpc::ClientContext probe;
-      probe.set_deadline(std::min(deadline, std::chrono::system_clock::now() +
-                                                std::chrono::seconds(2)));
+      probe.set_deadline(
+          std::min(deadline, std::chrono::system_clock::now() + std::chrono::seconds(2)));
       v1::ServerInfo info;
-      grpc::Status status =
-          v1::FFI::NewStub(channel.shared_from_this())
-              ->GetServerInfo(&probe, v1::GetServerInfoRequest(), &info);
+      grpc::Status status = v1::FFI::NewStub(channel.shared_from_this())
+                                ->GetServerInfo(&probe, v1::GetServerInfoRequest(), &info);
       if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-        return WithErrorKind(absl::UnavailableError(absl::StrCat(
-                                 "cannot connect to ", target, ": ", status.error_message())),
-                             "ConnectionError");
+        return ConnectionError(
+            absl::StrCat("cannot connect to ", target, ": ", status.error_message()));
       }
       // Not a connection failure (it connected meanwhile, or refused the probe): go on.
     }
     if (!channel.WaitForStateChange(state, deadline)) {
-      return WithErrorKind(absl::UnavailableError(absl::StrCat("cannot connect to ", target,
-                                                               " within ", timeout_s, " s")),
-                           "ConnectionError");
+      return ConnectionError(
+          absl::StrCat("cannot connect to ", target, " within ", timeout_s, " s"));
     }
     state = channel.GetState(true);
   }
@@ -100,8 +97,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   std::unique_ptr<FrameStream> stream =
       OpenClientFrameStream(channel.get(), std::move(context), target);
   if (stream == nullptr) {
-    throw StatusToError(
-        WithErrorKind(absl::UnavailableError("cannot open a session"), "ConnectionError"));
+    throw StatusToError(ConnectionError("cannot open a session"));
   }
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options.name;
@@ -215,7 +211,7 @@ ffi::Tensor NewSharedTensor(ffi::Shape shape, DLDataType dtype) {
 
 void Session::Close() {
   endpoint_->Shutdown(
-      WithErrorKind(absl::CancelledError("session closed by the client"), "ConnectionError"));
+      WithErrorKind(absl::CancelledError("session closed by the client"), kind::kConnectionError));
 }
 
 }  // namespace tvmffi::rpc

@@ -17,41 +17,11 @@ namespace tvmffi::rpc {
 
 absl::Status FromGrpcStatus(const grpc::Status& status, const std::string& peer) {
   if (status.ok()) return absl::OkStatus();
-  std::string message = absl::StrCat(status.error_message(), " (peer ", peer, ")");
-  switch (status.error_code()) {
-    case grpc::StatusCode::CANCELLED:
-      return absl::CancelledError(message);
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return absl::InvalidArgumentError(message);
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::DeadlineExceededError(message);
-    case grpc::StatusCode::NOT_FOUND:
-      return absl::NotFoundError(message);
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return absl::AlreadyExistsError(message);
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return absl::PermissionDeniedError(message);
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return absl::ResourceExhaustedError(message);
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return absl::FailedPreconditionError(message);
-    case grpc::StatusCode::ABORTED:
-      return absl::AbortedError(message);
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return absl::OutOfRangeError(message);
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return absl::UnimplementedError(message);
-    case grpc::StatusCode::INTERNAL:
-      return absl::InternalError(message);
-    case grpc::StatusCode::UNAVAILABLE:
-      return absl::UnavailableError(message);
-    case grpc::StatusCode::DATA_LOSS:
-      return absl::DataLossError(message);
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return absl::UnauthenticatedError(message);
-    default:
-      return absl::UnknownError(message);
-  }
+  // gRPC's and absl's codes are the same numbers; the code's name and the peer stay in the
+  // message, so an RPCError says what gRPC said and about whom.
+  auto code = static_cast<absl::StatusCode>(status.error_code());
+  return absl::Status(code, absl::StrCat(status.error_message(), " (gRPC ",
+                                         absl::StatusCodeToString(code), " from ", peer, ")"));
 }
 
 namespace {
@@ -191,8 +161,7 @@ class ClientFrameStream : public ByteBufferFrameStream<ClientStream, grpc::Clien
 
  private:
   absl::Status ClosedError() const override {
-    return WithErrorKind(absl::UnavailableError("connection to " + peer_ + " closed"),
-                         "ConnectionError");
+    return ConnectionError("connection to " + peer_ + " closed");
   }
 
   // Both Read and ReadChunk end up here, possibly more than once (a reader that failed in the
@@ -226,9 +195,7 @@ class ServerFrameStream
       : ByteBufferFrameStream(stream, context) {}
 
  private:
-  absl::Status ClosedError() const override {
-    return WithErrorKind(absl::UnavailableError("client stream closed"), "ConnectionError");
-  }
+  absl::Status ClosedError() const override { return ConnectionError("client stream closed"); }
   absl::Status Ended() override { return absl::OutOfRangeError("the client ended the session"); }
 };
 

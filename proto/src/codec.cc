@@ -214,7 +214,7 @@ class Encoder {
       return WithErrorKind(
           absl::ResourceExhaustedError(absl::StrCat(
               "tensor of ", bytes, " bytes exceeds the limit of ", limits_.max_tensor_bytes)),
-          "ValueError");
+          kind::kValueError);
     }
     if (bytes != 0 && refs_ != nullptr && contiguous) {
       if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes, owner)) {
@@ -320,7 +320,7 @@ class Decoder {
       absl::StrAppend(&backtrace, "  File \"<remote>\", line 0, in [remote call to ",
                       absl::string_view(peer.data(), peer.size()), "]\n");
     }
-    std::string kind = e.kind().empty() ? "RPCError" : e.kind();
+    std::string kind = e.kind().empty() ? kind::kRPCError : e.kind();
     if (e.has_cause() && depth < limits_.max_depth) {
       return ffi::Error(kind, e.message(), backtrace, DecodeErrorAt(e.cause(), "", depth + 1),
                         std::nullopt);
@@ -441,8 +441,7 @@ absl::StatusOr<tvm::ffi::Any> DecodeValue(const v1::Value& value, RefTable* refs
   } catch (const tvm::ffi::Error& e) {
     return WithErrorKind(absl::InvalidArgumentError(e.message()), e.kind());
   } catch (const std::bad_alloc&) {
-    return WithErrorKind(absl::ResourceExhaustedError("out of memory decoding a value"),
-                         "MemoryError");
+    return MemoryError("out of memory decoding a value");
   }
 }
 

@@ -31,26 +31,7 @@ absl::Status WithErrorKind(absl::Status status, absl::string_view kind) {
 
 std::string ErrorKindOf(const absl::Status& status) {
   if (auto payload = status.GetPayload(kKindPayload)) return std::string(*payload);
-  switch (status.code()) {
-    case absl::StatusCode::kDeadlineExceeded:
-      return "TimeoutError";
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kCancelled:
-      return "ConnectionError";
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kOutOfRange:
-      return "ValueError";
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated:
-      return "PermissionError";
-    case absl::StatusCode::kUnimplemented:
-      return "NotImplementedError";
-    case absl::StatusCode::kResourceExhausted:
-      return "MemoryError";
-    default:
-      return "RPCError";
-  }
+  return std::string(KindOfCode(status.code()));
 }
 
 tvm::ffi::Error StatusToError(const absl::Status& status) {
@@ -74,18 +55,11 @@ tvm::ffi::Error CurrentExceptionToError() {
   } catch (const tvm::ffi::Error& err) {
     return err;
   } catch (const std::exception& ex) {
-    return tvm::ffi::Error("InternalError", ex.what(), "");
+    return tvm::ffi::Error(kind::kInternalError, ex.what(), "");
   } catch (...) {
-    return tvm::ffi::Error("InternalError", "a C++ exception not derived from std::exception", "");
+    return tvm::ffi::Error(kind::kInternalError, "a C++ exception not derived from std::exception",
+                           "");
   }
-}
-
-absl::Status TypeError(absl::string_view message) {
-  return WithErrorKind(absl::InvalidArgumentError(message), "TypeError");
-}
-
-absl::Status ValueError(absl::string_view message) {
-  return WithErrorKind(absl::InvalidArgumentError(message), "ValueError");
 }
 
 }  // namespace tvmffi::rpc

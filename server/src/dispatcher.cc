@@ -119,13 +119,11 @@ absl::StatusOr<ffi::Function> ServerDispatcher::ResolveGlobal(std::string_view n
     return WithErrorKind(
         absl::NotFoundError(
             absl::StrCat("Function ", absl::string_view(name.data(), name.size()), " not found")),
-        "ValueError");
+        kind::kValueError);
   }
   if (!policy_->IsPublished(name)) {
-    return WithErrorKind(absl::PermissionDeniedError(
-                             absl::StrCat("Function ", absl::string_view(name.data(), name.size()),
-                                          " is not published by this server")),
-                         "PermissionError");
+    return PermissionError(absl::StrCat("Function ", absl::string_view(name.data(), name.size()),
+                                        " is not published by this server"));
   }
   return *f;
 }
@@ -137,7 +135,7 @@ absl::StatusOr<ffi::Function> ServerDispatcher::Resolve(std::string_view name, E
       return WithErrorKind(
           absl::NotFoundError(absl::StrCat("unknown session operation ",
                                            absl::string_view(name.data(), name.size()))),
-          "ValueError");
+          kind::kValueError);
     }
     return it->second;
   }

@@ -31,8 +31,7 @@ class IsolatedModuleObj final : public ffi::ModuleObj {
 
 IsolatedWorker::~IsolatedWorker() {
   if (live_.endpoint != nullptr) {
-    live_.endpoint->Shutdown(
-        WithErrorKind(absl::UnavailableError("server shutting down"), "ConnectionError"));
+    live_.endpoint->Shutdown(ConnectionError("server shutting down"));
   }
 }
 
@@ -82,7 +81,8 @@ ffi::Function IsolatedWorker::Forwarder(const std::string& name) {
   return ffi::Function::FromPacked([weak, name](ffi::PackedArgs args, ffi::Any* rv) {
     std::shared_ptr<IsolatedWorker> self = weak.lock();
     if (self == nullptr) {
-      throw ffi::Error("ConnectionError", "the isolated module `" + name + "` was unloaded", "");
+      throw ffi::Error(kind::kConnectionError, "the isolated module `" + name + "` was unloaded",
+                       "");
     }
     absl::StatusOr<ffi::Any> result = self->Call(name, args.data(), args.size());
     if (!result.ok()) throw StatusToError(result.status());

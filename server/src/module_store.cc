@@ -36,10 +36,9 @@ absl::Status CheckModuleName(const std::string& name) {
   for (unsigned char c : name) control = control || c < 0x20 || c == 0x7f;
   if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos ||
       control || name[0] == '.' || name.size() > 255) {
-    return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
-                             "invalid module name `", absl::CEscape(name),
-                             "`: a plain file name (no '/', no control characters) is required")),
-                         "ValueError");
+    return ValueError(
+        absl::StrCat("invalid module name `", absl::CEscape(name),
+                     "`: a plain file name (no '/', no control characters) is required"));
   }
   return absl::OkStatus();
 }
@@ -66,7 +65,7 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
   absl::Status started = worker->Start();
   if (!started.ok()) {
     tvm::ffi::Error err = StatusToError(started);
-    if (err.kind() != "RemoteCrashError") {  // the loader's own error (not a library, ...)
+    if (err.kind() != kind::kRemoteCrashError) {  // the loader's own error (not a library, ...)
       return WithErrorKind(absl::FailedPreconditionError(err.message()), err.kind());
     }
     // The worker crashed while loading: its signal and backtrace.
@@ -138,11 +137,10 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
   }
   TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
   if (module_dir_.empty()) {
-    return WithErrorKind(absl::PermissionDeniedError(absl::StrCat(
-                             "module `", name,
-                             "` is not loaded and this server does not let clients load modules "
-                             "(start it with --module-dir)")),
-                         "PermissionError");
+    return PermissionError(
+        absl::StrCat("module `", name,
+                     "` is not loaded and this server does not let clients load modules "
+                     "(start it with --module-dir)"));
   }
   std::string path = module_dir_ + "/" + name;
   if (!IsRegularFile(path) && IsRegularFile(path + ".so")) path += ".so";
@@ -152,13 +150,12 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
       ::realpath(path.c_str(), real_file) == nullptr || !IsRegularFile(real_file)) {
     return WithErrorKind(
         absl::NotFoundError(absl::StrCat("no module `", name, "` in the module directory")),
-        "ValueError");
+        kind::kValueError);
   }
   std::string_view dir(real_dir), file(real_file);
   if (file.substr(0, dir.size()) != dir || file.size() <= dir.size() || file[dir.size()] != '/') {
-    return WithErrorKind(absl::PermissionDeniedError(absl::StrCat(
-                             "module `", name, "` resolves outside the module directory")),
-                         "PermissionError");
+    return PermissionError(
+        absl::StrCat("module `", name, "` resolves outside the module directory"));
   }
   TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(real_file, name));
   return Register(name, loaded, /*replace=*/false);
@@ -167,16 +164,15 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
                                                      std::string_view bytes) {
   if (upload_dir_.empty()) {
-    return WithErrorKind(
-        absl::PermissionDeniedError("this server does not accept uploaded modules (start it with "
-                                    "--allow-upload)"),
-        "PermissionError");
+    return PermissionError(
+        "this server does not accept uploaded modules (start it with "
+        "--allow-upload)");
   }
   TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
   auto taken = [&] {
     return WithErrorKind(absl::AlreadyExistsError(absl::StrCat(
                              "a module named `", name, "` is already loaded on this server")),
-                         "ValueError");
+                         kind::kValueError);
   };
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -187,9 +183,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return taken();
-    return WithErrorKind(absl::InternalError(absl::StrCat("cannot write the uploaded module: ",
-                                                          std::strerror(errno))),
-                         "RuntimeError");
+    return RuntimeError(absl::StrCat("cannot write the uploaded module: ", std::strerror(errno)));
   }
   bool written = true;
   for (size_t off = 0; off < bytes.size() && written;) {
@@ -202,16 +196,14 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
   if (!written) {
     ::unlink(path.c_str());
     return WithErrorKind(absl::ResourceExhaustedError("cannot write the uploaded module to disk"),
-                         "RuntimeError");
+                         kind::kRuntimeError);
   }
   absl::StatusOr<Loaded> loaded = Load(path, name);
   if (!loaded.ok()) {
     ::unlink(path.c_str());
     // The client's bytes are the problem (not a library, a missing symbol): a ValueError.
-    return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
-                             "the uploaded module `", name, "` cannot be loaded: ",
-                             ErrorKindOf(loaded.status()), ": ", loaded.status().message())),
-                         "ValueError");
+    return ValueError(absl::StrCat("the uploaded module `", name, "` cannot be loaded: ",
+                                   ErrorKindOf(loaded.status()), ": ", loaded.status().message()));
   }
   if (isolate_.enabled) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -46,10 +46,12 @@ FFIService::FFIService(const ServerOptions& options, std::shared_ptr<ServerDispa
   // Call is method 1: its request is parsed here rather than by gRPC, with the session's
   // nesting limit, so a request that does not parse is INVALID_ARGUMENT with a reason (gRPC's
   // own parser answers INTERNAL with an empty message and stops at 100 levels).
-  MarkMethodStreamed(1, new grpc::internal::StreamedUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                            [this](grpc::ServerContext* context,
-                                   grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>*
-                                       streamer) { return RawCall(context, streamer); }));
+  MarkMethodStreamed(
+      1, new grpc::internal::StreamedUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+             [this](grpc::ServerContext* context,
+                    grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>* streamer) {
+               return RawCall(context, streamer);
+             }));
   if (options_.session_idle_timeout != absl::InfiniteDuration()) {
     reaper_ = std::thread([this] { ReapIdleSessions(); });
   }
@@ -68,8 +70,8 @@ void FFIService::ReapIdleSessions() {
   absl::Duration limit = options_.session_idle_timeout;
   absl::Duration period = std::min(absl::Seconds(1), limit / 4);
   std::unique_lock<std::mutex> lock(reaper_mutex_);
-  while (!reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(period),
-                              [this] { return stopping_; })) {
+  while (
+      !reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(period), [this] { return stopping_; })) {
     std::vector<std::shared_ptr<Endpoint>> idle;
     {
       std::lock_guard<std::mutex> sessions_lock(sessions_mutex_);
@@ -78,11 +80,9 @@ void FFIService::ReapIdleSessions() {
       }
     }
     for (const auto& s : idle) {
-      s->Shutdown(WithErrorKind(
-          absl::UnavailableError(absl::StrCat("the server closed this session: idle for ",
-                                              absl::FormatDuration(limit),
-                                              " (--session-idle-timeout)")),
-          "ConnectionError"));
+      s->Shutdown(
+          ConnectionError(absl::StrCat("the server closed this session: idle for ",
+                                       absl::FormatDuration(limit), " (--session-idle-timeout)")));
     }
   }
 }
@@ -224,7 +224,7 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
         func =
             WithErrorKind(absl::NotFoundError(absl::StrCat("module ", request->module(),
                                                            " has no function ", request->name())),
-                          "ValueError");
+                          kind::kValueError);
       }
     }
     if (!func.ok()) {
@@ -318,8 +318,7 @@ void FFIService::Drain(absl::Duration grace) {
     bool busy = false;
     for (const auto& s : sessions) {
       if (s->num_serving() == 0 || absl::Now() >= deadline) {
-        s->Shutdown(
-            WithErrorKind(absl::UnavailableError("server shutting down"), "ConnectionError"));
+        s->Shutdown(ConnectionError("server shutting down"));
       } else {
         busy = true;
       }

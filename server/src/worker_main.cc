@@ -119,7 +119,7 @@ class WorkerDispatcher : public Dispatcher {
     }
     if (!f.has_value()) {
       return WithErrorKind(absl::NotFoundError(absl::StrCat("the module has no function ", name)),
-                           "ValueError");
+                           kind::kValueError);
     }
     if (cache_.size() < kMaxCached) cache_.emplace(name, *f);  // names are client-chosen
     return *f;

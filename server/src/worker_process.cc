@@ -225,7 +225,7 @@ std::string WorkerProcess::DrainReport() {
 
 absl::Status WorkerProcess::CrashStatus(const std::string& what, const std::string& frames) const {
   v1::Error error;
-  error.set_kind("RemoteCrashError");
+  error.set_kind(kind::kRemoteCrashError);
   error.set_message(absl::StrCat("the worker of module `", spec_.name, "` (pid ", pid_, ") ", what,
                                  "; the next call starts a fresh worker"));
   error.set_backtrace(frames);
@@ -253,10 +253,10 @@ absl::Status WorkerProcess::Reap() {
       text.rfind(worker::kLoadError, 0) == 0) {
     // The module did not load: its loader's own error, kind and message.
     size_t newline = text.find('\n');
-    std::string kind = text.substr(std::strlen(worker::kLoadError),
-                                   newline == std::string::npos
-                                       ? std::string::npos
-                                       : newline - std::strlen(worker::kLoadError));
+    std::string kind =
+        text.substr(std::strlen(worker::kLoadError),
+                    newline == std::string::npos ? std::string::npos
+                                                 : newline - std::strlen(worker::kLoadError));
     std::string message = newline == std::string::npos ? "" : text.substr(newline + 1);
     v1::Error error;
     error.set_kind(kind);

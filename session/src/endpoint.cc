@@ -88,7 +88,7 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
 }
 
 Endpoint::~Endpoint() {
-  Shutdown(WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError"));
+  Shutdown(ConnectionError("session closed"));
   if (heartbeat_.joinable()) {
     if (heartbeat_.get_id() == std::this_thread::get_id()) {
       heartbeat_.detach();
@@ -186,7 +186,7 @@ void Endpoint::Run() {
   if (SendHello().ok()) {
     ReadLoop();  // returns early when a worker took over reading
   } else {
-    Shutdown(WithErrorKind(absl::UnavailableError("session ended"), "ConnectionError"));
+    Shutdown(ConnectionError("session ended"));
   }
   // The transport (a gRPC handler's stream) must outlive every thread inside it, but not the
   // peer's calls still running: a hung call keeps its worker, never the session.
@@ -217,16 +217,14 @@ void Endpoint::ReadLoop() {
   } else if (absl::IsInvalidArgument(status)) {
     Shutdown(WithErrorKind(absl::Status(status.code(), absl::StrCat("protocol error from ", peer,
                                                                     ": ", status.message())),
-                           "RPCError"));
+                           kind::kRPCError));
   } else if (absl::IsResourceExhausted(status)) {
     Shutdown(WithErrorKind(
         absl::Status(status.code(), absl::StrCat("refused by ", peer, ": ", status.message())),
-        "RPCError"));
+        kind::kRPCError));
   } else {
-    Shutdown(WithErrorKind(
-        absl::UnavailableError(absl::StrCat("connection to ", peer, " lost",
-                                            status.ok() ? "" : ": ", status.message())),
-        "ConnectionError"));
+    Shutdown(ConnectionError(
+        absl::StrCat("connection to ", peer, " lost", status.ok() ? "" : ": ", status.message())));
   }
 }
 
@@ -250,11 +248,10 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
   switch (frame->body_case()) {
     case v1::Frame::kHello: {
       if (frame->hello().protocol_version() != kProtocolVersion) {
-        Shutdown(WithErrorKind(
-            absl::FailedPreconditionError(absl::StrCat(
-                "the peer speaks tvmffi-rpc protocol version ", frame->hello().protocol_version(),
-                ", this side (", options_.local_name, ") version ", kProtocolVersion)),
-            "RPCError"));
+        Shutdown(RPCError(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("the peer speaks tvmffi-rpc protocol version ",
+                                       frame->hello().protocol_version(), ", this side (",
+                                       options_.local_name, ") version ", kProtocolVersion)));
         return true;
       }
       std::lock_guard<std::mutex> lock(peer_mutex_);
@@ -275,13 +272,13 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
         if (arg.type_index() == kTVMFFITensor) bytes += arg.cast<ffi::Tensor>().GetDataSize();
       }
       if (admitted.ok() && !AdmitCall(bytes)) {
-        admitted = WithErrorKind(
-            absl::ResourceExhaustedError(absl::StrCat(
-                "this session already has ", num_serving(), " calls (", bytes_in_flight_.load(),
-                " bytes) running or queued on ", options_.local_name, ", its limit (",
-                options_.max_calls_in_flight, " calls, ", options_.max_bytes_in_flight,
-                " bytes): wait for some to return")),
-            "RPCError");
+        admitted = RPCError(
+            absl::StatusCode::kResourceExhausted,
+            absl::StrCat("this session already has ", num_serving(), " calls (",
+                         bytes_in_flight_.load(), " bytes) running or queued on ",
+                         options_.local_name, ", its limit (", options_.max_calls_in_flight,
+                         " calls, ", options_.max_bytes_in_flight,
+                         " bytes): wait for some to return"));
       }
       if (!admitted.ok()) {
         v1::Frame reply;
@@ -344,7 +341,7 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
       if (it != served_.end()) it->second->Cancel();
       break;
     }
-    case v1::Frame::kChunk:   // the rest of a tensor whose reading failed: dropped
+    case v1::Frame::kChunk:  // the rest of a tensor whose reading failed: dropped
     case v1::Frame::BODY_NOT_SET:
       break;
   }
@@ -371,7 +368,7 @@ absl::StatusOr<ffi::Function> Endpoint::ResolveTarget(const v1::Call& call) {
     if (dispatcher_ == nullptr) {
       return WithErrorKind(absl::NotFoundError(absl::StrCat("`", call.global_name(),
                                                             "` is not served by this peer")),
-                           "ValueError");
+                           kind::kValueError);
     }
     return dispatcher_->Resolve(call.global_name(), *this);
   }
@@ -419,9 +416,7 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
   std::vector<DeferredTensor> deferred;
   try {
     absl::StatusOr<ffi::Function> func = ResolveTarget(call);
-    absl::Status go = closed() ? WithErrorKind(absl::UnavailableError("session closed"),
-                                               "ConnectionError")
-                               : served->Check();
+    absl::Status go = closed() ? ConnectionError("session closed") : served->Check();
     if (!go.ok()) {
       FillError(go, ret->mutable_error());  // cancelled or timed out while it queued
     } else if (!func.ok()) {
@@ -504,9 +499,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
     // moment so the caller sees the real reason rather than a bare "cannot send".
     absl::StatusOr<ffi::Any> why = pending_->Wait(slot.first, *slot.second, absl::Seconds(5));
     if (!why.ok() && !absl::IsDeadlineExceeded(why.status())) return why.status();
-    return WithErrorKind(
-        absl::UnavailableError(absl::StrCat("cannot send the call: ", written.message())),
-        "ConnectionError");
+    return ConnectionError(absl::StrCat("cannot send the call: ", written.message()));
   }
   absl::StatusOr<ffi::Any> result = pending_->Wait(slot.first, *slot.second, timeout);
   if (!result.ok() &&
@@ -521,7 +514,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
 absl::Status Endpoint::Write(const v1::Frame& frame) {
   StreamUse use(this);
   if (!use || closed()) {
-    return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+    return ConnectionError("session closed");
   }
   std::lock_guard<std::mutex> lock(write_mutex_);
   return stream_->Write(frame);
@@ -532,7 +525,7 @@ absl::Status Endpoint::WriteWithChunks(const v1::Frame& frame,
   if (deferred.empty()) return Write(frame);
   StreamUse use(this);
   if (!use || closed()) {
-    return WithErrorKind(absl::UnavailableError("session closed"), "ConnectionError");
+    return ConnectionError("session closed");
   }
   uint64_t limit = max_frame_bytes_.load();
   uint64_t chunk_bytes = limit != 0 ? std::min<uint64_t>(kChunkBytes, limit / 2) : kChunkBytes;
@@ -574,9 +567,8 @@ absl::Status Endpoint::ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t 
       return ValueError(absl::StrCat("protocol error: ", status.message()));
     }
     if (!status.ok()) {
-      return WithErrorKind(absl::UnavailableError(absl::StrCat(
-                               "stream ended in the middle of a tensor: ", status.message())),
-                           "ConnectionError");
+      return ConnectionError(
+          absl::StrCat("stream ended in the middle of a tensor: ", status.message()));
     }
     if (chunk.stream_id != stream_id || chunk.offset != received) {
       return ValueError("protocol error: tensor chunk out of order");
@@ -604,7 +596,7 @@ absl::StatusOr<std::shared_ptr<char>> Endpoint::MapSharedBytes(const v1::SharedB
     return WithErrorKind(absl::PermissionDeniedError(
                              "the peer sent a shared-memory tensor, but this session does not "
                              "share memory (another host, or shared memory is off)"),
-                         "ValueError");
+                         kind::kValueError);
   }
   TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<SharedRegion> region,
                               SharedRegion::Open(shared.region()));

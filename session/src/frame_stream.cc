@@ -22,8 +22,8 @@ void ReadFrameHead(std::string_view head, v1::Frame* frame) {
   uint32_t tag = in.ReadTag();
   uint32_t field = tag >> 3;
   uint32_t length = 0;
-  if ((tag & 7) != 2 || (field != v1::Frame::kCallFieldNumber &&
-                         field != v1::Frame::kRetFieldNumber) ||
+  if ((tag & 7) != 2 ||
+      (field != v1::Frame::kCallFieldNumber && field != v1::Frame::kRetFieldNumber) ||
       !in.ReadVarint32(&length)) {
     return;
   }

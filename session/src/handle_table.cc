@@ -18,7 +18,7 @@ absl::StatusOr<uint64_t> HandleTable::Export(const tvm::ffi::ObjectRef& obj) {
   if (by_handle_.size() >= max_handles_) {
     return WithErrorKind(absl::ResourceExhaustedError(absl::StrCat(
                              "the peer holds ", by_handle_.size(), " objects, the limit")),
-                         "RuntimeError");
+                         kind::kRuntimeError);
   }
   uint64_t handle = next_handle_++;
   by_handle_.emplace(handle, Entry{obj, 1});

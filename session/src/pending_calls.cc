@@ -84,9 +84,8 @@ absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::
         absl::Status why = served->Check();
         if (!why.ok()) return why;
       }
-      return WithErrorKind(absl::DeadlineExceededError(absl::StrCat("remote call timed out after ",
-                                                                    absl::FormatDuration(timeout))),
-                           "TimeoutError");
+      return TimeoutError(
+          absl::StrCat("remote call timed out after ", absl::FormatDuration(timeout)));
     }
     // Completed just as the wait gave up: take the result.
   }

@@ -38,9 +38,7 @@ size_t ProxyTable::size() const {
 namespace {
 
 absl::Status Disconnected() {
-  return WithErrorKind(
-      absl::UnavailableError("the session this remote object belongs to is closed"),
-      "ConnectionError");
+  return ConnectionError("the session this remote object belongs to is closed");
 }
 
 // The resource behind a function proxy (TVMFFIFunctionCreate's `self`).

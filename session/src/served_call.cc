@@ -35,11 +35,10 @@ void ServedCall::Cancel() {
 
 absl::Status ServedCall::Check() const {
   if (cancelled()) {
-    return WithErrorKind(absl::CancelledError("the caller cancelled this call"), "RPCError");
+    return RPCError(absl::StatusCode::kCancelled, "the caller cancelled this call");
   }
   if (deadline_ != absl::InfiniteFuture() && absl::Now() >= deadline_) {
-    return WithErrorKind(absl::DeadlineExceededError("the caller's deadline for this call passed"),
-                         "TimeoutError");
+    return TimeoutError("the caller's deadline for this call passed");
   }
   return absl::OkStatus();
 }

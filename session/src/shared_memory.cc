@@ -56,7 +56,7 @@ absl::StatusOr<std::string> NewRegionName() {
     if (n < 0) {
       return WithErrorKind(
           absl::UnavailableError(absl::StrCat("getrandom failed: ", std::strerror(errno))),
-          "RuntimeError");
+          kind::kRuntimeError);
     }
     got += static_cast<size_t>(n);
   }
@@ -66,7 +66,7 @@ absl::StatusOr<std::string> NewRegionName() {
 absl::Status Errno(absl::StatusCode code, std::string_view what, int err) {
   return WithErrorKind(
       absl::Status(code, absl::StrCat(std::string(what), ": ", std::strerror(err))),
-      code == absl::StatusCode::kResourceExhausted ? "MemoryError" : "RuntimeError");
+      code == absl::StatusCode::kResourceExhausted ? kind::kMemoryError : kind::kRuntimeError);
 }
 
 }  // namespace
@@ -108,9 +108,7 @@ absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Create(uint64_t byte
 
 absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Open(std::string_view name) {
   if (!IsRegionName(name)) {
-    return WithErrorKind(absl::InvalidArgumentError(absl::StrCat(
-                             "not a shared tensor region name: '", std::string(name), "'")),
-                         "ValueError");
+    return ValueError(absl::StrCat("not a shared tensor region name: '", std::string(name), "'"));
   }
   {
     Registry& r = GetRegistry();
@@ -133,18 +131,16 @@ absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Open(std::string_vie
   if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
     ::close(fd);
     return WithErrorKind(absl::UnavailableError(absl::StrCat("shared memory ", path, " is empty")),
-                         "RuntimeError");
+                         kind::kRuntimeError);
   }
   // Only this user's own private regions: another user's (or a group- or world-writable one)
   // could be truncated under the mapping by someone else.
   if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return WithErrorKind(
-        absl::PermissionDeniedError(absl::StrCat(
-            "shared memory ", path, " is not a private region of this server's user (owner uid ",
-            st.st_uid, ", mode ", absl::StrFormat("%04o", st.st_mode & 07777),
-            "): only regions of uid ", ::geteuid(), " with mode 0600 are mapped")),
-        "PermissionError");
+    return PermissionError(absl::StrCat(
+        "shared memory ", path, " is not a private region of this server's user (owner uid ",
+        st.st_uid, ", mode ", absl::StrFormat("%04o", st.st_mode & 07777),
+        "): only regions of uid ", ::geteuid(), " with mode 0600 are mapped"));
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
   void* base = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -210,10 +206,9 @@ absl::StatusOr<tvm::ffi::Tensor> CreateSharedTensor(tvm::ffi::ShapeView shape, D
   int64_t numel = 1;
   for (int64_t d : shape) {
     if (d < 0 || __builtin_mul_overflow(numel, d, &numel)) {
-      return WithErrorKind(
-          absl::InvalidArgumentError("a shared tensor's extents must be >= 0 and their product fit "
-                                     "64 bits"),
-          "ValueError");
+      return ValueError(
+          "a shared tensor's extents must be >= 0 and their product fit "
+          "64 bits");
     }
   }
   uint64_t bytes = tvm::ffi::GetDataSize(numel, dtype);

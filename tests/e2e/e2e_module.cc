@@ -78,8 +78,7 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("e2e.until_cancelled",  // marks that it runs, polls for cancellation, marks that
            [](const std::string& path, double seconds) {
              std::ofstream(path) << "running\n";
-             auto end = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(seconds);
+             auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
              while (std::chrono::steady_clock::now() < end) {
                if (TVMFFIEnvCheckSignals() != 0) {
                  std::ofstream(path + ".stopped") << "stopped\n";

@@ -305,7 +305,6 @@ TEST(Hardening, BearerIsCaseInsensitiveAndModuleNamesHaveNoControlCharacters) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
-
 // A raw Session stream: the frames a hostile or broken client sends, byte for byte.
 class RawSession {
  public:
@@ -417,15 +416,19 @@ TEST_P(InProcessAndIsolated, ACallItsCallerGaveUpOnIsCancelled) {
 // that receives nothing for --session-idle-timeout is closed, and the client's heartbeat keeps
 // its quiet sessions open.
 TEST(Hardening, IdleSessionsAreClosedAndOneAddressCannotHoldEverySession) {
-  ServerProcess server(Args(
-      {"--max-sessions", "3", "--max-sessions-per-peer", "2", "--session-idle-timeout", "1"},
-      false));
+  ServerProcess server(
+      Args({"--max-sessions", "3", "--max-sessions-per-peer", "2", "--session-idle-timeout", "1"},
+           false));
   ConnectOptions chatty;
   chatty.heartbeat_s = 0.2;
   Session kept = Connect(server.address(), chatty);
   RawSession silent(server.address());  // says Hello, then nothing
   std::string refused = ErrorOf([&] { Connect(server.address()); });
   EXPECT_NE(refused.find("--max-sessions-per-peer"), std::string::npos) << refused;
+  // 21. A transport error keeps gRPC's code and the peer.
+  EXPECT_EQ(refused.rfind("RPCError: ", 0), 0u) << refused;
+  EXPECT_NE(refused.find("RESOURCE_EXHAUSTED"), std::string::npos) << refused;
+  EXPECT_NE(refused.find(server.address()), std::string::npos) << refused;
   EXPECT_TRUE(silent.Ended()) << "the silent session was kept";
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // well past the idle timeout
   EXPECT_EQ(kept.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
@@ -440,9 +443,8 @@ TEST_P(InProcessAndIsolated, AnUploadThatIsNoLibraryIsAValueErrorWithTheLoadersR
   std::string junk = testing::TempDir() + "/junk.so";
   std::ofstream(junk) << std::string(4096, 'x');
   std::string error = ErrorOf([&] { session.UploadModule(junk); });
-  EXPECT_EQ(error.rfind("ValueError: the uploaded module `junk` cannot be loaded: RuntimeError: ",
-                        0),
-            0u)
+  EXPECT_EQ(
+      error.rfind("ValueError: the uploaded module `junk` cannot be loaded: RuntimeError: ", 0), 0u)
       << error;
   EXPECT_NE(error.find("invalid ELF header"), std::string::npos) << error;  // dlopen's words
   EXPECT_EQ(error.find("exited with status"), std::string::npos) << error;

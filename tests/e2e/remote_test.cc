@@ -346,11 +346,10 @@ TEST(RemoteServer, AllowUploadLoadsAClientsModuleBytes) {
             0u);
   // The same library again under another name: its globals are taken. The server says so and
   // keeps serving (the registration error would otherwise escape a static constructor).
-  EXPECT_EQ(ErrorOf([&] {
-              session.UploadModule(TVMFFI_E2E_MODULE, "again");
-            }).rfind("ValueError: the uploaded module `again` cannot be loaded: RuntimeError: "
-                     "Library ",
-                     0),
+  EXPECT_EQ(ErrorOf([&] { session.UploadModule(TVMFFI_E2E_MODULE, "again"); })
+                .rfind("ValueError: the uploaded module `again` cannot be loaded: RuntimeError: "
+                       "Library ",
+                       0),
             0u);
   EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
   std::string junk = testing::TempDir() + "/junk.so";

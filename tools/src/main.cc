@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "tvmffi/grpc/credential_files.h"
+#include "tvmffi/proto/error_kind.h"
 #include "tvmffi/rpc/client.h"
 
 namespace {
@@ -45,10 +46,6 @@ timeout, authentication).
 int Usage(const std::string& message) {
   std::cerr << "tvmffi: " << message << "\n(see tvmffi --help)\n";
   return 2;
-}
-
-bool IsTransportKind(const std::string& kind) {
-  return kind == "ConnectionError" || kind == "TimeoutError" || kind == "RPCError";
 }
 
 int Report(const ffi::Error& e, int exit_code) {
@@ -187,6 +184,6 @@ int main(int argc, char** argv) {
     std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;  // flushed before exit
     return 0;
   } catch (const ffi::Error& e) {
-    return Report(e, IsTransportKind(e.kind()) ? 2 : 1);
+    return Report(e, tvmffi::rpc::IsTransportKind(std::string(e.kind())) ? 2 : 1);
   }
 }

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tvmffi/proto/error_kind.h"
 #include "tvmffi/rpc/v1/ffi.pb.h"
 
 namespace tvmffi::rpc {
@@ -19,10 +20,9 @@ namespace tvmffi::rpc {
 // Returns status with `kind` (an ffi error kind such as "TypeError") attached as its payload.
 [[nodiscard]] absl::Status WithErrorKind(absl::Status status, absl::string_view kind);
 
-// The ffi error kind of a non-OK status: its payload if it has one, else one derived from the
-// code (DEADLINE_EXCEEDED -> TimeoutError, UNAVAILABLE -> ConnectionError, INVALID_ARGUMENT ->
-// ValueError, NOT_FOUND -> ValueError, PERMISSION_DENIED/UNAUTHENTICATED -> PermissionError,
-// UNIMPLEMENTED -> NotImplementedError, RESOURCE_EXHAUSTED -> MemoryError, else RPCError).
+// The ffi error kind of a non-OK status: its payload if it has one, else the code's kind in
+// error_kind.h's table (DEADLINE_EXCEEDED -> TimeoutError, UNAVAILABLE -> ConnectionError, ...,
+// else RPCError).
 std::string ErrorKindOf(const absl::Status& status);
 
 // A status carrying an ffi::Error raised by the peer (kind, message, backtrace, cause), so it
@@ -40,10 +40,6 @@ tvm::ffi::Error StatusToError(const absl::Status& status);
 // a std::exception becomes InternalError with its what(), anything else (`throw 42`) an
 // InternalError saying so. Every call boundary catches (...) and uses this.
 tvm::ffi::Error CurrentExceptionToError();
-
-// Shorthands for the common typed failures.
-absl::Status TypeError(absl::string_view message);
-absl::Status ValueError(absl::string_view message);
 
 }  // namespace tvmffi::rpc
 
