@@ -94,8 +94,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   if (!connected.ok()) throw StatusToError(connected);
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
-  std::unique_ptr<FrameStream> stream =
-      OpenClientFrameStream(channel.get(), std::move(context), target);
+  std::unique_ptr<FrameStream> stream = OpenClientFrameStream(channel, std::move(context), target);
   if (stream == nullptr) {
     throw StatusToError(ConnectionError("cannot open a session"));
   }

@@ -151,9 +151,11 @@ using ClientStream = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer
 
 class ClientFrameStream : public ByteBufferFrameStream<ClientStream, grpc::ClientContext> {
  public:
-  ClientFrameStream(std::unique_ptr<grpc::ClientContext> context,
+  ClientFrameStream(std::shared_ptr<grpc::ChannelInterface> channel,
+                    std::unique_ptr<grpc::ClientContext> context,
                     std::unique_ptr<ClientStream> stream, std::string peer)
       : ByteBufferFrameStream(stream.get(), context.get()),
+        channel_(std::move(channel)),
         owned_context_(std::move(context)),
         owned_stream_(std::move(stream)),
         peer_(std::move(peer)) {}
@@ -183,6 +185,7 @@ class ClientFrameStream : public ByteBufferFrameStream<ClientStream, grpc::Clien
   std::mutex finish_mutex_;
   bool finished_ = false;
   absl::Status ended_;
+  std::shared_ptr<grpc::ChannelInterface> channel_;  // destroyed last
   std::unique_ptr<grpc::ClientContext> owned_context_;
   std::unique_ptr<ClientStream> owned_stream_;
   std::string peer_;
@@ -201,7 +204,7 @@ class ServerFrameStream
 
 }  // namespace
 
-std::unique_ptr<FrameStream> OpenClientFrameStream(grpc::ChannelInterface* channel,
+std::unique_ptr<FrameStream> OpenClientFrameStream(std::shared_ptr<grpc::ChannelInterface> channel,
                                                    std::unique_ptr<grpc::ClientContext> context,
                                                    std::string peer) {
   // The generated stub's Session, but typed on ByteBuffer (the same method and bytes).
@@ -209,10 +212,10 @@ std::unique_ptr<FrameStream> OpenClientFrameStream(grpc::ChannelInterface* chann
                                    grpc::internal::RpcMethod::BIDI_STREAMING);
   std::unique_ptr<ClientStream> stream(
       grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-          channel, method, context.get()));
+          channel.get(), method, context.get()));
   if (stream == nullptr) return nullptr;
-  return std::make_unique<ClientFrameStream>(std::move(context), std::move(stream),
-                                             std::move(peer));
+  return std::make_unique<ClientFrameStream>(std::move(channel), std::move(context),
+                                             std::move(stream), std::move(peer));
 }
 
 std::unique_ptr<FrameStream> MakeServerFrameStream(grpc::ServerContext* context,

@@ -112,6 +112,8 @@ absl::Status Endpoint::SendHello() {
   hello->set_ffi_version(FfiVersion());
   hello->set_peer_name(options_.local_name);
   if (options_.shared_memory) hello->set_shm_host(SharedMemoryHostId());
+  hello->set_max_calls_in_flight(static_cast<uint32_t>(std::max(1, options_.max_calls_in_flight)));
+  hello->set_max_bytes_in_flight(options_.max_bytes_in_flight);
   return Write(frame);
 }
 
@@ -254,6 +256,13 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
                                        options_.local_name, ") version ", kProtocolVersion)));
         return true;
       }
+      {
+        std::lock_guard<std::mutex> lock(flow_mutex_);
+        hello_seen_ = true;
+        peer_max_calls_ = frame->hello().max_calls_in_flight();
+        peer_max_bytes_ = frame->hello().max_bytes_in_flight();
+      }
+      flow_cv_.notify_all();
       std::lock_guard<std::mutex> lock(peer_mutex_);
       peer_name_ = frame->hello().peer_name();
       const std::string& host = frame->hello().shm_host();
@@ -301,16 +310,14 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
       std::function<void()> read_on = [self] { self->ReadLoop(); };
       if (internal::WorkerPool::Global().TryRunNow(read_on)) {
         use.Leave();  // the new reader has its own
-        ServeCall(call, std::move(args), served);
-        ReleaseCall(bytes);
+        ServeCall(call, std::move(args), served, bytes);
         return false;
       }
       // Every worker is busy: the call waits for one, and this thread reads on.
       auto queued = std::make_shared<std::pair<v1::Call, std::vector<ffi::Any>>>(std::move(call),
                                                                                  std::move(args));
       internal::WorkerPool::Global().Submit([self, queued, bytes, served] {
-        self->ServeCall(queued->first, std::move(queued->second), served);
-        self->ReleaseCall(bytes);
+        self->ServeCall(queued->first, std::move(queued->second), served, bytes);
       });
       break;
     }
@@ -393,7 +400,7 @@ void Endpoint::ReleaseCall(uint64_t bytes) {
 }
 
 void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
-                         const std::shared_ptr<internal::ServedCall>& served) {
+                         const std::shared_ptr<internal::ServedCall>& served, uint64_t bytes) {
   g_calls_running.fetch_add(1, std::memory_order_acq_rel);
   struct Done {
     Endpoint* self;
@@ -446,6 +453,9 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
                                       " bytes on the wire, over the message limit of ", limit)),
               ret->mutable_error());
   }
+  // The call leaves the flow limit before its Return goes: the caller, once answered, may send
+  // the next at once.
+  ReleaseCall(bytes);
   (void)WriteWithChunks(reply, deferred);  // a vanished peer is noticed by the reader
 }
 
@@ -493,6 +503,32 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
     return ValueError(absl::StrCat("the call is ", frame.ByteSizeLong(),
                                    " bytes on the wire, over the message limit of ", limit));
   }
+  // The peer's flow limit: wait for room rather than have the call refused. A call made while
+  // serving the peer's call goes at once: its caller may be what holds the window.
+  uint64_t window_bytes = frame.ByteSizeLong();
+  for (const DeferredTensor& t : deferred) window_bytes += t.bytes;
+  bool windowed = internal::ServedCall::Current() == nullptr;
+  if (windowed) {
+    absl::Time deadline =
+        timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout;
+    absl::Status room = AcquireWindow(window_bytes, deadline);
+    if (!room.ok()) {
+      pending_->Complete(slot.first, absl::CancelledError("not sent"));  // forget the slot
+      return room;
+    }
+    if (timeout != absl::InfiniteDuration()) {  // the wait for room counts against the timeout
+      timeout = std::max(deadline - absl::Now(), absl::Milliseconds(1));
+      frame.mutable_call()->set_timeout_ms(absl::ToInt64Milliseconds(timeout));
+    }
+  }
+  struct WindowRelease {
+    Endpoint* self;
+    bool windowed;
+    uint64_t bytes;
+    ~WindowRelease() {
+      if (windowed) self->ReleaseWindow(bytes);
+    }
+  } window_release{this, windowed, window_bytes};
   absl::Status written = WriteWithChunks(frame, deferred);
   if (!written.ok()) {
     // The stream is gone; the reader is about to say why (e.g. a refused token). Give it a
@@ -509,6 +545,46 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
     (void)Write(cancel);
   }
   return result;
+}
+
+absl::Status Endpoint::AcquireWindow(uint64_t bytes, absl::Time deadline) {
+  std::unique_lock<std::mutex> lock(flow_mutex_);
+  auto room = [&] {
+    if (closed()) return true;
+    if (calls_out_ == 0) return true;  // a lone call always goes: the message limit bounds it
+    if (!hello_seen_) return false;    // one call at a time until the peer's bounds are known
+    // Until the peer's Hello says otherwise, this side's own defaults.
+    uint64_t max_calls =
+        peer_max_calls_ != 0 ? peer_max_calls_ : EndpointOptions().max_calls_in_flight;
+    uint64_t max_bytes =
+        peer_max_bytes_ != 0 ? peer_max_bytes_ : EndpointOptions().max_bytes_in_flight;
+    return static_cast<uint64_t>(calls_out_) < max_calls && bytes_out_ + bytes <= max_bytes;
+  };
+  if (deadline == absl::InfiniteFuture()) {
+    flow_cv_.wait(lock, room);
+  } else if (!flow_cv_.wait_for(lock, absl::ToChronoNanoseconds(deadline - absl::Now()), room)) {
+    return TimeoutError(absl::StrCat(
+        "the call waited past its timeout for room under ", peer_name(), "'s flow limit (",
+        calls_out_, " calls of this session outstanding, ", bytes_out_, " bytes)"));
+  }
+  if (closed()) return close_reason().ok() ? ConnectionError("session closed") : close_reason();
+  ++calls_out_;
+  bytes_out_ += bytes;
+  return absl::OkStatus();
+}
+
+void Endpoint::ReleaseWindow(uint64_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(flow_mutex_);
+    --calls_out_;
+    bytes_out_ -= bytes;
+  }
+  flow_cv_.notify_all();
+}
+
+int Endpoint::num_outstanding() const {
+  std::lock_guard<std::mutex> lock(flow_mutex_);
+  return calls_out_;
 }
 
 absl::Status Endpoint::Write(const v1::Frame& frame) {
@@ -617,6 +693,10 @@ void Endpoint::Shutdown(const absl::Status& reason) {
     close_reason_ = reason;
   }
   pending_->FailAll(reason);
+  {
+    std::lock_guard<std::mutex> lock(flow_mutex_);  // callers waiting for room see closed()
+  }
+  flow_cv_.notify_all();
   {
     std::lock_guard<std::mutex> lock(served_mutex_);  // nobody waits for their answers now
     for (auto& [id, served] : served_) served->Cancel();

@@ -451,6 +451,30 @@ TEST_P(InProcessAndIsolated, AnUploadThatIsNoLibraryIsAValueErrorWithTheLoadersR
   ExpectServing(server.address());
 }
 
+// 10. After the server died, the client's teardown sometimes blocked ~10 s in grpc_shutdown
+// (gRPC waits that long for connection objects still alive at exit).
+TEST(Hardening, AClientWhoseServerDiedMidTensorExitsPromptly) {
+  for (int i = 0; i < 4; ++i) {
+    ServerProcess server(Args({"--max-message-mb", "2000"}, false));
+    std::string marker = testing::TempDir() + "/sending";
+    int cli = StartCli({"--server", server.address(), "call", "e2e.big_after_marker",
+                        "\"" + marker + "\"", "200000000"});
+    ASSERT_TRUE(WaitForFile(marker));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 * i));  // at varied points
+    server.Stop(SIGKILL);
+    // The client reports the lost connection and exits: seconds, not grpc_shutdown's ten.
+    int status = 0;
+    pid_t done = 0;
+    for (int waited_ms = 0; waited_ms < 5000 && done == 0; waited_ms += 10) {
+      done = waitpid(cli, &status, WNOHANG);
+      if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (done == 0) KillAndReap(cli);
+    ASSERT_EQ(done, cli) << "the client was still tearing down 5 s after its server died";
+    EXPECT_TRUE(WIFEXITED(status));
+  }
+}
+
 // 16. Values nested 50-64 deep (the codec allows 64) hit protobuf's parse limit first, and a
 // frame that did not parse ended the session with no reason. Now every depth the codec accepts
 // parses, and a frame that does not parse fails its own call only.

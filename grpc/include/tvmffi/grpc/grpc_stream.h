@@ -22,8 +22,10 @@ absl::Status FromGrpcStatus(const grpc::Status& status, const std::string& peer)
 // to its destination, instead of being copied through a protobuf message on each side.
 using RawSessionReaderWriter = grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
 
-// Opens the client end of a Session stream on channel. Owns the context.
-std::unique_ptr<FrameStream> OpenClientFrameStream(grpc::ChannelInterface* channel,
+// Opens the client end of a Session stream on channel. Owns the context, and holds the channel
+// until the stream is destroyed: nothing of the connection outlives the session, and nothing
+// the session uses goes before it.
+std::unique_ptr<FrameStream> OpenClientFrameStream(std::shared_ptr<grpc::ChannelInterface> channel,
                                                    std::unique_ptr<grpc::ClientContext> context,
                                                    std::string peer);
 

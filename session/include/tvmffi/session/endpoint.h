@@ -44,9 +44,11 @@ struct EndpointOptions {
   absl::Duration call_timeout = absl::InfiniteDuration();  // default for outgoing calls
   CodecLimits limits;
   size_t max_handles = 1 << 20;  // objects the peer may hold at once
-  // The peer's calls this side runs or queues at once (a call past either bound is refused
-  // with RESOURCE_EXHAUSTED): their number, and the bytes of their frames and tensors. Calls
-  // wait in the queue while the process's worker threads are all busy (SetMaxWorkerThreads).
+  // The peer's calls this side runs or queues at once: their number, and the bytes of their
+  // frames and tensors. Hello tells the peer, whose calls then wait on its side for room (a
+  // flow limit, as in Cap'n Proto); a call past either bound anyway is refused with
+  // RESOURCE_EXHAUSTED. Calls wait in the queue while the process's worker threads are all
+  // busy (SetMaxWorkerThreads).
   int max_calls_in_flight = 4096;
   uint64_t max_bytes_in_flight = uint64_t{256} << 20;
   uint64_t max_frame_bytes = 0;  // larger calls/returns fail locally (0: no limit)
@@ -115,6 +117,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   bool shares_memory() const { return shares_memory_.load(std::memory_order_acquire); }
   // The peer's calls running or queued on this side right now.
   int num_serving() const { return serving_.load(std::memory_order_acquire); }
+  // This side's calls sent and not yet answered, counted against the peer's flow limit.
+  int num_outstanding() const;
   // How long the session has been idle: no frame received and no call in flight either way
   // (zero while a call is).
   absl::Duration idle_for() const;
@@ -170,12 +174,17 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   bool HandleFrame(v1::Frame* frame, StreamUse& use);
   absl::Status DecodeArgs(const v1::Call& call, std::vector<tvm::ffi::Any>* args);
   absl::StatusOr<tvm::ffi::Function> ResolveTarget(const v1::Call& call);
+  // Runs the peer's call and answers it; releases its `bytes` from the flow limit just before.
   void ServeCall(const v1::Call& call, std::vector<tvm::ffi::Any> args,
-                 const std::shared_ptr<internal::ServedCall>& served);
+                 const std::shared_ptr<internal::ServedCall>& served, uint64_t bytes);
   // Counts an incoming call of `bytes` against this session's in-flight bounds; false when over.
   bool AdmitCall(uint64_t bytes);
   void ReleaseCall(uint64_t bytes);
   absl::Status Write(const v1::Frame& frame);
+  // Waits (until deadline) for room under the peer's flow limit for a call of `bytes`, and
+  // takes it; ReleaseWindow gives it back once the call is answered.
+  absl::Status AcquireWindow(uint64_t bytes, absl::Time deadline);
+  void ReleaseWindow(uint64_t bytes);
   // Threads inside stream_ (reading or writing). Shutdown stops new ones; Run returns once the
   // last has left, because the transport (a gRPC handler's stream) dies with Run.
   bool EnterStream();
@@ -195,6 +204,14 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::atomic<uint64_t> bytes_in_flight_{0};
   std::atomic<uint64_t> max_frame_bytes_{0};
   std::atomic<bool> shares_memory_{false};
+  // The flow window: this side's calls outstanding, against the bounds the peer's Hello said.
+  mutable std::mutex flow_mutex_;
+  std::condition_variable flow_cv_;
+  int calls_out_ = 0;            // under flow_mutex_
+  uint64_t bytes_out_ = 0;       // under flow_mutex_
+  bool hello_seen_ = false;      // under flow_mutex_
+  uint32_t peer_max_calls_ = 0;  // under flow_mutex_; 0: the peer did not say
+  uint64_t peer_max_bytes_ = 0;  // under flow_mutex_
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
   absl::Status close_reason_;  // under peer_mutex_
