@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bus_guard.h"
 #include "executor.h"
 #include "handle_table.h"
 #include "pending_calls.h"
@@ -59,6 +60,25 @@ void FillError(const ffi::Error& err, v1::Error* out) {
     size_t line_start = bt.rfind('\n', engine);
     out->set_backtrace(bt.substr(0, line_start == std::string::npos ? 0 : line_start + 1));
   }
+}
+
+absl::Status BrokenRegionError(const SharedRegion& region) {
+  return ValueError(absl::StrCat(
+      "shared memory ", region.name(),
+      " was truncated by another process while this side used it (its bytes now read as zeros)"));
+}
+
+// After a call: a shared-memory argument whose region was truncated meanwhile (the fault was
+// contained, the function saw zeros) makes the call's result meaningless.
+absl::Status CheckSharedArgs(const std::vector<ffi::Any>& args) {
+  if (internal::NumContainedFaults() == 0) return absl::OkStatus();
+  for (const ffi::Any& arg : args) {
+    if (arg.type_index() != kTVMFFITensor) continue;
+    ffi::Tensor t = arg.cast<ffi::Tensor>();
+    std::shared_ptr<SharedRegion> region = SharedRegion::Find(t.data_ptr(), t.GetDataSize());
+    if (region != nullptr && region->broken()) return BrokenRegionError(*region);
+  }
+  return absl::OkStatus();
 }
 
 void FillError(const absl::Status& status, v1::Error* out) {
@@ -432,7 +452,8 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
       std::vector<ffi::AnyView> views(args.begin(), args.end());
       func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
       DeferScope scope(&deferred);
-      absl::Status encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
+      absl::Status encoded = CheckSharedArgs(args);
+      if (encoded.ok()) encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
       if (!encoded.ok()) {
         ret->clear_value();
         deferred.clear();
@@ -680,6 +701,7 @@ absl::StatusOr<std::shared_ptr<char>> Endpoint::MapSharedBytes(const v1::SharedB
     return ValueError(absl::StrCat("shared tensor of ", bytes, " bytes at offset ", shared.offset(),
                                    " lies outside its region of ", region->size(), " bytes"));
   }
+  if (region->broken()) return BrokenRegionError(*region);
   char* data = region->base() + shared.offset();
   return std::shared_ptr<char>(std::move(region), data);  // aliasing: owns the mapping
 }

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bus_guard.h"
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc {
@@ -71,8 +72,16 @@ absl::Status Errno(absl::StatusCode code, std::string_view what, int err) {
 
 }  // namespace
 
-std::shared_ptr<SharedRegion> SharedRegion::Register(std::unique_ptr<SharedRegion> region) {
-  std::shared_ptr<SharedRegion> shared(region.release());
+absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Register(std::string name, char* base,
+                                                                     uint64_t size, bool owner) {
+  int guard = internal::GuardRegion(base, size);
+  if (guard < 0) {
+    ::munmap(base, size);
+    if (owner) ::shm_unlink(name.c_str());
+    return MemoryError(absl::StrCat("this process already maps ", internal::kMaxGuardedRegions,
+                                    " shared-memory regions"));
+  }
+  std::shared_ptr<SharedRegion> shared(new SharedRegion(std::move(name), base, size, owner, guard));
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mutex);
   r.by_base[shared->base_] = shared;
@@ -102,8 +111,7 @@ absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Create(uint64_t byte
     ::shm_unlink(name.c_str());
     return Errno(absl::StatusCode::kResourceExhausted, "cannot map shared memory", err);
   }
-  return Register(std::unique_ptr<SharedRegion>(
-      new SharedRegion(std::move(name), static_cast<char*>(base), bytes, /*owner=*/true)));
+  return Register(std::move(name), static_cast<char*>(base), bytes, /*owner=*/true);
 }
 
 absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Open(std::string_view name) {
@@ -148,8 +156,7 @@ absl::StatusOr<std::shared_ptr<SharedRegion>> SharedRegion::Open(std::string_vie
   ::close(fd);
   if (base == MAP_FAILED)
     return Errno(absl::StatusCode::kUnavailable, "cannot map shared memory", err);
-  return Register(std::unique_ptr<SharedRegion>(
-      new SharedRegion(path, static_cast<char*>(base), size, /*owner=*/false)));
+  return Register(path, static_cast<char*>(base), size, /*owner=*/false);
 }
 
 std::shared_ptr<SharedRegion> SharedRegion::Find(const void* data, uint64_t bytes) {
@@ -176,9 +183,12 @@ SharedRegion::~SharedRegion() {
     auto name = r.by_name.find(name_);
     if (name != r.by_name.end() && name->second.expired()) r.by_name.erase(name);
   }
+  internal::UnguardRegion(guard_);
   ::munmap(base_, size_);
   if (owner_) ::shm_unlink(name_.c_str());
 }
+
+bool SharedRegion::broken() const { return internal::IsRegionBroken(guard_); }
 
 const std::string& SharedMemoryHostId() {
   static const std::string id = [] {

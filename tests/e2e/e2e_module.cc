@@ -65,6 +65,14 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("e2e.fill",  // writes value into every byte of t: visible to a sharing caller
            [](ffi::Tensor t, int value) { std::memset(t.data_ptr(), value, t.GetDataSize()); })
+      .def("e2e.fill_when",  // marks that it runs, waits for path + ".go", then fills t
+           [](const std::string& path, ffi::Tensor t, int value) {
+             std::ofstream(path) << "running\n";
+             for (int i = 0; i < 30000 && !std::ifstream(path + ".go").good(); ++i) {
+               std::this_thread::sleep_for(std::chrono::milliseconds(1));
+             }
+             std::memset(t.data_ptr(), value, t.GetDataSize());
+           })
       .def("e2e.make_bytes",  // a fresh tensor the server drops as soon as it is returned
            [](int64_t n, int value) {
              ffi::Tensor t = ffi::Tensor::FromNDAlloc(

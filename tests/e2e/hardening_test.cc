@@ -1,10 +1,13 @@
 // Issue #10: what a careless user or an attacker did to tvmffi-server and the client, each
 // pinned by a test that failed before its fix. Real server processes, the real client and CLI.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/tvm_ffi.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +25,7 @@
 #include "testing/server_process.h"
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
+#include "tvmffi/session/shared_memory.h"
 
 namespace tvmffi::rpc {
 namespace {
@@ -473,6 +477,30 @@ TEST(Hardening, AClientWhoseServerDiedMidTensorExitsPromptly) {
     ASSERT_EQ(done, cli) << "the client was still tearing down 5 s after its server died";
     EXPECT_TRUE(WIFEXITED(status));
   }
+}
+
+// 2. A client of the server's own user that truncated a shared region it passed made the
+// server die of SIGBUS. The fault is now contained: the call fails, the server serves on.
+TEST(Hardening, ASharedTensorTruncatedDuringItsCallFailsTheCallNotTheServer) {
+  ServerProcess server(Args({}, false));
+  Session session = Connect(server.address());
+  ffi::Tensor t = NewSharedTensor(ffi::Shape({1 << 20}), DLDataType{kDLUInt, 8, 1});
+  std::shared_ptr<SharedRegion> region = SharedRegion::Find(t.data_ptr(), t.GetDataSize());
+  ASSERT_NE(region, nullptr);
+  std::string marker = testing::TempDir() + "/filling";
+  std::string error;
+  std::thread call(
+      [&] { error = ErrorOf([&] { session.GetGlobalRequired("e2e.fill_when")(marker, t, 7); }); });
+  ASSERT_TRUE(WaitForFile(marker));
+  int fd = ::shm_open(region->name().c_str(), O_RDWR, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 0), 0);
+  ::close(fd);
+  std::ofstream(marker + ".go") << "go\n";
+  call.join();
+  EXPECT_EQ(error.rfind("ValueError: shared memory " + region->name() + " was truncated", 0), 0u)
+      << error;
+  ExpectServing(server.address());
 }
 
 // 16. Values nested 50-64 deep (the codec allows 64) hit protobuf's parse limit first, and a

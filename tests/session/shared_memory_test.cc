@@ -82,6 +82,25 @@ TEST(SharedRegion, OnlyThisUsersPrivateRegionsAreMapped) {
   ::shm_unlink(foreign.c_str());
 }
 
+// Issue #10, item 2: a region its owner truncates under this process's mapping raised SIGBUS at
+// the next access and ended the process. The fault is now contained: the access reads zeros and
+// the region says it is broken.
+TEST(SharedRegion, ATruncatedRegionReadsZerosAndIsMarkedBroken) {
+  absl::StatusOr<std::shared_ptr<SharedRegion>> region = SharedRegion::Create(1 << 20);
+  ASSERT_TRUE(region.ok()) << region.status();
+  std::memset((*region)->base(), 1, (*region)->size());
+  EXPECT_FALSE((*region)->broken());
+  int fd = ::shm_open((*region)->name().c_str(), O_RDWR, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 4096), 0);  // the first page stays, the rest is gone
+  ::close(fd);
+  volatile char* bytes = (*region)->base();
+  EXPECT_EQ(bytes[(1 << 20) - 1], 0);  // faulted, contained
+  EXPECT_TRUE((*region)->broken());
+  bytes[8192] = 5;  // writes go to the replacement pages, harmlessly
+  EXPECT_EQ(bytes[8192], 5);
+}
+
 TEST(SharedRegion, TensorsOwnTheirRegion) {
   absl::StatusOr<ffi::Tensor> t = CreateSharedTensor(ffi::Shape({4, 256}), kFloat32);
   ASSERT_TRUE(t.ok());

@@ -36,16 +36,23 @@ class SharedRegion {
   const std::string& name() const { return name_; }
   char* base() const { return base_; }
   uint64_t size() const { return size_; }
+  // Another process shrank the region's file under this mapping and an access faulted: the
+  // fault was contained (see session/src/bus_guard.h) and the region now reads as zeros.
+  bool broken() const;
 
  private:
-  SharedRegion(std::string name, char* base, uint64_t size, bool owner)
-      : name_(std::move(name)), base_(base), size_(size), owner_(owner) {}
-  static std::shared_ptr<SharedRegion> Register(std::unique_ptr<SharedRegion> region);
+  SharedRegion(std::string name, char* base, uint64_t size, bool owner, int guard)
+      : name_(std::move(name)), base_(base), size_(size), owner_(owner), guard_(guard) {}
+  // Guards and registers a new mapping; an error (and the mapping undone) past the guard's
+  // bound of mapped regions.
+  static absl::StatusOr<std::shared_ptr<SharedRegion>> Register(std::string name, char* base,
+                                                                uint64_t size, bool owner);
 
   std::string name_;
   char* base_;
   uint64_t size_;
   bool owner_;  // created here: unlinks the name at the end
+  int guard_;   // its slot in the SIGBUS guard
 };
 
 // Who can open this process's regions: equal ids mean the same kernel and the same /dev/shm
