@@ -76,20 +76,35 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
   return Loaded{MakeIsolatedModule(worker), worker};
 }
 
-tvm::ffi::Module ModuleStore::Register(const std::string& name, const Loaded& loaded,
-                                       bool replace) {
+absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
+                                                       const std::string& path,
+                                                       const Loaded& loaded, bool replace) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto [it, inserted] = modules_.emplace(name, loaded.module);
-  if (!inserted && !replace) return it->second;  // another client loaded it first
-  it->second = loaded.module;
+  auto found = modules_.find(name);
+  if (found != modules_.end() && !replace) return found->second;  // another client was first
   if (loaded.worker != nullptr) {
+    std::vector<std::string> taken;
+    for (const std::string& global : loaded.worker->globals()) {
+      auto owner = isolated_global_owner_.find(global);
+      if ((owner != isolated_global_owner_.end() && owner->second != name) ||
+          tvm::ffi::Function::GetGlobal(global).has_value()) {
+        taken.push_back(global);
+      }
+    }
+    if (!taken.empty()) {
+      return RuntimeError(absl::StrCat(
+          "Library ", path,
+          " registers global functions that are already registered: ", absl::StrJoin(taken, ", ")));
+    }
     workers_.push_back(loaded.worker);
     for (const std::string& global : loaded.worker->globals()) {
       isolated_globals_.insert_or_assign(global,
                                          loaded.worker->Forwarder(std::string(1, '@') + global));
+      isolated_global_owner_.insert_or_assign(global, name);
     }
   }
-  return it->second;
+  modules_.insert_or_assign(name, loaded.module);
+  return loaded.module;
 }
 
 std::optional<tvm::ffi::Function> ModuleStore::FindIsolatedGlobal(std::string_view name) const {
@@ -125,8 +140,7 @@ absl::StatusOr<std::optional<tvm::ffi::Function>> ModuleStore::FindIsolatedSyste
 absl::Status ModuleStore::LoadOperatorModule(const std::string& path) {
   std::string name = Stem(path);
   TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(path, name));
-  Register(name, loaded, /*replace=*/true);
-  return absl::OkStatus();
+  return Register(name, path, loaded, /*replace=*/true).status();
 }
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
@@ -158,7 +172,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
         absl::StrCat("module `", name, "` resolves outside the module directory"));
   }
   TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(real_file, name));
-  return Register(name, loaded, /*replace=*/false);
+  return Register(name, real_file, loaded, /*replace=*/false);
 }
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
@@ -205,13 +219,19 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
     return ValueError(absl::StrCat("the uploaded module `", name, "` cannot be loaded: ",
                                    ErrorKindOf(loaded.status()), ": ", loaded.status().message()));
   }
-  if (isolate_.enabled) {
+  absl::StatusOr<tvm::ffi::Module> registered = Register(name, path, *loaded, /*replace=*/false);
+  if (isolate_.enabled && registered.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     uploaded_files_.push_back(path);  // a restarted worker loads it again
   } else {
-    ::unlink(path.c_str());  // loaded: the mapping outlives the name
+    ::unlink(path.c_str());  // loaded in this process (the mapping outlives the name), or refused
   }
-  return Register(name, *loaded, /*replace=*/false);
+  if (!registered.ok()) {  // the same words as a refusal in-process (see above)
+    return ValueError(absl::StrCat("the uploaded module `", name,
+                                   "` cannot be loaded: ", ErrorKindOf(registered.status()), ": ",
+                                   registered.status().message()));
+  }
+  return registered;
 }
 
 ModuleStore::~ModuleStore() {

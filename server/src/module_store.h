@@ -68,8 +68,11 @@ class ModuleStore {
   // Loads path in this process, or (isolated) starts its worker.
   absl::StatusOr<Loaded> Load(const std::string& path, const std::string& name);
   // Publishes a loaded module (and its worker's globals) under name; without replace, a
-  // module already there wins and is returned.
-  tvm::ffi::Module Register(const std::string& name, const Loaded& loaded, bool replace);
+  // module already there wins and is returned. An isolated module whose globals another module
+  // (isolated or not) already registered is refused, as the runtime refuses it in-process, so
+  // no module takes over another's global.
+  absl::StatusOr<tvm::ffi::Module> Register(const std::string& name, const std::string& path,
+                                            const Loaded& loaded, bool replace);
 
   std::string module_dir_;
   IsolateOptions isolate_;
@@ -78,6 +81,7 @@ class ModuleStore {
   mutable std::mutex mutex_;
   std::map<std::string, tvm::ffi::Module> modules_;
   std::map<std::string, tvm::ffi::Function, std::less<>> isolated_globals_;
+  std::map<std::string, std::string> isolated_global_owner_;  // global -> module name
   std::vector<std::shared_ptr<IsolatedWorker>> workers_;
 };
 

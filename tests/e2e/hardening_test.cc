@@ -503,6 +503,26 @@ TEST(Hardening, ASharedTensorTruncatedDuringItsCallFailsTheCallNotTheServer) {
   ExpectServing(server.address());
 }
 
+// 14. Under --isolate a module loaded later (from --module-dir, or uploaded) silently took over
+// the globals another module had registered; in-process the same load was refused. Refused in
+// both now, and the first module keeps its globals.
+TEST_P(InProcessAndIsolated, AModuleCannotTakeOverAnotherModulesGlobals) {
+  std::string dir = testing::TempDir();
+  std::filesystem::copy_file(TVMFFI_E2E_MODULE, dir + "/other.so");
+  ServerProcess server(Args({"--module-dir", dir, "--allow-upload"}, GetParam()));
+  Session session = Connect(server.address());
+  std::string error = ErrorOf([&] { session.LoadModule("other"); });
+  EXPECT_NE(error.find("registers global functions that are already registered"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("e2e.add"), std::string::npos) << error;
+  error = ErrorOf([&] { session.UploadModule(TVMFFI_E2E_MODULE, "uploaded"); });
+  EXPECT_EQ(error.rfind("ValueError: the uploaded module `uploaded` cannot be loaded: ", 0), 0u)
+      << error;
+  EXPECT_NE(error.find("already registered"), std::string::npos) << error;
+  EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
+  ExpectServing(server.address());
+}
+
 // 16. Values nested 50-64 deep (the codec allows 64) hit protobuf's parse limit first, and a
 // frame that did not parse ended the session with no reason. Now every depth the codec accepts
 // parses, and a frame that does not parse fails its own call only.
