@@ -5,7 +5,7 @@
 namespace tvmffi::rpc {
 namespace {
 struct Row {
-  absl::string_view kind;
+  const char* kind;
   absl::StatusCode code;
 };
 // Kind -> code: the first row of a kind. Code -> kind: the first row of a code.
@@ -31,7 +31,7 @@ constexpr Row kTable[] = {
 
 absl::StatusCode CodeOfKind(absl::string_view kind) {
   for (const Row& row : kTable) {
-    if (row.kind == kind) return row.code;
+    if (absl::string_view(row.kind) == kind) return row.code;
   }
   return absl::StatusCode::kUnknown;
 }
