@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <thread>
 
 namespace {
@@ -28,7 +30,12 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("crash.segfault", [](int x) { return WriteThroughNull(x); })
       .def("crash.abort", []() { std::abort(); })
       .def("crash.exit", [](int code) { std::_Exit(code); })
-      .def("crash.hang", []() {
+      .def("crash.hang",
+           []() {
+             while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+           })
+      .def("crash.hang_marked", [](const std::string& path) {  // says it runs, then hangs
+        std::ofstream(path) << "running\n";
         while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
       });
 }

@@ -3,6 +3,7 @@
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/c_env_api.h>
 #include <tvm/ffi/tvm_ffi.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -53,6 +54,7 @@ TVM_FFI_STATIC_INIT_BLOCK() {
                                       reinterpret_cast<void*>(add_one_impl));
   ffi::reflection::GlobalDef()
       .def("e2e.echo", [](ffi::Any x) { return x; })
+      .def("e2e.pid", []() { return static_cast<int>(::getpid()); })
       .def("e2e.add", [](int64_t a, int64_t b) { return a + b; })
       .def("e2e.apply", [](ffi::Function f, ffi::Any x) { return f(x); })
       .def("e2e.recurse", [](ffi::Function cb, int n) { return n == 0 ? 0 : cb(n).cast<int>(); })

@@ -33,6 +33,15 @@ struct Caught {
   std::string kind, message, backtrace;
 };
 
+// Waits (up to 30 s) for the file a test function creates once it runs.
+bool WaitForFile(const std::string& path) {
+  for (int i = 0; i < 3000; ++i) {
+    if (std::ifstream(path).good()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 Caught CatchError(const std::function<void()>& f) {
   try {
     f();
@@ -87,11 +96,13 @@ TEST_F(IsolateTest, SystemLibrarySymbolsOfAModuleAreServedFromItsWorker) {
   ffi::Function add_one = lib->GetFunction("add_one").value();  // registered in e2e's worker
   EXPECT_EQ(add_one(41).cast<int>(), 42);
   EXPECT_FALSE(lib->GetFunction("no_such_symbol").has_value());
-  // A crash in another module's worker leaves it be.
+  // A crash in another module's worker leaves it be: the same process serves the symbol.
   int before = session.GetGlobalRequired("crash.pid")().cast<int>();
+  int e2e_before = session.GetGlobalRequired("e2e.pid")().cast<int>();
   (void)CatchError([&] { session.GetGlobalRequired("crash.abort")(); });
   EXPECT_NE(session.GetGlobalRequired("crash.pid")().cast<int>(), before);
   EXPECT_EQ(add_one(1).cast<int>(), 2);
+  EXPECT_EQ(session.GetGlobalRequired("e2e.pid")().cast<int>(), e2e_before);
 }
 
 TEST_F(IsolateTest, FunctionsRunInAnotherProcess) {
@@ -133,6 +144,7 @@ TEST_F(IsolateTest, SegfaultIsRemoteCrashErrorAndTheNextCallGetsAFreshWorker) {
   Session session = Connect();
   ffi::Function pid = session.GetGlobalRequired("crash.pid");
   int before = pid().cast<int>();
+  int e2e_before = session.GetGlobalRequired("e2e.pid")().cast<int>();
   Caught err = CatchError([&] { session.GetGlobalRequired("crash.segfault")(1); });
   EXPECT_EQ(err.kind, "RemoteCrashError");
   EXPECT_NE(err.message.find("worker of module `crash_module` (pid " + std::to_string(before)),
@@ -157,19 +169,26 @@ TEST_F(IsolateTest, SegfaultIsRemoteCrashErrorAndTheNextCallGetsAFreshWorker) {
   int after = pid().cast<int>();  // the same proxy: the module's name outlives its worker
   EXPECT_NE(after, before);
   EXPECT_NE(after, server_->pid());
-  // Other modules' workers were not touched.
+  // Other modules' workers were not touched: the same process still serves them.
+  EXPECT_EQ(session.GetGlobalRequired("e2e.pid")().cast<int>(), e2e_before);
   EXPECT_EQ(session.GetGlobalRequired("my_ext.add_one")(1).cast<int>(), 2);
 }
 
 TEST_F(IsolateTest, AbortAndExitAreRemoteCrashErrors) {
   Session session = Connect();
+  ffi::Function pid = session.GetGlobalRequired("crash.pid");
+  int first = pid().cast<int>();
   Caught aborted = CatchError([&] { session.GetGlobalRequired("crash.abort")(); });
   EXPECT_EQ(aborted.kind, "RemoteCrashError");
   EXPECT_NE(aborted.message.find("SIGABRT"), std::string::npos) << aborted.message;
+  int second = pid().cast<int>();  // a fresh worker after each
+  EXPECT_NE(second, first);
   Caught exited = CatchError([&] { session.GetGlobalRequired("crash.exit")(3); });
   EXPECT_EQ(exited.kind, "RemoteCrashError");
   EXPECT_NE(exited.message.find("exited with status 3"), std::string::npos) << exited.message;
-  EXPECT_GT(session.GetGlobalRequired("crash.pid")().cast<int>(), 0);
+  int third = pid().cast<int>();
+  EXPECT_NE(third, second);
+  EXPECT_NE(third, first);
 }
 
 TEST_F(IsolateTest, HangIsKilledAfterTheWorkerTimeout) {
@@ -184,12 +203,15 @@ TEST_F(IsolateTest, HangIsKilledAfterTheWorkerTimeout) {
 
 TEST_F(IsolateTest, ACrashFailsEveryCallInFlightOnItsWorkerOnly) {
   Session session = Connect();
-  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
-  ffi::Function hang = session.GetGlobalRequired("crash.hang");
-  std::thread other([&] { EXPECT_EQ(sleep_ms(300).cast<int>(), 300); });  // e2e's worker
+  std::string dir = testing::TempDir();
+  ffi::Function runs_a_while = session.GetGlobalRequired("e2e.until_cancelled");
+  ffi::Function hang = session.GetGlobalRequired("crash.hang_marked");
+  // In flight on e2e's worker (returns -1 after 1 s) and on crash's worker (never returns).
+  std::thread other([&] { EXPECT_EQ(runs_a_while(dir + "/other", 1.0).cast<int>(), -1); });
   Caught hung;
-  std::thread same([&] { hung = CatchError([&] { hang(); }); });  // in flight on crash's worker
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::thread same([&] { hung = CatchError([&] { hang(dir + "/same"); }); });
+  ASSERT_TRUE(WaitForFile(dir + "/other"));
+  ASSERT_TRUE(WaitForFile(dir + "/same"));
   Caught err = CatchError([&] { session.GetGlobalRequired("crash.segfault")(2); });
   other.join();
   same.join();
@@ -273,11 +295,12 @@ TEST(IsolateServer, AHungWorkerDiesWithAKilledServer) {
   ServerProcess server({"--isolate", "--load", TVMFFI_CRASH_MODULE});
   Session session = rpc::Connect(server.address());
   int worker = session.GetGlobalRequired("crash.pid")().cast<int>();
-  ffi::Function hang = session.GetGlobalRequired("crash.hang");
+  ffi::Function hang = session.GetGlobalRequired("crash.hang_marked");
+  std::string marker = testing::TempDir() + "/hanging";
   std::thread caller([&] {
-    EXPECT_EQ(CatchError([&] { hang(); }).kind, "ConnectionError");  // no hang here either
+    EXPECT_EQ(CatchError([&] { hang(marker); }).kind, "ConnectionError");  // no hang here either
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(WaitForFile(marker));
   server.Stop(SIGKILL);  // no chance to clean up: the kernel ends the worker (PDEATHSIG)
   caller.join();
   EXPECT_TRUE(EventuallyExited(worker));

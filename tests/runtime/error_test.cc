@@ -20,9 +20,11 @@ int RaiseFromSafeCall(int which) {
 Error TakeRaised() { return details::MoveFromSafeCallRaised(); }
 
 TEST(Error, ThrowCarriesKindMessageAndBacktrace) {
+  bool caught = false;
   try {
     TVM_FFI_THROW(RuntimeError) << "value " << 42;
   } catch (const Error& e) {
+    caught = true;
     EXPECT_EQ(e.kind(), "RuntimeError");
     EXPECT_EQ(e.message(), "value 42");
     EXPECT_STREQ(e.what(), "value 42");
@@ -37,6 +39,7 @@ TEST(Error, ThrowCarriesKindMessageAndBacktrace) {
     std::string py = e.TracebackMostRecentCallLast();
     EXPECT_NE(py.rfind("error_test.cc"), std::string::npos);
   }
+  EXPECT_TRUE(caught) << "TVM_FFI_THROW did not throw";
 }
 
 TEST(Error, SafeCallConvertsEveryExceptionKind) {
@@ -122,6 +125,9 @@ TEST(Error, BacktraceFromCRaiseNamesTheRaiser) {
   EXPECT_EQ(raiser(), -1);
   Error e = TakeRaised();
   EXPECT_FALSE(e.backtrace().empty());
+  // The raiser's own frame (in this file) comes first, not the runtime's.
+  std::string first_line = e.backtrace().substr(0, e.backtrace().find('\n'));
+  EXPECT_NE(first_line.find("error_test.cc"), std::string::npos) << e.backtrace();
   EXPECT_EQ(e.backtrace().find("TVMFFIErrorSetRaisedFromCStr"), std::string::npos) << e.backtrace();
   EXPECT_EQ(e.backtrace().find("TVMFFIBacktrace"), std::string::npos) << e.backtrace();
 }

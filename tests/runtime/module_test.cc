@@ -134,7 +134,14 @@ TEST(Module, GlobalsForBindings) {
   EXPECT_EQ(f(1).cast<int>(), 3);
   EXPECT_TRUE(get(mod, "missing", true) == nullptr);
   EXPECT_EQ(Function::GetGlobalRequired("ffi.ModuleGetKind")(mod).cast<std::string>(), "library");
-  EXPECT_NO_THROW(Function::GetGlobalRequired("ffi.ModuleGlobalsAdd")(mod));
+  // GlobalsAdd pins the module for the life of the process (one reference more), and
+  // GlobalsRemove unpins it.
+  Module pinned = mod.cast<Module>();
+  int before = pinned.use_count();
+  Function::GetGlobalRequired("ffi.ModuleGlobalsAdd")(pinned);
+  EXPECT_EQ(pinned.use_count(), before + 1);
+  Function::GetGlobalRequired("ffi.ModuleGlobalsRemove")(pinned);
+  EXPECT_EQ(pinned.use_count(), before);
 }
 
 // A second copy of a loaded library registers the same globals at load time. Upstream ends the

@@ -23,11 +23,13 @@ TEST(RegistryThreads, ConcurrentRegisterLookupCallAndRaise) {
         Function::SetGlobal(name, Function::FromTyped([i]() { return i; }), true);
         if (!Function::GetGlobal(name).has_value()) ++failures;
         if (Function::GetGlobalRequired("thread_test.shared")(i).cast<int>() != i + 1) ++failures;
+        bool caught = false;
         try {
           TVM_FFI_THROW(ValueError) << "thread " << t;
         } catch (const Error& e) {
-          if (e.message() != "thread " + std::to_string(t)) ++failures;
+          caught = e.message() == "thread " + std::to_string(t);
         }
+        if (!caught) ++failures;
         if (i % 50 == 0) Function::ListGlobalNames();
         if (i % 10 == 9) Function::RemoveGlobal(name);
       }
@@ -48,7 +50,12 @@ TEST(RegistryThreads, ConcurrentTypeRegistration) {
     });
   }
   for (auto& th : threads) th.join();
+  // One index, a real one, for all eight threads.
+  EXPECT_GE(indices[0], 0);
   for (int32_t idx : indices) EXPECT_EQ(idx, indices[0]);
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(indices[0]);
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(std::string(info->type_key.data, info->type_key.size), "thread_test.SharedType");
 }
 
 }  // namespace
