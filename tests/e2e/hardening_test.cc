@@ -33,6 +33,7 @@ namespace ffi = tvm::ffi;
 using testing::RunCli;
 using testing::ServerProcess;
 using testing::StartCli;
+using testing::WaitForFile;
 
 std::vector<std::string> Args(std::vector<std::string> extra, bool isolate) {
   std::vector<std::string> args = {"--load", TVMFFI_E2E_MODULE, "--load", TVMFFI_MY_EXT_MODULE};
@@ -42,16 +43,6 @@ std::vector<std::string> Args(std::vector<std::string> extra, bool isolate) {
 }
 
 using testing::ErrorOf;
-
-// Waits (up to timeout) for the file a blocking function creates once it runs.
-bool WaitForFile(const std::string& path, int timeout_s = 30) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (std::filesystem::exists(path)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 void KillAndReap(int pid) {
   kill(pid, SIGKILL);

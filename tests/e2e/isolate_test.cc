@@ -28,19 +28,11 @@ namespace tvmffi::rpc {
 namespace {
 namespace ffi = tvm::ffi;
 using testing::ServerProcess;
+using testing::WaitForFile;
 
 struct Caught {
   std::string kind, message, backtrace;
 };
-
-// Waits (up to 30 s) for the file a test function creates once it runs.
-bool WaitForFile(const std::string& path) {
-  for (int i = 0; i < 3000; ++i) {
-    if (std::ifstream(path).good()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 Caught CatchError(const std::function<void()>& f) {
   try {

@@ -38,6 +38,7 @@ namespace {
 namespace ffi = tvm::ffi;
 using testing::RunCli;
 using testing::ServerProcess;
+using testing::WaitForFile;
 
 std::vector<std::string> StandardModules() {
   return {"--load", TVMFFI_MY_EXT_MODULE, "--load", TVMFFI_E2E_MODULE};
@@ -210,7 +211,14 @@ TEST_F(RemoteTest, SharedTensorsCrossByReferenceOnThisHost) {
   EXPECT_EQ(bytes[t.GetDataSize() - 1], 5);
   ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
   EXPECT_EQ(back.data_ptr(), t.data_ptr());  // the server's view came home as ours
-  // A plain tensor still goes by value; a client that opts out sends shared ones by value too.
+  // A plain tensor still goes by value: the server fills its own copy.
+  ffi::Tensor plain = testing::HostTensor(ffi::Shape({1024}), DLDataType{kDLUInt, 8, 1});
+  std::memset(plain.data_ptr(), 1, 1024);
+  session.GetGlobalRequired("e2e.fill")(plain, 7);
+  EXPECT_EQ(static_cast<const unsigned char*>(plain.data_ptr())[0], 1);
+  EXPECT_NE(session.GetGlobalRequired("e2e.echo")(plain).cast<ffi::Tensor>().data_ptr(),
+            plain.data_ptr());
+  // A client that opts out sends shared ones by value too.
   ConnectOptions no_shm;
   no_shm.shared_memory = false;
   Session copying = Connect(no_shm);
@@ -414,11 +422,15 @@ TEST_F(RemoteTest, CommandLine) {
 }
 
 TEST_F(RemoteTest, ClientKilledMidCallLeavesServerServing) {
-  int pid = testing::StartCli({"call", "--server", server_->address(), "e2e.sleep_ms", "2000"});
+  std::string marker = testing::TempDir() + "/in_flight";
+  int pid = testing::StartCli(
+      {"call", "--server", server_->address(), "e2e.until_cancelled", "\"" + marker + "\"", "60"});
   ASSERT_GT(pid, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(WaitForFile(marker));  // the server runs the call
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
+  // The dead client's session ended on the server: its running call was cancelled.
+  EXPECT_TRUE(WaitForFile(marker + ".stopped"));
   Session session = Connect();
   EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
   EXPECT_TRUE(server_->Alive());
@@ -429,29 +441,34 @@ TEST_F(RemoteTest, ClientKilledMidCallLeavesServerServing) {
 TEST(RemoteServer, KilledMidCallGivesConnectionErrorWithoutHanging) {
   ServerProcess server(StandardModules());
   Session session = Connect(server.address());
-  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  ffi::Function runs = session.GetGlobalRequired("e2e.until_cancelled");
+  std::string marker = testing::TempDir() + "/in_flight";
   std::thread killer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(WaitForFile(marker));  // the call is under way
     server.Stop(SIGKILL);
   });
-  auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(ErrorOf([&] { sleep_ms(10000); }).rfind("ConnectionError", 0), 0u);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // The call (60 s unless cancelled) fails as soon as the server is gone.
+  std::string error = ErrorOf([&] { runs(marker, 60.0); });
   killer.join();
-  EXPECT_EQ(ErrorOf([&] { sleep_ms(1); }).rfind("ConnectionError", 0), 0u);
+  EXPECT_EQ(error.rfind("ConnectionError", 0), 0u) << error;
+  EXPECT_EQ(ErrorOf([&] { runs(marker, 0.0); }).rfind("ConnectionError", 0), 0u);
 }
 
 TEST(RemoteServer, SigtermDrainsAndExitsZero) {
   ServerProcess server(StandardModules());
   Session session = Connect(server.address());
-  ffi::Function sleep_ms = session.GetGlobalRequired("e2e.sleep_ms");
+  ffi::Function runs = session.GetGlobalRequired("e2e.until_cancelled");
+  std::string marker = testing::TempDir() + "/in_flight";
   std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    ASSERT_TRUE(WaitForFile(marker));  // SIGTERM comes while the call runs
     EXPECT_EQ(server.Stop(SIGTERM), 0);
   });
-  // The call in flight (well under way when SIGTERM comes) finishes before the server goes.
-  EXPECT_EQ(sleep_ms(1500).cast<int>(), 1500);
+  // The call in flight (1.5 s unless cancelled) finishes, uncancelled, before the server goes.
+  int result = 0;
+  std::string error = ErrorOf([&] { result = runs(marker, 1.5).cast<int>(); });
   stopper.join();
+  EXPECT_EQ(error, "(no error)");
+  EXPECT_EQ(result, -1);
 }
 
 TEST(RemoteServer, TokenIsRequiredWhenSet) {

@@ -107,8 +107,10 @@ std::string TempDir() {
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string listen) {
   dir_ = TempDir();
-  std::vector<std::string> args = {"--listen",     listen,        "--port-file",
-                                   dir_ + "/port", "--log-level", "warning"};
+  // A test's own --drain-timeout (later on the line) wins over this shorter default, which
+  // bounds how long stopping a server with a deliberately hung call takes.
+  std::vector<std::string> args = {"--listen",    listen,    "--port-file",     dir_ + "/port",
+                                   "--log-level", "warning", "--drain-timeout", "3"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(TVMFFI_SERVER_BINARY, args, dir_ + "/server.out", dir_ + "/server.err", dir_);
   EXPECT_GT(pid_, 0);
@@ -125,8 +127,16 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string li
   ADD_FAILURE() << "tvmffi-server did not start: " << Slurp(dir_ + "/server.err");
 }
 
+// A server a test did not stop itself is stopped the way an operator would: SIGTERM, after
+// which it must exit 0 (a server that died on its own fails the test too). Its exit runs the
+// sanitizers' end-of-process checks (LeakSanitizer), which Stop then reads.
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0 && Alive()) Stop(SIGKILL);
+  if (pid_ <= 0) return;
+  bool alive = Alive();
+  int status = Stop(SIGTERM, 60);
+  EXPECT_TRUE(alive) << "tvmffi-server died during the test (status " << status << "):\n"
+                     << Stderr();
+  EXPECT_EQ(status, 0) << "tvmffi-server did not exit cleanly on SIGTERM:\n" << Stderr();
 }
 
 // Does not reap: a dead child stays a zombie until Stop collects its status.
@@ -140,6 +150,13 @@ int ServerProcess::Stop(int sig, int timeout_s) {
   kill(pid_, sig);
   int status = WaitFor(pid_, timeout_s);
   pid_ = -1;
+  // Whatever a sanitizer found in the server (or its workers, which share its stderr) fails
+  // the test that ran it.
+  std::string err = Stderr();
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             "WARNING: ThreadSanitizer", "runtime error: "}) {
+    EXPECT_EQ(err.find(report), std::string::npos) << "tvmffi-server's stderr:\n" << err;
+  }
   return status;
 }
 
@@ -158,6 +175,15 @@ CommandResult RunCli(const std::vector<std::string>& args, int timeout_s) {
 int StartCli(const std::vector<std::string>& args) {
   std::string dir = TempDir();
   return Spawn(TVMFFI_CLI_BINARY, args, dir + "/out", dir + "/err");
+}
+
+bool WaitForFile(const std::string& path, int timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::access(path.c_str(), F_OK) == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return ::access(path.c_str(), F_OK) == 0;
 }
 
 }  // namespace tvmffi::rpc::testing

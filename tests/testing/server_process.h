@@ -43,6 +43,10 @@ int StartCli(const std::vector<std::string>& args);
 
 std::string TempDir();
 
+// Waits (up to timeout_s) for a file to exist: test functions create one once they run, so a
+// test waits for an observable state instead of sleeping.
+bool WaitForFile(const std::string& path, int timeout_s = 30);
+
 }  // namespace tvmffi::rpc::testing
 
 #endif  // TVMFFI_TESTS_E2E_SERVER_PROCESS_H_
