@@ -81,7 +81,7 @@ class EndpointTest : public ::testing::TestWithParam<std::string> {
 
   // Waits (bounded) for a condition that depends on asynchronous Release frames.
   static bool Eventually(const std::function<bool()>& cond) {
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 2000; ++i) {  // 10 s: ample on a loaded sanitizer run
       if (cond()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -139,8 +139,15 @@ TEST_P(EndpointTest, UnknownNamesAndBadArgumentsAreTypedErrors) {
 }
 
 TEST_P(EndpointTest, LocalFunctionArgumentIsCalledBack) {
-  ffi::Function twice = ffi::Function::FromTyped([](int x) { return 2 * x; });
+  // While the server calls back, the client's table holds the function it sent.
+  size_t exported_during_call = 0;
+  std::shared_ptr<Endpoint> client = client_;
+  ffi::Function twice = ffi::Function::FromTyped([client, &exported_during_call](int x) {
+    exported_during_call = client->num_exported();
+    return 2 * x;
+  });
   EXPECT_EQ(Call("apply", {ffi::Any(twice), ffi::Any(21)}).cast<int>(), 42);
+  EXPECT_EQ(exported_during_call, 1u);
   // The server's proxy is released once the call is over.
   EXPECT_TRUE(Eventually([&] { return client_->num_exported() == 0; }));
 }
@@ -202,10 +209,11 @@ TEST_P(EndpointTest, TimeoutIsATimeoutError) {
 
 TEST_P(EndpointTest, VanishedPeerFailsPendingCallsWithConnectionError) {
   std::thread killer([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Once the call is running on the server, not before.
+    EXPECT_TRUE(Eventually([&] { return server_->num_serving() == 1; }));
     server_->Shutdown(absl::CancelledError("test kills the server"));
   });
-  ffi::AnyView arg = ffi::AnyView(300);
+  ffi::AnyView arg = ffi::AnyView(2000);
   absl::StatusOr<ffi::Any> rv = client_->CallGlobal("sleep_ms", &arg, 1);
   killer.join();
   ASSERT_FALSE(rv.ok());
