@@ -14,11 +14,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,25 +105,34 @@ Servers& Get() {
   return *s;
 }
 
-// Latency samples of all threads of one benchmark run; p50/p99 reported by thread 0.
+// The latency samples of one benchmark run, from all its threads. Each thread adds its own
+// after its timed loop; thread 0 waits until every thread of this run has, then reports p50 and
+// p99 of the merged samples and empties the collector before the next run can start (Google
+// Benchmark joins a run's threads before it starts the next), so runs never mix.
 class Latencies {
  public:
-  void Add(const std::vector<double>& us) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  void AddAndReport(benchmark::State& state, std::vector<double> us) {
+    std::unique_lock<std::mutex> lock(mutex_);
     samples_.insert(samples_.end(), us.begin(), us.end());
-  }
-  void Report(benchmark::State& state) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (samples_.empty()) return;
-    std::sort(samples_.begin(), samples_.end());
-    state.counters["p50_us"] = samples_[samples_.size() / 2];
-    state.counters["p99_us"] = samples_[std::min(samples_.size() - 1, samples_.size() * 99 / 100)];
+    ++arrived_;
+    cv_.notify_all();
+    if (state.thread_index() != 0) return;
+    cv_.wait(lock, [&] { return arrived_ == state.threads(); });
+    if (!samples_.empty()) {
+      std::sort(samples_.begin(), samples_.end());
+      state.counters["p50_us"] = samples_[samples_.size() / 2];
+      state.counters["p99_us"] =
+          samples_[std::min(samples_.size() - 1, samples_.size() * 99 / 100)];
+    }
     samples_.clear();
+    arrived_ = 0;
   }
 
  private:
   std::mutex mutex_;
+  std::condition_variable cv_;
   std::vector<double> samples_;
+  int arrived_ = 0;
 };
 
 template <typename F>
@@ -133,7 +145,7 @@ void Measure(benchmark::State& state, Latencies& lat, F&& call) {
     us.push_back(
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
   }
-  lat.Add(us);
+  lat.AddAndReport(state, std::move(us));
 }
 
 v1::Value IntValue(int64_t x) {
@@ -160,7 +172,6 @@ void BidiEcho(benchmark::State& state, bool unix_socket) {
   });
   stream->WritesDone();
   stream->Finish();
-  if (state.thread_index() == 0) lat.Report(state);
 }
 
 // All threads share one session, or (own_session) each opens its own, as the echo's threads
@@ -180,7 +191,6 @@ void SessionCall(benchmark::State& state, bool unix_socket, bool own_session = f
   ffi::Function f = (own_session ? own : shared)->GetGlobalRequired("bench.add_one");
   int64_t x = 0;
   Measure(state, lat, [&] { benchmark::DoNotOptimize(f(++x).cast<int64_t>()); });
-  if (state.thread_index() == 0) lat.Report(state);
 }
 
 // A unary Call of bench.add_one: against the echo server (baseline) or tvmffi-server.
@@ -199,7 +209,6 @@ void Unary(benchmark::State& state, bool unix_socket, bool echo) {
     stub->Call(&ctx, request, &response);
     if (!response.has_value()) std::abort();
   });
-  if (state.thread_index() == 0) lat.Report(state);
 }
 void UnaryEcho(benchmark::State& state, bool unix_socket) { Unary(state, unix_socket, true); }
 void StatelessCall(benchmark::State& state, bool unix_socket) { Unary(state, unix_socket, false); }
@@ -240,7 +249,6 @@ void BM_SessionCall_RawSocket(benchmark::State& state) {
     if (!r.ok()) std::abort();
     benchmark::DoNotOptimize(r->cast<int64_t>());
   });
-  if (state.thread_index() == 0) lat.Report(state);
 }
 
 void BM_BidiEcho_Tcp(benchmark::State& s) { BidiEcho(s, false); }
@@ -254,15 +262,21 @@ void BM_StatelessCall_Tcp(benchmark::State& s) { StatelessCall(s, false); }
 void BM_UnaryEcho_Unix(benchmark::State& s) { UnaryEcho(s, true); }
 void BM_StatelessCall_Unix(benchmark::State& s) { StatelessCall(s, true); }
 
-#define TVMFFI_BENCH_RPC(name)                  \
-  BENCHMARK(name)->UseRealTime()->MinTime(1.0); \
-  BENCHMARK(name)->UseRealTime()->MinTime(1.0)->Threads(8)
+#define TVMFFI_BENCH_RPC(name)                                               \
+  BENCHMARK(name)->UseRealTime()->MinTime(tvmffi::rpc::bench::MinTime(1.0)); \
+  BENCHMARK(name)->UseRealTime()->MinTime(tvmffi::rpc::bench::MinTime(1.0))->Threads(8)
 TVMFFI_BENCH_RPC(BM_BidiEcho_Tcp);
 TVMFFI_BENCH_RPC(BM_SessionCall_Tcp);
 TVMFFI_BENCH_RPC(BM_BidiEcho_Unix);
 TVMFFI_BENCH_RPC(BM_SessionCall_Unix);
-BENCHMARK(BM_SessionPerThread_Tcp)->UseRealTime()->MinTime(1.0)->Threads(8);
-BENCHMARK(BM_SessionPerThread_Unix)->UseRealTime()->MinTime(1.0)->Threads(8);
+BENCHMARK(BM_SessionPerThread_Tcp)
+    ->UseRealTime()
+    ->MinTime(tvmffi::rpc::bench::MinTime(1.0))
+    ->Threads(8);
+BENCHMARK(BM_SessionPerThread_Unix)
+    ->UseRealTime()
+    ->MinTime(tvmffi::rpc::bench::MinTime(1.0))
+    ->Threads(8);
 TVMFFI_BENCH_RPC(BM_UnaryEcho_Tcp);
 TVMFFI_BENCH_RPC(BM_StatelessCall_Tcp);
 TVMFFI_BENCH_RPC(BM_UnaryEcho_Unix);
@@ -277,6 +291,54 @@ struct HostAlloc {
 };
 
 constexpr int64_t kChunk = 1 << 20;
+
+// A thread that runs `work` once per Go(): the baselines' writers live for the whole benchmark,
+// as the session's own threads do, so no thread is created inside a timed loop.
+class Pump {
+ public:
+  explicit Pump(std::function<void()> work) : work_(std::move(work)), thread_([this] { Loop(); }) {}
+  ~Pump() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Go() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++requested_;
+    }
+    cv_.notify_all();
+  }
+  // Until every Go so far has run.
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [this] { return done_ == requested_; });
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      cv_.wait(lock, [this] { return stop_ || done_ < requested_; });
+      if (done_ == requested_) return;  // stopping, nothing left
+      lock.unlock();
+      work_();
+      lock.lock();
+      ++done_;
+      cv_.notify_all();
+    }
+  }
+
+  std::function<void()> work_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int64_t requested_ = 0, done_ = 0;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the rest is set up
+};
 
 // A float tensor of state.range(0) bytes through a session's echo: by value, or (shared) made
 // by NewSharedTensor, which on one host crosses by reference.
@@ -311,17 +373,19 @@ void BM_TensorEcho_BareGrpcStream(benchmark::State& state) {
   grpc::ClientContext ctx;
   auto stream = stub->Session(&ctx);
   int64_t bytes = state.range(0);
-  std::string payload(static_cast<size_t>(kChunk), '\1');
   int64_t chunks = bytes / kChunk;
-  for (auto _ : state) {
-    std::thread writer([&] {
-      v1::Frame frame;
-      frame.mutable_chunk()->set_data(payload);
+  v1::Frame frame;
+  frame.mutable_chunk()->set_data(std::string(static_cast<size_t>(kChunk), '\1'));
+  {
+    Pump writer([&] {
       for (int64_t i = 0; i < chunks; ++i) stream->Write(frame);
     });
-    v1::Frame reply;
-    for (int64_t i = 0; i < chunks; ++i) stream->Read(&reply);
-    writer.join();
+    for (auto _ : state) {
+      writer.Go();
+      v1::Frame reply;
+      for (int64_t i = 0; i < chunks; ++i) stream->Read(&reply);
+      writer.Wait();
+    }
   }
   stream->WritesDone();
   stream->Finish();
@@ -371,10 +435,13 @@ void TcpEchoLoop(benchmark::State& state, Echo echo) {
   int64_t bytes = state.range(0);
   std::thread peer([&echo, server = server, bytes] { echo(server, bytes); });
   std::vector<char> out(static_cast<size_t>(bytes), 1), in(static_cast<size_t>(bytes));
-  for (auto _ : state) {
-    std::thread writer([&, client = client] { WriteAll(client, out.data(), bytes); });
-    ReadAll(client, in.data(), bytes);
-    writer.join();
+  {
+    Pump writer([&, client = client] { WriteAll(client, out.data(), bytes); });
+    for (auto _ : state) {
+      writer.Go();
+      ReadAll(client, in.data(), bytes);
+      writer.Wait();
+    }
   }
   ::shutdown(client, SHUT_RDWR);
   peer.join();
@@ -404,11 +471,14 @@ void BM_TensorEcho_PlainTcp(benchmark::State& state) {
   });
 }
 
-BENCHMARK(BM_TensorEcho_Session)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
-BENCHMARK(BM_TensorEcho_SharedMemory)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
-BENCHMARK(BM_TensorEcho_BareGrpcStream)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
-BENCHMARK(BM_TensorEcho_PlainTcp)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
-BENCHMARK(BM_TensorEcho_PlainTcpRoundTrip)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime();
+#define TVMFFI_BENCH_TENSOR(name)                                       \
+  BENCHMARK(name)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime()->MinTime( \
+      tvmffi::rpc::bench::MinTime(0.5))
+TVMFFI_BENCH_TENSOR(BM_TensorEcho_Session);
+TVMFFI_BENCH_TENSOR(BM_TensorEcho_SharedMemory);
+TVMFFI_BENCH_TENSOR(BM_TensorEcho_BareGrpcStream);
+TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcp);
+TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcpRoundTrip);
 
 }  // namespace
 
@@ -416,29 +486,18 @@ int main(int argc, char** argv) {
   setenv("GRPC_VERBOSITY", "ERROR", 0);
   return tvmffi::rpc::bench::RunWithRatios(
       argc, argv,
-      {{"BM_SessionCall_Tcp/min_time:1.000/real_time", "BM_BidiEcho_Tcp/min_time:1.000/real_time"},
-       {"BM_SessionCall_Unix/min_time:1.000/real_time",
-        "BM_BidiEcho_Unix/min_time:1.000/real_time"},
-       {"BM_StatelessCall_Tcp/min_time:1.000/real_time",
-        "BM_UnaryEcho_Tcp/min_time:1.000/real_time"},
-       {"BM_StatelessCall_Unix/min_time:1.000/real_time",
-        "BM_UnaryEcho_Unix/min_time:1.000/real_time"},
-       {"BM_SessionCall_Tcp/min_time:1.000/real_time",
-        "BM_StatelessCall_Tcp/min_time:1.000/real_time"},
-       {"BM_SessionCall_Tcp/min_time:1.000/real_time/threads:8",
-        "BM_BidiEcho_Tcp/min_time:1.000/real_time/threads:8"},
-       {"BM_SessionCall_Unix/min_time:1.000/real_time/threads:8",
-        "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
-       {"BM_SessionPerThread_Tcp/min_time:1.000/real_time/threads:8",
-        "BM_BidiEcho_Tcp/min_time:1.000/real_time/threads:8"},
-       {"BM_SessionPerThread_Unix/min_time:1.000/real_time/threads:8",
-        "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
-       {"BM_StatelessCall_Tcp/min_time:1.000/real_time/threads:8",
-        "BM_UnaryEcho_Tcp/min_time:1.000/real_time/threads:8"},
-       {"BM_SessionCall_RawSocket/min_time:1.000/real_time",
-        "BM_BidiEcho_Unix/min_time:1.000/real_time"},
-       {"BM_SessionCall_RawSocket/min_time:1.000/real_time/threads:8",
-        "BM_BidiEcho_Unix/min_time:1.000/real_time/threads:8"},
+      {{"BM_SessionCall_Tcp/real_time", "BM_BidiEcho_Tcp/real_time"},
+       {"BM_SessionCall_Unix/real_time", "BM_BidiEcho_Unix/real_time"},
+       {"BM_StatelessCall_Tcp/real_time", "BM_UnaryEcho_Tcp/real_time"},
+       {"BM_StatelessCall_Unix/real_time", "BM_UnaryEcho_Unix/real_time"},
+       {"BM_SessionCall_Tcp/real_time", "BM_StatelessCall_Tcp/real_time"},
+       {"BM_SessionCall_Tcp/real_time/threads:8", "BM_BidiEcho_Tcp/real_time/threads:8"},
+       {"BM_SessionCall_Unix/real_time/threads:8", "BM_BidiEcho_Unix/real_time/threads:8"},
+       {"BM_SessionPerThread_Tcp/real_time/threads:8", "BM_BidiEcho_Tcp/real_time/threads:8"},
+       {"BM_SessionPerThread_Unix/real_time/threads:8", "BM_BidiEcho_Unix/real_time/threads:8"},
+       {"BM_StatelessCall_Tcp/real_time/threads:8", "BM_UnaryEcho_Tcp/real_time/threads:8"},
+       {"BM_SessionCall_RawSocket/real_time", "BM_BidiEcho_Unix/real_time"},
+       {"BM_SessionCall_RawSocket/real_time/threads:8", "BM_BidiEcho_Unix/real_time/threads:8"},
        {"BM_TensorEcho_Session/1048576/real_time",
         "BM_TensorEcho_BareGrpcStream/1048576/real_time"},
        {"BM_TensorEcho_Session/1048576/real_time", "BM_TensorEcho_PlainTcp/1048576/real_time"},
