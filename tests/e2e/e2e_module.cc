@@ -37,10 +37,10 @@ int g_secret = 7;
 // Creates the file at path (so a test sees the call is running), then never returns.
 void Block(const std::string& path) {
   std::ofstream(path) << "running\n";
-  static std::mutex mutex;
-  static std::condition_variable never;
-  std::unique_lock<std::mutex> lock(mutex);
-  never.wait(lock, [] { return false; });
+  static auto* mutex = new std::mutex;  // never destroyed: a waiter outlives static destruction
+  static auto* never = new std::condition_variable;
+  std::unique_lock<std::mutex> lock(*mutex);
+  never->wait(lock, [] { return false; });
 }
 }  // namespace
 
