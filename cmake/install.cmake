@@ -4,14 +4,14 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS tvm_ffi tvmffi_proto_messages tvmffi_proto tvmffi_proto_grpc tvmffi_session
+install(TARGETS tvm_ffi tvmffi_proto_messages tvmffi_proto tvmffi_proto_grpc tvmffi_device tvmffi_session
                 tvmffi_grpc tvmffi_client tvmffi_server
         EXPORT tvmffi_rpcTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS tvmffi-server tvmffi RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(dir runtime/include proto/include session/include grpc/include client/include
+foreach(dir runtime/include proto/include device/include session/include grpc/include client/include
             server/include)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()

@@ -197,8 +197,25 @@ ServerInfo Session::Info() const {
   for (const ffi::String& m : map["loaded_modules"].cast<ffi::Array<ffi::String>>()) {
     info.loaded_modules.push_back(std::string(m));
   }
+  if (auto devices = map.Get("devices")) {  // servers before the device layer have none
+    for (const ffi::Any& d : devices.value().cast<ffi::Array<ffi::Any>>()) {
+      auto entry = d.cast<ffi::Map<ffi::String, ffi::Any>>();
+      DeviceInfo dev;
+      dev.device = entry["device"].cast<DLDevice>();
+      dev.name = entry["name"].cast<std::string>();
+      dev.total_memory = entry["total_memory"].cast<uint64_t>();
+      dev.free_memory = entry["free_memory"].cast<uint64_t>();
+      dev.compute_capability_major = entry["compute_capability_major"].cast<int>();
+      dev.compute_capability_minor = entry["compute_capability_minor"].cast<int>();
+      dev.multiprocessor_count = entry["multiprocessor_count"].cast<int>();
+      info.devices.push_back(std::move(dev));
+    }
+  }
+  if (auto cuda = map.Get("cuda_status")) info.cuda_status = cuda.value().cast<std::string>();
   return info;
 }
+
+std::vector<DeviceInfo> Session::Devices() const { return Info().devices; }
 
 bool Session::SharesMemory() const { return endpoint_->shares_memory(); }
 

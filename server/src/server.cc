@@ -86,6 +86,21 @@ class ServerImpl : public Server {
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);
       out.Set("loaded_modules", loaded);
+      ffi::Array<ffi::Any> devices;
+      for (const v1::DeviceInfo& d : pb.device_info()) {
+        ffi::Map<ffi::String, ffi::Any> entry;
+        entry.Set("device", DLDevice{static_cast<DLDeviceType>(d.device().device_type()),
+                                     d.device().device_id()});
+        entry.Set("name", ffi::String(d.name()));
+        entry.Set("total_memory", static_cast<int64_t>(d.total_memory()));
+        entry.Set("free_memory", static_cast<int64_t>(d.free_memory()));
+        entry.Set("compute_capability_major", static_cast<int64_t>(d.compute_capability_major()));
+        entry.Set("compute_capability_minor", static_cast<int64_t>(d.compute_capability_minor()));
+        entry.Set("multiprocessor_count", static_cast<int64_t>(d.multiprocessor_count()));
+        devices.push_back(entry);
+      }
+      out.Set("devices", devices);
+      out.Set("cuda_status", ffi::String(pb.cuda_status()));
       return out;
     });
     auto dispatcher = std::make_shared<internal::ServerDispatcher>(policy, modules_, info);

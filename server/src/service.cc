@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tvmffi/device/device_api.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 
@@ -283,9 +284,21 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
   info->set_server_version("0.1.0");
   info->set_ffi_version(absl::StrCat(v.major, ".", v.minor, ".", v.patch));
   info->set_protocol_version(1);
-  v1::Device* cpu = info->add_devices();
-  cpu->set_device_type(kDLCPU);
-  cpu->set_device_id(0);
+  for (const device::DeviceFacts& facts : device::ListDevices()) {
+    v1::Device* dev = info->add_devices();
+    dev->set_device_type(facts.device.device_type);
+    dev->set_device_id(facts.device.device_id);
+    v1::DeviceInfo* out = info->add_device_info();
+    *out->mutable_device() = *dev;
+    out->set_name(facts.name);
+    out->set_total_memory(facts.total_memory);
+    out->set_free_memory(facts.free_memory);
+    out->set_compute_capability_major(facts.compute_capability_major);
+    out->set_compute_capability_minor(facts.compute_capability_minor);
+    out->set_multiprocessor_count(facts.multiprocessor_count);
+  }
+  absl::Status cuda = device::CudaStatus();
+  if (!cuda.ok()) info->set_cuda_status(std::string(cuda.message()));
   info->set_max_message_bytes(options_.max_message_bytes);
   info->set_max_sessions(options_.max_sessions);
   info->set_call_timeout_ms(options_.call_timeout == absl::InfiniteDuration()

@@ -2,6 +2,7 @@
 #include <grpc/support/log.h>
 #include <tvm/ffi/error.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -26,7 +27,8 @@ Commands:
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
                        prints the name, for `call --module NAME`
-  info                 print the server's versions, limits and loaded modules
+  info                 print the server's versions, limits, loaded modules and devices (with
+                       their memory; why CUDA is not available, where it is not)
   ping                 check that the server answers
 
 Options (any command):
@@ -46,6 +48,28 @@ timeout, authentication).
 int Usage(const std::string& message) {
   std::cerr << "tvmffi: " << message << "\n(see tvmffi --help)\n";
   return 2;
+}
+
+// "  cuda:0  NVIDIA H100 80GB HBM3  memory 79.1 GiB (78.6 GiB free)  compute 9.0  132 SMs"
+void PrintDevice(const tvmffi::rpc::DeviceInfo& d) {
+  auto gib = [](uint64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
+    return std::string(text);
+  };
+  bool cuda = d.device.device_type == kDLCUDA;
+  std::string type = d.device.device_type == kDLCPU ? "cpu"
+                     : cuda                         ? "cuda"
+                            : "type" + std::to_string(static_cast<int>(d.device.device_type));
+  std::cout << "  " << type << ":" << d.device.device_id << "  " << d.name << "  memory "
+            << gib(d.total_memory) << " (" << gib(d.free_memory) << " free)";
+  if (cuda) {
+    std::cout << "  compute " << d.compute_capability_major << "." << d.compute_capability_minor
+              << "  " << d.multiprocessor_count << " SMs";
+  } else {
+    std::cout << "  " << d.multiprocessor_count << " cores";
+  }
+  std::cout << "\n";
 }
 
 int Report(const ffi::Error& e, int exit_code) {
@@ -151,7 +175,9 @@ int main(int argc, char** argv) {
                 << "\nshared memory: " << (session.SharesMemory() ? "yes" : "no")
                 << "\nloaded modules:";
       for (const std::string& m : info.loaded_modules) std::cout << " " << m;
-      std::cout << "\n";
+      std::cout << "\ndevices:\n";
+      for (const tvmffi::rpc::DeviceInfo& d : info.devices) PrintDevice(d);
+      std::cout << "cuda: " << (info.cuda_status.empty() ? "available" : info.cuda_status) << "\n";
       return 0;
     }
     if (command == "upload") {

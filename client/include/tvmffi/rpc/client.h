@@ -44,6 +44,17 @@ struct ConnectOptions {
   double heartbeat_s = 30;
 };
 
+// A device the server drives.
+struct DeviceInfo {
+  DLDevice device{kDLCPU, 0};
+  std::string name;                  // "NVIDIA H100 80GB HBM3", or the CPU's model name
+  uint64_t total_memory = 0;         // bytes
+  uint64_t free_memory = 0;          // bytes, when the server answered
+  int compute_capability_major = 0;  // CUDA only
+  int compute_capability_minor = 0;
+  int multiprocessor_count = 0;  // CUDA SMs; CPU: online cores
+};
+
 // Information a server reports about itself.
 struct ServerInfo {
   std::string server_version;
@@ -55,6 +66,8 @@ struct ServerInfo {
   bool upload_enabled = false;     // clients may upload modules (--allow-upload)
   uint64_t max_message_bytes = 0;  // the server's --max-message-mb
   std::vector<std::string> loaded_modules;
+  std::vector<DeviceInfo> devices;  // CPU first
+  std::string cuda_status;          // "" when the server can use CUDA, else why not
 };
 
 // One session: a bidirectional stream to one server. Copies share the session; it ends when
@@ -80,6 +93,8 @@ class Session {
   // (TVMFFIFunctionGetGlobal + TVMFFIFunctionCall) calls the server. Returns how many.
   int ImportGlobals(const std::string& prefix) const;
   ServerInfo Info() const;
+  // The server's devices with their facts (Info().devices).
+  std::vector<DeviceInfo> Devices() const;
   // True when the server is on this host and both sides allow shared memory: tensors made by
   // NewSharedTensor then cross by reference (the server sees and writes the same bytes).
   bool SharesMemory() const;

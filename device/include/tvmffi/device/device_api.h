@@ -1,0 +1,72 @@
+// The device layer: memory, copies, streams and facts of the devices a server drives. The CPU
+// is built in; CUDA is loaded at run time from the driver library (libcuda.so.1), with no CUDA
+// header or library at build time, and reports why when it cannot be used. One DeviceApi per
+// device type; device ids index the devices of that type.
+#ifndef TVMFFI_DEVICE_DEVICE_API_H_
+#define TVMFFI_DEVICE_DEVICE_API_H_
+
+#include <dlpack/dlpack.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace tvmffi::device {
+
+// What a client sees of a device.
+struct DeviceFacts {
+  DLDevice device{kDLCPU, 0};
+  std::string name;                  // "NVIDIA H100 80GB HBM3", or the CPU's model name
+  uint64_t total_memory = 0;         // bytes
+  uint64_t free_memory = 0;          // bytes, when asked
+  int compute_capability_major = 0;  // CUDA only (0 elsewhere)
+  int compute_capability_minor = 0;
+  int multiprocessor_count = 0;  // CUDA SMs; CPU: online cores
+};
+
+// An opaque stream of one device (CUDA: a CUstream; CPU: null, everything is synchronous).
+using StreamHandle = void*;
+
+class DeviceApi {
+ public:
+  virtual ~DeviceApi() = default;
+  virtual DLDeviceType type() const = 0;
+  // How many devices of this type there are.
+  virtual int Count() const = 0;
+  virtual absl::StatusOr<DeviceFacts> Facts(int id) const = 0;
+
+  // Device memory of `bytes` (at least 256-byte aligned); MemoryError when there is none left.
+  virtual absl::StatusOr<void*> Alloc(int id, uint64_t bytes) = 0;
+  virtual absl::Status Free(int id, void* ptr) = 0;
+  // Copies ordered on stream (null: the device's default order); CopyToHost returns once the
+  // bytes are in host memory.
+  virtual absl::Status CopyFromHost(int id, void* dst, const void* host_src, uint64_t bytes,
+                                    StreamHandle stream) = 0;
+  virtual absl::Status CopyToHost(int id, void* host_dst, const void* src, uint64_t bytes,
+                                  StreamHandle stream) = 0;
+  virtual absl::Status CopyWithin(int id, void* dst, const void* src, uint64_t bytes,
+                                  StreamHandle stream) = 0;
+  virtual absl::StatusOr<StreamHandle> CreateStream(int id) = 0;
+  virtual absl::Status DestroyStream(int id, StreamHandle stream) = 0;
+  // Waits for everything queued on stream (null: the whole device).
+  virtual absl::Status Synchronize(int id, StreamHandle stream) = 0;
+};
+
+// The API of a device type, or NOT_FOUND / UNAVAILABLE (with the reason) when this process
+// cannot drive it, e.g. "CUDA is not available on this server: libcuda.so.1: cannot open
+// shared object file".
+absl::StatusOr<DeviceApi*> GetDeviceApi(DLDeviceType type);
+// Every device this process can drive, CPU first, with their facts (free memory included).
+std::vector<DeviceFacts> ListDevices();
+// OK when CUDA can be used here, else why not ("CUDA is not available on this server: ...").
+absl::Status CudaStatus();
+// "cpu", "cuda", ...; "cuda:0" with an id.
+std::string DeviceTypeName(DLDeviceType type);
+std::string DeviceName(DLDevice device);
+
+}  // namespace tvmffi::device
+
+#endif  // TVMFFI_DEVICE_DEVICE_API_H_
