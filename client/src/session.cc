@@ -217,6 +217,22 @@ ServerInfo Session::Info() const {
 
 std::vector<DeviceInfo> Session::Devices() const { return Info().devices; }
 
+RemoteTensor Session::Empty(ffi::Shape shape, DLDataType dtype, DLDevice device) const {
+  return Op("$tensor.empty", {ffi::Any(std::move(shape)), ffi::Any(dtype), ffi::Any(device)})
+      .cast<RemoteTensor>();
+}
+
+void RemoteTensor::CopyFrom(const ffi::Tensor& host) const {
+  absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.copy_from", {ffi::AnyView(host)});
+  if (!rv.ok()) throw StatusToError(rv.status());
+}
+
+ffi::Tensor RemoteTensor::ToHost() const {
+  absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.to_host", {});
+  if (!rv.ok()) throw StatusToError(rv.status());
+  return rv->cast<ffi::Tensor>();
+}
+
 bool Session::SharesMemory() const { return endpoint_->shares_memory(); }
 
 ffi::Tensor NewSharedTensor(ffi::Shape shape, DLDataType dtype) {

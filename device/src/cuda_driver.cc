@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <cstdlib>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -33,7 +34,14 @@ absl::StatusOr<const Driver*> Load() {
                                     why != nullptr ? why : "unknown error",
                                     " (no NVIDIA driver on this host?)"));
   }
-  auto* d = new Driver();  // lives as long as the process, as the library does
+  // On success both live as long as the process; on failure both go.
+  auto d = std::make_unique<Driver>();
+  struct CloseOnFailure {
+    void* lib;
+    ~CloseOnFailure() {
+      if (lib != nullptr) ::dlclose(lib);
+    }
+  } close_on_failure{lib};
   std::string missing;
 #define TVMFFI_CUDA_RESOLVE(fn) Resolve(lib, #fn, &d->fn, &missing)
   TVMFFI_CUDA_RESOLVE(cuInit);
@@ -71,7 +79,8 @@ absl::StatusOr<const Driver*> Load() {
   if (CUresult r = d->cuInit(0); r != CUDA_SUCCESS) {
     return Unavailable(DescribeError(*d, "cuInit", r));
   }
-  return static_cast<const Driver*>(d);
+  close_on_failure.lib = nullptr;
+  return static_cast<const Driver*>(d.release());
 }
 
 }  // namespace

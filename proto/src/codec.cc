@@ -121,8 +121,11 @@ class Encoder {
         s->mutable_dims()->Add(cell->data, cell->data + cell->size);
         return absl::OkStatus();
       }
-      case kTVMFFITensor:
-        return EncodeTensor(*TVMFFITensorGetDLTensorPtr(v.v_obj), v.v_obj, out->mutable_tensor());
+      case kTVMFFITensor: {
+        const DLTensor* t = TVMFFITensorGetDLTensorPtr(v.v_obj);
+        if (refs_ != nullptr && refs_->KeepRemote(*t)) return EncodeRemoteTensor(v.v_obj, *t, out);
+        return EncodeTensor(*t, v.v_obj, out->mutable_tensor());
+      }
       case kTVMFFIArray:
         return EncodeSeq(v, out->mutable_array(), depth);
       case kTVMFFIList:
@@ -185,6 +188,21 @@ class Encoder {
       EncodeErrorCell(static_cast<TVMFFIObject*>(cell->cause_chain), out->mutable_cause(),
                       depth + 1);
     }
+  }
+
+  // A tensor that stays here: a reference, with its dtype, shape and device.
+  absl::Status EncodeRemoteTensor(TVMFFIObject* obj, const DLTensor& t, v1::Value* out) {
+    ffi::ObjectRef ref = ffi::details::ObjectUnsafe::ObjectRefFromUnowned<ffi::ObjectRef>(
+        reinterpret_cast<ffi::Object*>(obj));
+    TVMFFI_RPC_ASSIGN_OR_RETURN(*out->mutable_ref(), refs_->ExportObject(ref));
+    v1::Tensor* meta = out->mutable_ref()->mutable_tensor();
+    meta->mutable_dtype()->set_code(t.dtype.code);
+    meta->mutable_dtype()->set_bits(t.dtype.bits);
+    meta->mutable_dtype()->set_lanes(t.dtype.lanes);
+    meta->mutable_shape()->Add(t.shape, t.shape + t.ndim);
+    meta->mutable_device()->set_device_type(t.device.device_type);
+    meta->mutable_device()->set_device_id(t.device.device_id);
+    return absl::OkStatus();
   }
 
   absl::Status EncodeTensor(const DLTensor& t, TVMFFIObject* owner, v1::Tensor* out) {

@@ -3,9 +3,14 @@
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/string.h>
 
+#include <tvm/ffi/container/tensor.h>
+
+#include <cstdlib>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc::internal {
@@ -47,6 +52,21 @@ void ThrowIfTooLong(std::string_view name, std::string_view what) {
   absl::Status st = CheckNameLength(name, what);
   if (!st.ok()) throw StatusToError(st);
 }
+
+// "float32[2, 3]": what must match for a copy.
+std::string Describe(const ffi::Tensor& t) {
+  ffi::ShapeView shape = t.shape();
+  return absl::StrCat(std::string(ffi::DLDataTypeToString(t.dtype())), "[",
+                      absl::StrJoin(shape.begin(), shape.end(), ", "), "]");
+}
+
+// Host memory for tensors read back from a device.
+struct HostAlloc {
+  void AllocData(DLTensor* t) {
+    t->data = std::aligned_alloc(256, (ffi::GetDataSize(*t) + 255) / 256 * 256 + 256);
+  }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
 }  // namespace
 
 ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
@@ -97,6 +117,31 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         return mod->GetFunctionMetadata(name, true);
       });
   ops_["$info"] = std::move(info);
+  // Tensors that live here (issue #11): made on a device, filled, read back. A tensor made by
+  // the device layer travels as a reference, so the client holds a remote tensor.
+  ops_["$tensor.empty"] = ffi::Function::FromTyped(
+      [](const ffi::Shape& shape, DLDataType dtype, DLDevice device) -> ffi::Tensor {
+        absl::StatusOr<ffi::Tensor> t = device::NewDeviceTensor(shape, dtype, device);
+        if (!t.ok()) throw StatusToError(t.status());
+        return *std::move(t);
+      });
+  ops_["$tensor.copy_from"] = ffi::Function::FromTyped([](ffi::Tensor dst, ffi::Tensor src) {
+    if (Describe(dst) != Describe(src)) {
+      TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << Describe(src) << " into one of "
+                                << Describe(dst);
+    }
+    absl::Status st =
+        device::CopyIntoTensor(*dst.GetDLTensorPtr(), src.data_ptr(), src.GetDataSize());
+    if (!st.ok()) throw StatusToError(st);
+  });
+  ops_["$tensor.to_host"] = ffi::Function::FromTyped([](ffi::Tensor t) -> ffi::Tensor {
+    ffi::Tensor host =
+        ffi::Tensor::FromNDAlloc(HostAlloc{}, t.shape(), t.dtype(), DLDevice{kDLCPU, 0});
+    absl::Status st =
+        device::CopyFromTensor(*t.GetDLTensorPtr(), host.data_ptr(), host.GetDataSize());
+    if (!st.ok()) throw StatusToError(st);
+    return host;
+  });
 }
 
 std::vector<std::string> ServerDispatcher::PublishedNames(std::string_view prefix) const {

@@ -17,6 +17,7 @@
 #include "pending_calls.h"
 #include "proxy.h"
 #include "served_call.h"
+#include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/shared_memory.h"
 
@@ -779,13 +780,15 @@ absl::StatusOr<v1::RemoteRef> Endpoint::ExportObject(const ffi::ObjectRef& obj) 
   return ref;
 }
 
+bool Endpoint::KeepRemote(const DLTensor& tensor) { return device::IsResident(tensor); }
+
 absl::StatusOr<ffi::Any> Endpoint::ImportRef(const v1::RemoteRef& ref) {
   if (ref.owner() == v1::RemoteRef::RECEIVER) {
     TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::ObjectRef obj, exports_->Get(ref.handle()));
     return ffi::Any(obj);
   }
   if (ref.owner() != v1::RemoteRef::SENDER) return ValueError("reference with an unknown owner");
-  ffi::Any proxy = internal::MakeProxy(shared_from_this(), ref.handle(), ref.type_key());
+  ffi::Any proxy = internal::MakeProxy(shared_from_this(), ref);
   proxies_->Add(ffi::details::AnyUnsafe::ObjectPtrFromAny(proxy), ref.handle());
   return proxy;
 }

@@ -9,6 +9,7 @@
 
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/endpoint.h"
+#include "tvmffi/session/remote_tensor.h"
 
 namespace tvmffi::rpc::internal {
 namespace ffi = tvm::ffi;
@@ -35,11 +36,11 @@ size_t ProxyTable::size() const {
   return handles_.size();
 }
 
-namespace {
-
 absl::Status Disconnected() {
   return ConnectionError("the session this remote object belongs to is closed");
 }
+
+namespace {
 
 // The resource behind a function proxy (TVMFFIFunctionCreate's `self`).
 struct FunctionProxyState {
@@ -144,9 +145,46 @@ class RemoteObjectObj : public ffi::Object {
 };
 
 }  // namespace
+}  // namespace tvmffi::rpc::internal
 
-ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, uint64_t handle,
-                   const std::string& type_key) {
+namespace tvmffi::rpc {
+namespace ffi = tvm::ffi;
+
+RemoteTensorObj::RemoteTensorObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle,
+                                 std::vector<int64_t> shape, DLDataType dtype, DLDevice device,
+                                 std::shared_ptr<void> keepalive)
+    : endpoint_(std::move(endpoint)),
+      handle_(handle),
+      shape_(std::move(shape)),
+      dtype_(dtype),
+      device_(device),
+      keepalive_(std::move(keepalive)) {}
+
+RemoteTensorObj::~RemoteTensorObj() {
+  if (std::shared_ptr<Endpoint> endpoint = endpoint_.lock()) {
+    endpoint->OnProxyDestroyed(this, handle_);
+  }
+}
+
+absl::StatusOr<ffi::Any> RemoteTensorObj::CallOp(const char* op,
+                                                 const std::vector<ffi::AnyView>& args) const {
+  std::shared_ptr<Endpoint> endpoint = endpoint_.lock();
+  if (endpoint == nullptr) return internal::Disconnected();
+  ffi::ObjectRef self = ffi::GetRef<ffi::ObjectRef>(this);
+  std::vector<ffi::AnyView> all;
+  all.reserve(args.size() + 1);
+  all.push_back(ffi::AnyView(self));
+  all.insert(all.end(), args.begin(), args.end());
+  return endpoint->CallGlobal(op, all.data(), static_cast<int32_t>(all.size()));
+}
+
+}  // namespace tvmffi::rpc
+
+namespace tvmffi::rpc::internal {
+
+ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, const v1::RemoteRef& ref) {
+  uint64_t handle = ref.handle();
+  const std::string& type_key = ref.type_key();
   if (type_key == "ffi.Function") {
     auto* state = new FunctionProxyState{endpoint, handle, endpoint->ProxyKeepAlive()};
     TVMFFIObjectHandle out = nullptr;
@@ -162,6 +200,17 @@ ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, uint64_t handle,
   if (type_key == "ffi.Module") {
     auto mod = ffi::make_object<RemoteModuleObj>(endpoint, handle, endpoint->ProxyKeepAlive());
     return ffi::Any(ffi::Module(std::move(mod)));
+  }
+  if (type_key == "ffi.Tensor") {
+    const v1::Tensor& meta = ref.tensor();
+    std::vector<int64_t> shape(meta.shape().begin(), meta.shape().end());
+    DLDataType dtype{static_cast<uint8_t>(meta.dtype().code()),
+                     static_cast<uint8_t>(meta.dtype().bits()),
+                     static_cast<uint16_t>(meta.dtype().lanes())};
+    DLDevice device{static_cast<DLDeviceType>(meta.device().device_type()),
+                    meta.device().device_id()};
+    return ffi::Any(ffi::ObjectRef(ffi::make_object<RemoteTensorObj>(
+        endpoint, handle, std::move(shape), dtype, device, endpoint->ProxyKeepAlive())));
   }
   return ffi::Any(ffi::ObjectRef(
       ffi::make_object<RemoteObjectObj>(endpoint, handle, type_key, endpoint->ProxyKeepAlive())));

@@ -15,6 +15,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "absl/status/status.h"
+#include "tvmffi/rpc/v1/ffi.pb.h"
+
 namespace tvmffi::rpc {
 class Endpoint;
 namespace internal {
@@ -31,10 +34,12 @@ class ProxyTable {
   std::unordered_map<const tvm::ffi::Object*, uint64_t> handles_;
 };
 
-// A proxy for the peer's object `handle` of type `type_key`. The proxy keeps only a weak
-// reference to the endpoint: once the session is gone, using it fails with ConnectionError.
-tvm::ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, uint64_t handle,
-                        const std::string& type_key);
+// A proxy for the peer's object ref (handle, type key, and a tensor's dtype, shape and device).
+// The proxy keeps only a weak reference to the endpoint: once the session is gone, using it
+// fails with ConnectionError.
+tvm::ffi::Any MakeProxy(const std::shared_ptr<Endpoint>& endpoint, const v1::RemoteRef& ref);
+// The error of a proxy whose session is gone.
+absl::Status Disconnected();
 
 }  // namespace internal
 }  // namespace tvmffi::rpc

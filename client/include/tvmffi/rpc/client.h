@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "tvmffi/session/remote_tensor.h"
+
 namespace tvmffi::rpc {
 
 class Endpoint;
@@ -70,6 +72,23 @@ struct ServerInfo {
   std::string cuda_status;          // "" when the server can use CUDA, else why not
 };
 
+// A tensor that lives on the server (made by Session::Empty, or a tensor result left there,
+// e.g. on its GPU). Passing it to a remote function passes the server's own tensor: no bytes
+// move. It is an object of its own type, never an ffi::Tensor with a foreign data pointer, so
+// local code cannot dereference the server's memory by mistake. The server frees it when the
+// last RemoteTensor of it goes, or when the session ends.
+class RemoteTensor : public tvm::ffi::ObjectRef {
+ public:
+  const std::vector<int64_t>& shape() const { return get()->shape(); }
+  DLDataType dtype() const { return get()->dtype(); }
+  DLDevice device() const { return get()->device(); }
+  // Copies host's bytes into it (same dtype and shape; host may be strided).
+  void CopyFrom(const tvm::ffi::Tensor& host) const;
+  // Its bytes, copied into a new host tensor.
+  tvm::ffi::Tensor ToHost() const;
+  TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(RemoteTensor, tvm::ffi::ObjectRef, RemoteTensorObj);
+};
+
 // One session: a bidirectional stream to one server. Copies share the session; it ends when
 // the last copy and every proxy made from it are gone, or at Close().
 class Session {
@@ -95,6 +114,9 @@ class Session {
   ServerInfo Info() const;
   // The server's devices with their facts (Info().devices).
   std::vector<DeviceInfo> Devices() const;
+  // A new, uninitialized tensor on the server's device (kDLCPU or kDLCUDA). ValueError for a
+  // device the server does not have, MemoryError when it is full.
+  RemoteTensor Empty(tvm::ffi::Shape shape, DLDataType dtype, DLDevice device) const;
   // True when the server is on this host and both sides allow shared memory: tensors made by
   // NewSharedTensor then cross by reference (the server sees and writes the same bytes).
   bool SharesMemory() const;

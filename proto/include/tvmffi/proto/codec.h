@@ -42,6 +42,13 @@ class RefTable {
     (void)owner;
     return std::nullopt;
   }
+  // Whether a tensor stays with this side and travels as a reference (a remote tensor on the
+  // peer's side) rather than by value: a tensor on a device, or one made on a device by the
+  // device layer.
+  virtual bool KeepRemote(const DLTensor& tensor) {
+    (void)tensor;
+    return false;
+  }
   // Peers on one host share memory: a tensor whose bytes lie in a shared region may travel as
   // the region's name and an offset instead. True when *out was filled.
   virtual bool ShareTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) {

@@ -152,6 +152,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // RefTable: how objects cross this session.
   absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) override;
   absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) override;
+  bool KeepRemote(const DLTensor& tensor) override;
   std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes,
                                            TVMFFIObject* owner) override;
   absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) override;

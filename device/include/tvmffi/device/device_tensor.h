@@ -1,0 +1,30 @@
+// Tensors whose bytes the device layer allocated: on any device it drives, CPU included. Such
+// a tensor stays in the process that made it: a session sends a reference to it (a remote
+// tensor on the peer's side), never its bytes, whatever its device.
+#ifndef TVMFFI_DEVICE_DEVICE_TENSOR_H_
+#define TVMFFI_DEVICE_DEVICE_TENSOR_H_
+
+#include <tvm/ffi/container/tensor.h>
+
+#include "absl/status/statusor.h"
+
+namespace tvmffi::device {
+
+// A compact tensor of shape and dtype on device, its memory from the device's DeviceApi (freed
+// through it with the last reference). ValueError for an unsupported device or a bad shape,
+// MemoryError when the device is full.
+absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(tvm::ffi::ShapeView shape, DLDataType dtype,
+                                                 DLDevice device);
+
+// Whether t is to stay where it is: made by NewDeviceTensor, or on a device whose memory the
+// host cannot read.
+bool IsResident(const DLTensor& t);
+
+// Copies host bytes into t / t into host memory (both compact, `bytes` long), through t's
+// device; the copy is complete on return.
+absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes);
+absl::Status CopyFromTensor(const DLTensor& t, void* host, uint64_t bytes);
+
+}  // namespace tvmffi::device
+
+#endif  // TVMFFI_DEVICE_DEVICE_TENSOR_H_

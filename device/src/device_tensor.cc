@@ -1,0 +1,97 @@
+#include "tvmffi/device/device_tensor.h"
+
+#include <mutex>
+#include <unordered_set>
+
+#include "absl/strings/str_cat.h"
+#include "tvmffi/device/device_api.h"
+#include "tvmffi/proto/error_kind.h"
+#include "tvmffi/proto/status.h"
+
+namespace tvmffi::device {
+namespace {
+namespace ffi = tvm::ffi;
+
+// The data pointers of live tensors made by NewDeviceTensor.
+struct Resident {
+  std::mutex mutex;
+  std::unordered_set<const void*> data;
+};
+Resident& Residents() {
+  static Resident* r = new Resident();  // outlives static destructors' tensors
+  return *r;
+}
+
+struct DeviceAlloc {
+  DeviceApi* api;
+  void* data;
+  void AllocData(DLTensor* t) { t->data = data; }
+  void FreeData(DLTensor* t) {
+    {
+      Resident& r = Residents();
+      std::lock_guard<std::mutex> lock(r.mutex);
+      r.data.erase(t->data);
+    }
+    (void)api->Free(t->device.device_id, t->data);
+  }
+};
+
+bool HostReadable(DLDeviceType type) {
+  return type == kDLCPU || type == kDLCUDAHost || type == kDLROCMHost;
+}
+
+absl::StatusOr<DeviceApi*> ApiOf(const DLTensor& t) {
+  if (!ffi::IsContiguous(t)) return rpc::ValueError("a device tensor copy needs a compact tensor");
+  return GetDeviceApi(t.device.device_type);
+}
+
+}  // namespace
+
+absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dtype,
+                                            DLDevice device) {
+  int64_t numel = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(numel, d, &numel)) {
+      return rpc::ValueError("a tensor's extents must be >= 0 and their product fit 64 bits");
+    }
+  }
+  if (dtype.lanes == 0 || dtype.bits == 0) return rpc::ValueError("a tensor's dtype has no size");
+  TVMFFI_RPC_ASSIGN_OR_RETURN(DeviceApi * api, GetDeviceApi(device.device_type));
+  uint64_t bytes = ffi::GetDataSize(numel, dtype);
+  TVMFFI_RPC_ASSIGN_OR_RETURN(void* data, api->Alloc(device.device_id, bytes));
+  {
+    Resident& r = Residents();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    r.data.insert(data);
+  }
+  return ffi::Tensor::FromNDAlloc(DeviceAlloc{api, data}, shape, dtype, device);
+}
+
+bool IsResident(const DLTensor& t) {
+  if (!HostReadable(t.device.device_type)) return true;
+  Resident& r = Residents();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  return !r.data.empty() && r.data.count(t.data) != 0;
+}
+
+absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes) {
+  TVMFFI_RPC_ASSIGN_OR_RETURN(DeviceApi * api, ApiOf(t));
+  if (bytes != ffi::GetDataSize(t)) {
+    return rpc::ValueError(
+        absl::StrCat("copying ", bytes, " bytes into a tensor of ", ffi::GetDataSize(t), " bytes"));
+  }
+  return api->CopyFromHost(t.device.device_id, static_cast<char*>(t.data) + t.byte_offset, host,
+                           bytes, nullptr);
+}
+
+absl::Status CopyFromTensor(const DLTensor& t, void* host, uint64_t bytes) {
+  TVMFFI_RPC_ASSIGN_OR_RETURN(DeviceApi * api, ApiOf(t));
+  if (bytes != ffi::GetDataSize(t)) {
+    return rpc::ValueError(
+        absl::StrCat("copying a tensor of ", ffi::GetDataSize(t), " bytes into ", bytes, " bytes"));
+  }
+  return api->CopyToHost(t.device.device_id, host, static_cast<const char*>(t.data) + t.byte_offset,
+                         bytes, nullptr);
+}
+
+}  // namespace tvmffi::device

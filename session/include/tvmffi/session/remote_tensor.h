@@ -1,0 +1,48 @@
+// A tensor that lives on the peer (for a client: on the server, e.g. on its GPU). It is an
+// object of its own type, never an ffi::Tensor with a foreign data pointer, so local code cannot
+// dereference the peer's memory by mistake. Passed back to the peer, it is the peer's own
+// tensor again: no bytes move. Its shape, dtype and device came with the reference.
+#ifndef TVMFFI_SESSION_REMOTE_TENSOR_H_
+#define TVMFFI_SESSION_REMOTE_TENSOR_H_
+
+#include <tvm/ffi/any.h>
+#include <tvm/ffi/object.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace tvmffi::rpc {
+class Endpoint;
+
+class RemoteTensorObj : public tvm::ffi::Object {
+ public:
+  RemoteTensorObj(std::weak_ptr<Endpoint> endpoint, uint64_t handle, std::vector<int64_t> shape,
+                  DLDataType dtype, DLDevice device, std::shared_ptr<void> keepalive);
+  ~RemoteTensorObj();
+
+  const std::vector<int64_t>& shape() const { return shape_; }
+  DLDataType dtype() const { return dtype_; }
+  DLDevice device() const { return device_; }
+  // Calls the peer's session operation `op`(this tensor, args...): ConnectionError once the
+  // session is gone.
+  absl::StatusOr<tvm::ffi::Any> CallOp(const char* op,
+                                       const std::vector<tvm::ffi::AnyView>& args) const;
+
+  static constexpr const char* kTypeKey = "tvmffi.rpc.RemoteTensor";
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.RemoteTensor", RemoteTensorObj, tvm::ffi::Object);
+
+ private:
+  std::weak_ptr<Endpoint> endpoint_;
+  uint64_t handle_;
+  std::vector<int64_t> shape_;
+  DLDataType dtype_;
+  DLDevice device_;
+  std::shared_ptr<void> keepalive_;
+};
+
+}  // namespace tvmffi::rpc
+
+#endif  // TVMFFI_SESSION_REMOTE_TENSOR_H_

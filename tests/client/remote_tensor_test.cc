@@ -1,0 +1,122 @@
+// Tensors that live on the server (issue #11): made there, filled, passed to functions without
+// moving bytes, read back, and freed with their last reference or their session. On the CPU
+// device, and on a CUDA device through the stand-in driver of tests/device (CI has no GPU).
+#include <gtest/gtest.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/error_of.h"
+#include "testing/host_tensor.h"
+#include "testing/server_process.h"
+#include "tvmffi/rpc/client.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+using testing::ErrorOf;
+using testing::ServerProcess;
+
+constexpr DLDataType kF32{kDLFloat, 32, 1};
+constexpr DLDataType kU8{kDLUInt, 8, 1};
+
+std::unique_ptr<ServerProcess> ServerWithDriver(const std::string& driver) {
+  ::setenv("TVMFFI_CUDA_DRIVER", driver.c_str(), 1);
+  auto server =
+      std::make_unique<ServerProcess>(std::vector<std::string>{"--load", TVMFFI_E2E_MODULE});
+  ::unsetenv("TVMFFI_CUDA_DRIVER");
+  return server;
+}
+
+// Free memory of the server's cuda:0, as the server reports it.
+uint64_t FreeCudaMemory(const Session& session) {
+  for (const DeviceInfo& d : session.Devices()) {
+    if (d.device.device_type == kDLCUDA && d.device.device_id == 0) return d.free_memory;
+  }
+  return 0;
+}
+
+TEST(RemoteTensors, OnTheServersCpuTheyAreFilledAndPassedWithoutMovingBytes) {
+  auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
+  Session session = Connect(server->address());
+  RemoteTensor t = session.Empty(ffi::Shape({4, 3}), kF32, DLDevice{kDLCPU, 0});
+  EXPECT_EQ(t.shape(), (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(t.dtype().bits, 32);
+  EXPECT_EQ(t.device().device_type, kDLCPU);
+  ffi::Tensor host = testing::HostTensor(ffi::Shape({4, 3}), kF32);
+  for (int i = 0; i < 12; ++i) static_cast<float*>(host.data_ptr())[i] = 1.5f * i;
+  t.CopyFrom(host);
+  ffi::Tensor back = t.ToHost();
+  EXPECT_EQ(back.device().device_type, kDLCPU);
+  EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), 48), 0);
+  // A function gets the server's own tensor: it fills it in place.
+  session.GetGlobalRequired("e2e.fill")(t, 7);
+  back = t.ToHost();
+  for (int i = 0; i < 48; ++i) EXPECT_EQ(static_cast<unsigned char*>(back.data_ptr())[i], 7);
+  // A tensor result that lives on the server stays there, as a remote tensor.
+  ffi::Any echoed = session.GetGlobalRequired("e2e.echo")(t);
+  RemoteTensor same = echoed.cast<RemoteTensor>();
+  EXPECT_EQ(same.shape(), t.shape());
+  EXPECT_EQ(std::memcmp(same.ToHost().data_ptr(), back.data_ptr(), 48), 0);
+  // It is never an ffi::Tensor here: local code cannot reach into the server's memory.
+  EXPECT_EQ(ErrorOf([&] { echoed.cast<ffi::Tensor>(); }).rfind("TypeError", 0), 0u);
+  // Copies check dtype and shape.
+  std::string error = ErrorOf([&] { t.CopyFrom(testing::HostTensor(ffi::Shape({3, 4}), kF32)); });
+  EXPECT_EQ(error, "ValueError: cannot copy a tensor of float32[3, 4] into one of float32[4, 3]");
+  // CUDA is not there: the error says why.
+  error = ErrorOf([&] { session.Empty(ffi::Shape({1}), kF32, DLDevice{kDLCUDA, 0}); });
+  EXPECT_EQ(error.rfind("RuntimeError: CUDA is not available on this server: ", 0), 0u) << error;
+}
+
+TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoes) {
+  auto server = ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER);
+  Session session = Connect(server->address());
+  const uint64_t all = uint64_t{1} << 30;
+  ASSERT_EQ(FreeCudaMemory(session), all);
+  constexpr int64_t kBytes = 64 << 20;  // chunked on the wire both ways
+  {
+    RemoteTensor t = session.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCUDA, 0});
+    EXPECT_EQ(t.device().device_type, kDLCUDA);
+    EXPECT_EQ(FreeCudaMemory(session), all - kBytes);
+    ffi::Tensor host = testing::HostTensor(ffi::Shape({kBytes}), kU8);
+    for (int64_t i = 0; i < kBytes; ++i) static_cast<uint8_t*>(host.data_ptr())[i] = i * 13 % 251;
+    t.CopyFrom(host);
+    // The result of a function on a CUDA tensor stays on the server.
+    RemoteTensor echoed = session.GetGlobalRequired("e2e.echo")(t).cast<RemoteTensor>();
+    EXPECT_EQ(echoed.device().device_type, kDLCUDA);
+    ffi::Tensor back = echoed.ToHost();
+    EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), kBytes), 0);
+  }
+  // Both references gone: the server frees the device memory.
+  uint64_t free = 0;
+  for (int i = 0; i < 500 && (free = FreeCudaMemory(session)) != all; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(free, all);
+  // A session that ends frees what it held.
+  RemoteTensor kept = session.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCUDA, 0});
+  session.Close();
+  Session other = Connect(server->address());
+  for (int i = 0; i < 500 && (free = FreeCudaMemory(other)) != all; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(free, all);
+  // Bad requests are typed errors.
+  EXPECT_EQ(ErrorOf([&] {
+              other.Empty(ffi::Shape({1}), kU8, DLDevice{kDLCUDA, 1});
+            }).rfind("ValueError: no device cuda:1 on this server", 0),
+            0u);
+  EXPECT_EQ(ErrorOf([&] {
+              other.Empty(ffi::Shape({int64_t{2} << 30}), kU8, DLDevice{kDLCUDA, 0});
+            }).rfind("MemoryError: ", 0),
+            0u);
+  EXPECT_EQ(ErrorOf([&] { kept.ToHost(); }).rfind("ConnectionError: ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
