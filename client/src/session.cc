@@ -222,6 +222,14 @@ RemoteTensor Session::Empty(ffi::Shape shape, DLDataType dtype, DLDevice device)
       .cast<RemoteTensor>();
 }
 
+ffi::Function Session::TimeEvaluator(const ffi::Function& remote_fn, DLDevice device,
+                                     TimeEvaluatorOptions options) const {
+  return Op("$time_evaluator", {ffi::Any(remote_fn), ffi::Any(device), ffi::Any(options.number),
+                                ffi::Any(options.repeat), ffi::Any(options.min_repeat_ms),
+                                ffi::Any(options.cooldown_ms)})
+      .cast<ffi::Function>();
+}
+
 void RemoteTensor::CopyFrom(const ffi::Tensor& host) const {
   absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.copy_from", {ffi::AnyView(host)});
   if (!rv.ok()) throw StatusToError(rv.status());

@@ -4,12 +4,17 @@
 #include <tvm/ffi/string.h>
 
 #include <tvm/ffi/container/tensor.h>
+#include <tvm/ffi/extra/c_env_api.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tvmffi/device/device_api.h"
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/status.h"
 
@@ -60,7 +65,57 @@ std::string Describe(const ffi::Tensor& t) {
                       absl::StrJoin(shape.begin(), shape.end(), ", "), "]");
 }
 
-// Host memory for tensors read back from a device.
+// Waits for the device's queued work (a kernel launched asynchronously counts in the repeat
+// that launched it); a device the server lacks is a ValueError.
+void SyncDevice(DLDevice device) {
+  absl::StatusOr<device::DeviceApi*> api = device::GetDeviceApi(device.device_type);
+  if (!api.ok()) throw StatusToError(api.status());
+  absl::Status st = (*api)->Synchronize(device.device_id, nullptr);
+  if (!st.ok()) throw StatusToError(st);
+}
+
+// $time_evaluator's timer: runs f on the server, `number` calls per repeat (grown until a
+// repeat lasts min_repeat_ms), the device synchronized around each repeat; seconds per call,
+// one per repeat. The time of the function, not of the network.
+ffi::Function MakeTimer(ffi::Function f, DLDevice device, int64_t number, int64_t repeat,
+                        int64_t min_repeat_ms, int64_t cooldown_ms) {
+  if (number < 1 || repeat < 1 || min_repeat_ms < 0 || cooldown_ms < 0) {
+    TVM_FFI_THROW(ValueError) << "TimeEvaluator needs number >= 1, repeat >= 1 and "
+                                 "non-negative min_repeat_ms and cooldown_ms";
+  }
+  SyncDevice(device);  // the device must exist before anything is timed
+  return ffi::Function::FromPacked([=](ffi::PackedArgs args, ffi::Any* rv) {
+    auto call = [&] {
+      // A caller that gave up (timeout, cancel, gone) ends the timing between two calls.
+      if (TVMFFIEnvCheckSignals() != 0) throw ffi::EnvErrorAlreadySet();
+      ffi::Any ignored;
+      f.CallPacked(args.data(), args.size(), &ignored);
+    };
+    call();  // warm-up: first-call costs (lazy loading, caches) are not timed
+    SyncDevice(device);
+    ffi::Array<double> seconds;
+    int64_t n = number;
+    for (int64_t r = 0; r < repeat; ++r) {
+      if (r > 0 && cooldown_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(cooldown_ms));
+      }
+      double elapsed = 0;
+      while (true) {
+        SyncDevice(device);
+        auto start = std::chrono::steady_clock::now();
+        for (int64_t i = 0; i < n; ++i) call();
+        SyncDevice(device);
+        elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (elapsed * 1000 >= static_cast<double>(min_repeat_ms)) break;
+        // Too short to time well: more calls per repeat, from this repeat on.
+        double per_call = std::max(elapsed / static_cast<double>(n), 1e-9);
+        n = std::max(n + 1, static_cast<int64_t>(min_repeat_ms / 1000.0 / per_call * 1.1));
+      }
+      seconds.push_back(elapsed / static_cast<double>(n));
+    }
+    *rv = seconds;
+  });
+}
 struct HostAlloc {
   void AllocData(DLTensor* t) {
     t->data = std::aligned_alloc(256, (ffi::GetDataSize(*t) + 255) / 256 * 256 + 256);
@@ -134,6 +189,11 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         device::CopyIntoTensor(*dst.GetDLTensorPtr(), src.data_ptr(), src.GetDataSize());
     if (!st.ok()) throw StatusToError(st);
   });
+  ops_["$time_evaluator"] =
+      ffi::Function::FromTyped([](ffi::Function f, DLDevice device, int64_t number, int64_t repeat,
+                                  int64_t min_repeat_ms, int64_t cooldown_ms) {
+        return MakeTimer(std::move(f), device, number, repeat, min_repeat_ms, cooldown_ms);
+      });
   ops_["$tensor.to_host"] = ffi::Function::FromTyped([](ffi::Tensor t) -> ffi::Tensor {
     ffi::Tensor host =
         ffi::Tensor::FromNDAlloc(HostAlloc{}, t.shape(), t.dtype(), DLDevice{kDLCPU, 0});

@@ -5,6 +5,7 @@
 #include <tvm/ffi/tvm_ffi.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -55,6 +56,11 @@ TVM_FFI_STATIC_INIT_BLOCK() {
   ffi::reflection::GlobalDef()
       .def("e2e.echo", [](ffi::Any x) { return x; })
       .def("e2e.pid", []() { return static_cast<int>(::getpid()); })
+      .def("e2e.count",  // how many times it was called in this process
+           []() {
+             static std::atomic<int64_t> calls{0};
+             return ++calls;
+           })
       .def("e2e.add", [](int64_t a, int64_t b) { return a + b; })
       .def("e2e.apply", [](ffi::Function f, ffi::Any x) { return f(x); })
       .def("e2e.recurse", [](ffi::Function cb, int n) { return n == 0 ? 0 : cb(n).cast<int>(); })

@@ -51,5 +51,21 @@ TEST(Cli, ExitStatusTellsAFailedFunctionFromAFailedTransport) {
       << nobody.err;
 }
 
+TEST(Cli, BenchTimesAFunctionOnTheServer) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  testing::CommandResult r = RunCli({"bench", "--server", server.address(), "--number", "2",
+                                     "--repeat", "3", "e2e.sleep_ms", "5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line :
+       {"repeat 1: ", "repeat 2: ", "repeat 3: ", "mean ", "median ", "stddev ", "(3 repeats)"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in:\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("repeat 4: "), std::string::npos) << r.out;
+  testing::CommandResult bad =
+      RunCli({"bench", "--server", server.address(), "--device", "tpu:0", "e2e.sleep_ms", "5"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--device takes cpu:N or cuda:N"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace tvmffi::rpc

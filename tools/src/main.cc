@@ -2,6 +2,8 @@
 #include <grpc/support/log.h>
 #include <tvm/ffi/error.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "json.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/proto/error_kind.h"
@@ -27,6 +30,9 @@ Commands:
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
                        prints the name, for `call --module NAME`
+  bench FUNC [ARG...]  time FUNC on the server (ARGs as for call): prints the seconds per call
+                       of each repeat, then their mean, median and standard deviation. The
+                       device is synchronized around each repeat; the network is not timed
   info                 print the server's versions, limits, loaded modules and devices (with
                        their memory; why CUDA is not available, where it is not)
   ping                 check that the server answers
@@ -37,7 +43,12 @@ Options (any command):
   --tls                use TLS (trusting --tls-ca, else the system's roots)
   --tls-ca FILE        PEM certificates of the CAs to trust
   --timeout SECONDS    give up on a call after this long (default: no limit)
-  --module NAME        (call) call FUNC in the server's module NAME instead of a global
+  --module NAME        (call, bench) FUNC of the server's module NAME instead of a global
+  --device DEV         (bench) the device to synchronize: cpu:0 (default), cuda:N
+  --number N           (bench) calls per repeat (default 1; grown to reach --min-repeat-ms)
+  --repeat R           (bench) repeats (default 3)
+  --min-repeat-ms MS   (bench) the shortest a repeat may last (default 0)
+  --cooldown-ms MS     (bench) pause between repeats (default 0)
   --help               show this text
 
 Exit status: 0 on success; 1 when the remote function raised (its "Kind: message" and
@@ -48,6 +59,43 @@ timeout, authentication).
 int Usage(const std::string& message) {
   std::cerr << "tvmffi: " << message << "\n(see tvmffi --help)\n";
   return 2;
+}
+
+// "cpu:0", "cuda:1".
+bool ParseDevice(const std::string& text, DLDevice* out) {
+  size_t colon = text.find(':');
+  std::string type = text.substr(0, colon);
+  int id = 0;
+  if (colon != std::string::npos && !absl::SimpleAtoi(text.substr(colon + 1), &id)) return false;
+  if (id < 0) return false;
+  if (type == "cpu") {
+    *out = DLDevice{kDLCPU, id};
+  } else if (type == "cuda") {
+    *out = DLDevice{kDLCUDA, id};
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Each repeat's time per call, then mean, median and standard deviation.
+void PrintTimes(const ffi::Array<double>& seconds) {
+  std::vector<double> v(seconds.begin(), seconds.end());
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::printf("repeat %zu: %.3f us\n", i + 1, v[i] * 1e6);
+  }
+  if (v.empty()) return;
+  double mean = 0;
+  for (double x : v) mean += x;
+  mean /= static_cast<double>(v.size());
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  double stddev = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  double median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  std::printf("mean %.3f us, median %.3f us, stddev %.3f us (%zu repeats)\n", mean * 1e6,
+              median * 1e6, stddev * 1e6, n);
 }
 
 // "  cuda:0  NVIDIA H100 80GB HBM3  memory 79.1 GiB (78.6 GiB free)  compute 9.0  132 SMs"
@@ -88,6 +136,8 @@ int main(int argc, char** argv) {
   std::string server = "127.0.0.1:50051", module;
   ConnectOptions options;
   options.name = "tvmffi-cli";
+  DLDevice device{kDLCPU, 0};
+  tvmffi::rpc::TimeEvaluatorOptions timing;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -126,6 +176,21 @@ int main(int argc, char** argv) {
       options.connect_timeout_s = std::min(options.connect_timeout_s, options.call_timeout_s);
     } else if (arg == "--module") {
       if (!value("--module", &module)) return Usage("--module needs a value");
+    } else if (arg == "--device") {
+      if (!value("--device", &v) || !ParseDevice(v, &device)) {
+        return Usage("--device takes cpu:N or cuda:N");
+      }
+    } else if (arg == "--number" || arg == "--repeat" || arg == "--min-repeat-ms" ||
+               arg == "--cooldown-ms") {
+      int n = 0;
+      bool positive = arg == "--number" || arg == "--repeat";
+      if (!value(arg.c_str(), &v) || !absl::SimpleAtoi(v, &n) || n < (positive ? 1 : 0)) {
+        return Usage(arg + (positive ? " takes a positive number" : " takes a number >= 0"));
+      }
+      (arg == "--number"          ? timing.number
+       : arg == "--repeat"        ? timing.repeat
+       : arg == "--min-repeat-ms" ? timing.min_repeat_ms
+                                  : timing.cooldown_ms) = n;
     } else if (arg.size() > 2 && arg.rfind("--", 0) == 0 && positional.empty()) {
       return Usage("unknown option " + arg);
     } else {
@@ -134,18 +199,20 @@ int main(int argc, char** argv) {
   }
   if (positional.empty()) return Usage("missing command");
   std::string command = positional[0];
-  if (command != "call" && command != "ls" && command != "info" && command != "ping" &&
-      command != "upload") {
+  if (command != "call" && command != "bench" && command != "ls" && command != "info" &&
+      command != "ping" && command != "upload") {
     return Usage("unknown command " + command);
   }
-  if (command == "call" && positional.size() < 2) return Usage("call needs a function name");
+  if ((command == "call" || command == "bench") && positional.size() < 2) {
+    return Usage(command + " needs a function name");
+  }
   if (command == "upload" && (positional.size() < 2 || positional.size() > 3)) {
     return Usage("upload needs a FILE (and optionally a NAME)");
   }
 
   // Arguments are checked before connecting: a typo is a usage error, not a server error.
   std::vector<ffi::Any> args;
-  for (size_t i = 2; command == "call" && i < positional.size(); ++i) {
+  for (size_t i = 2; (command == "call" || command == "bench") && i < positional.size(); ++i) {
     auto parsed = tvmffi::rpc::tools::ParseJson(positional[i]);
     if (!parsed.ok()) return Usage(std::string(parsed.status().message()));
     args.push_back(*parsed);
@@ -206,6 +273,12 @@ int main(int argc, char** argv) {
     }
     std::vector<ffi::AnyView> views(args.begin(), args.end());
     ffi::Any result;
+    if (command == "bench") {
+      ffi::Function timer = session.TimeEvaluator(func, device, timing);
+      timer.CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+      PrintTimes(result.cast<ffi::Array<double>>());
+      return 0;
+    }
     func.CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
     std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;  // flushed before exit
     return 0;

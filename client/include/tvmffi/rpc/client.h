@@ -89,6 +89,14 @@ class RemoteTensor : public tvm::ffi::ObjectRef {
   TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(RemoteTensor, tvm::ffi::ObjectRef, RemoteTensorObj);
 };
 
+// How Session::TimeEvaluator times (as Apache TVM's time_evaluator).
+struct TimeEvaluatorOptions {
+  int number = 1;         // calls per repeat (grown until a repeat lasts min_repeat_ms)
+  int repeat = 3;         // repeats, one result each
+  int min_repeat_ms = 0;  // the shortest a repeat may last
+  int cooldown_ms = 0;    // pause between repeats
+};
+
 // One session: a bidirectional stream to one server. Copies share the session; it ends when
 // the last copy and every proxy made from it are gone, or at Close().
 class Session {
@@ -117,6 +125,13 @@ class Session {
   // A new, uninitialized tensor on the server's device (kDLCPU or kDLCUDA). ValueError for a
   // device the server does not have, MemoryError when it is full.
   RemoteTensor Empty(tvm::ffi::Shape shape, DLDataType dtype, DLDevice device) const;
+  // A timer of the server's function remote_fn: timer(args...) runs remote_fn(args...) on the
+  // server options.number times per repeat, the device synchronized around each repeat (after
+  // one untimed warm-up call), and returns an ffi::Array<double> of seconds per call, one per
+  // repeat: the function's time, not the network's. Pass remote tensors to time a kernel on
+  // data that stays on the server.
+  tvm::ffi::Function TimeEvaluator(const tvm::ffi::Function& remote_fn, DLDevice device,
+                                   TimeEvaluatorOptions options = {}) const;
   // True when the server is on this host and both sides allow shared memory: tensors made by
   // NewSharedTensor then cross by reference (the server sees and writes the same bytes).
   bool SharesMemory() const;

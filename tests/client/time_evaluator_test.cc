@@ -1,0 +1,81 @@
+// Session::TimeEvaluator (issue #11): a function timed on the server, device synchronized
+// around each repeat, the network not in the figure.
+#include <gtest/gtest.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <string>
+
+#include "testing/error_of.h"
+#include "testing/server_process.h"
+#include "tvmffi/rpc/client.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+using testing::ErrorOf;
+using testing::ServerProcess;
+
+constexpr DLDevice kCpu{kDLCPU, 0};
+
+TEST(TimeEvaluator, ReturnsTheFunctionsOwnTimePerCallForEachRepeat) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  Session session = Connect(server.address());
+  TimeEvaluatorOptions options;
+  options.number = 2;
+  options.repeat = 3;
+  ffi::Function timer =
+      session.TimeEvaluator(session.GetGlobalRequired("e2e.sleep_ms"), kCpu, options);
+  auto seconds = timer(5).cast<ffi::Array<double>>();
+  ASSERT_EQ(seconds.size(), 3u);
+  for (double s : seconds) {
+    EXPECT_GE(s, 0.005);  // each call sleeps 5 ms at least
+    EXPECT_LT(s, 1.0);
+  }
+}
+
+TEST(TimeEvaluator, GrowsTheCallsPerRepeatToTheMinimumRepeatTime) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  Session session = Connect(server.address());
+  ffi::Function count = session.GetGlobalRequired("e2e.count");
+  TimeEvaluatorOptions options;
+  options.repeat = 2;
+  options.min_repeat_ms = 5;
+  auto seconds = session.TimeEvaluator(count, kCpu, options)().cast<ffi::Array<double>>();
+  ASSERT_EQ(seconds.size(), 2u);
+  // A warm-up and two repeats of one call would be 3; 5 ms of calls are many more.
+  EXPECT_GT(count().cast<int64_t>(), 100);
+}
+
+TEST(TimeEvaluator, TimesFunctionsOnRemoteTensors) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  Session session = Connect(server.address());
+  RemoteTensor t = session.Empty(ffi::Shape({1 << 20}), DLDataType{kDLUInt, 8, 1}, kCpu);
+  auto seconds = session.TimeEvaluator(session.GetGlobalRequired("e2e.fill"), kCpu)(t, 3)
+                     .cast<ffi::Array<double>>();
+  EXPECT_EQ(seconds.size(), 3u);
+  EXPECT_EQ(static_cast<const uint8_t*>(t.ToHost().data_ptr())[(1 << 20) - 1], 3);
+}
+
+TEST(TimeEvaluator, BadOptionsMissingDevicesAndAbandonedTimingsAreErrors) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  ConnectOptions patient_once;
+  patient_once.call_timeout_s = 0.5;
+  Session session = Connect(server.address(), patient_once);
+  ffi::Function add = session.GetGlobalRequired("e2e.add");
+  TimeEvaluatorOptions none;
+  none.number = 0;
+  EXPECT_EQ(ErrorOf([&] { session.TimeEvaluator(add, kCpu, none); }).rfind("ValueError: ", 0), 0u);
+  EXPECT_EQ(ErrorOf([&] {
+              session.TimeEvaluator(add, DLDevice{kDLCPU, 3});
+            }).rfind("ValueError: ", 0),
+            0u);
+  // Ten minutes a repeat, but the caller gives up after 0.5 s: the server stops timing.
+  TimeEvaluatorOptions endless;
+  endless.min_repeat_ms = 600000;
+  std::string error = ErrorOf([&] { session.TimeEvaluator(add, kCpu, endless)(1, 2); });
+  EXPECT_EQ(error.rfind("TimeoutError: ", 0), 0u) << error;
+  EXPECT_EQ(add(1, 2).cast<int>(), 3);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
