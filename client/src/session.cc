@@ -103,6 +103,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   endpoint_options.call_timeout = Seconds(options.call_timeout_s);
   endpoint_options.shared_memory = options.shared_memory;
   endpoint_options.heartbeat = Seconds(options.heartbeat_s);
+  endpoint_options.keep_device_tensors = false;  // a local CUDA tensor goes by value
   auto endpoint = Endpoint::Create(std::move(stream), nullptr, endpoint_options);
   absl::Status started = endpoint->Start();
   if (!started.ok()) throw StatusToError(started);

@@ -208,6 +208,16 @@ class Encoder {
   absl::Status EncodeTensor(const DLTensor& t, TVMFFIObject* owner, v1::Tensor* out) {
     if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost &&
         t.device.device_type != kDLROCMHost) {
+      // Its bytes go by way of a host copy the device layer makes, where there is one.
+      absl::StatusOr<ffi::Tensor> staged =
+          refs_ != nullptr ? refs_->StageToHost(t) : absl::UnimplementedError("no session");
+      if (staged.ok()) {
+        return EncodeTensor(*staged->GetDLTensorPtr(),
+                            reinterpret_cast<TVMFFIObject*>(
+                                ffi::details::ObjectUnsafe::RawObjectPtrFromObjectRef(*staged)),
+                            out);
+      }
+      if (!absl::IsUnimplemented(staged.status())) return staged.status();
       return TypeError(absl::StrCat("cannot send a tensor on device type ",
                                     static_cast<int>(t.device.device_type),
                                     " by value; copy it to the CPU first"));

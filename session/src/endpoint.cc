@@ -5,6 +5,7 @@
 #include <tvm/ffi/extra/module.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <utility>
@@ -780,7 +781,28 @@ absl::StatusOr<v1::RemoteRef> Endpoint::ExportObject(const ffi::ObjectRef& obj) 
   return ref;
 }
 
-bool Endpoint::KeepRemote(const DLTensor& tensor) { return device::IsResident(tensor); }
+bool Endpoint::KeepRemote(const DLTensor& tensor) {
+  return options_.keep_device_tensors && device::IsResident(tensor);
+}
+
+namespace {
+struct StagingAlloc {
+  void AllocData(DLTensor* t) {
+    t->data = std::aligned_alloc(64, (ffi::GetDataSize(*t) + 63) / 64 * 64 + 64);
+  }
+  void FreeData(DLTensor* t) { std::free(t->data); }
+};
+}  // namespace
+
+absl::StatusOr<ffi::Tensor> Endpoint::StageToHost(const DLTensor& tensor) {
+  if (!ffi::IsContiguous(tensor)) {
+    return ValueError("cannot send a strided device tensor by value; make it compact first");
+  }
+  ffi::Tensor host = ffi::Tensor::FromNDAlloc(
+      StagingAlloc{}, ffi::ShapeView(tensor.shape, tensor.ndim), tensor.dtype, DLDevice{kDLCPU, 0});
+  TVMFFI_RPC_RETURN_IF_ERROR(device::CopyFromTensor(tensor, host.data_ptr(), host.GetDataSize()));
+  return host;
+}
 
 absl::StatusOr<ffi::Any> Endpoint::ImportRef(const v1::RemoteRef& ref) {
   if (ref.owner() == v1::RemoteRef::RECEIVER) {

@@ -14,6 +14,7 @@
 #include "testing/error_of.h"
 #include "testing/host_tensor.h"
 #include "testing/server_process.h"
+#include "tvmffi/device/device_tensor.h"
 #include "tvmffi/rpc/client.h"
 
 namespace tvmffi::rpc {
@@ -116,6 +117,26 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
             }).rfind("MemoryError: ", 0),
             0u);
   EXPECT_EQ(ErrorOf([&] { kept.ToHost(); }).rfind("ConnectionError: ", 0), 0u);
+}
+
+// A client's own CUDA tensor passed by value: the client's device layer copies it to host
+// memory and it arrives as a host tensor (it was a TypeError). This process uses the stand-in
+// driver, chosen before its first CUDA use.
+TEST(RemoteTensors, ALocalCudaTensorIsSentByValueThroughTheClientsDeviceLayer) {
+  ::setenv("TVMFFI_CUDA_DRIVER", TVMFFI_FAKE_CUDA_DRIVER, 1);
+  absl::StatusOr<ffi::Tensor> local =
+      device::NewDeviceTensor(ffi::ShapeView({3 << 20}), kU8, DLDevice{kDLCUDA, 0});
+  ::unsetenv("TVMFFI_CUDA_DRIVER");
+  ASSERT_TRUE(local.ok()) << local.status();
+  std::vector<uint8_t> bytes(3 << 20);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7);
+  ASSERT_TRUE(device::CopyIntoTensor(*local->GetDLTensorPtr(), bytes.data(), bytes.size()).ok());
+  auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
+  Session session = Connect(server->address());
+  ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(*local).cast<ffi::Tensor>();
+  EXPECT_EQ(back.device().device_type, kDLCPU);
+  ASSERT_EQ(back.GetDataSize(), bytes.size());
+  EXPECT_EQ(std::memcmp(back.data_ptr(), bytes.data(), bytes.size()), 0);
 }
 
 }  // namespace

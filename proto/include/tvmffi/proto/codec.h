@@ -6,6 +6,7 @@
 #define TVMFFI_PROTO_CODEC_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/object.h>
 
@@ -48,6 +49,12 @@ class RefTable {
   virtual bool KeepRemote(const DLTensor& tensor) {
     (void)tensor;
     return false;
+  }
+  // A tensor on a device whose memory the host cannot read, sent by value: its bytes copied
+  // into a new host tensor (by the device layer), or why not. The default cannot.
+  virtual absl::StatusOr<tvm::ffi::Tensor> StageToHost(const DLTensor& tensor) {
+    (void)tensor;
+    return absl::UnimplementedError("no device layer here");
   }
   // Peers on one host share memory: a tensor whose bytes lie in a shared region may travel as
   // the region's name and an offset instead. True when *out was filled.

@@ -55,6 +55,10 @@ struct EndpointOptions {
   // Sends an empty frame this often while the session is open, so that a quiet session is not
   // taken for an idle one by the peer (the server's --session-idle-timeout). Infinite: never.
   absl::Duration heartbeat = absl::InfiniteDuration();
+  // Tensors on a device, and those the device layer made, stay on this side and travel as
+  // references (the peer gets remote tensors). Off (the C++ client): a device tensor is copied
+  // to host memory by the device layer and sent by value.
+  bool keep_device_tensors = true;
   // Tensors in shared memory (CreateSharedTensor) travel by reference when the peer is on this
   // host; off: they are sent by value, and the peer's references are refused.
   bool shared_memory = true;
@@ -153,6 +157,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) override;
   absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) override;
   bool KeepRemote(const DLTensor& tensor) override;
+  absl::StatusOr<tvm::ffi::Tensor> StageToHost(const DLTensor& tensor) override;
   std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes,
                                            TVMFFIObject* owner) override;
   absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) override;
