@@ -42,14 +42,24 @@ std::shared_ptr<grpc::ChannelCredentials> Credentials(const ConnectOptions& opti
   return grpc::SslCredentials(ssl);
 }
 
-// Waits until channel is connected. The first failed attempt ends the wait with gRPC's reason
-// (connection refused, name not resolved, TLS handshake failed): a probe call that does not
-// wait for a connection fails at once and carries it. Only a server that neither accepts nor
-// refuses (a black-holed address) takes the whole timeout.
+// Failures that waiting does not cure: nothing listens there, the name does not resolve, or
+// the two sides disagree on TLS. Anything else (a slow or restarting server) is retried.
+bool IsPermanent(const std::string& reason) {
+  for (const char* mark : {"Connection refused", "DNS resolution failed", "andshake", "SSL",
+                           "Socket closed", "certificate"}) {
+    if (reason.find(mark) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Waits until channel is connected. A failed attempt is explained by gRPC's reason, from a
+// probe call that does not wait for a connection: a permanent one (see IsPermanent) ends the
+// wait at once, any other is retried until the timeout and then reported with it.
 absl::Status WaitUntilConnected(grpc::Channel& channel, const std::string& target,
                                 double timeout_s) {
   auto deadline = std::chrono::system_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+  std::string last_reason;
   grpc_connectivity_state state = channel.GetState(true);
   while (state != GRPC_CHANNEL_READY) {
     if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
@@ -60,14 +70,15 @@ absl::Status WaitUntilConnected(grpc::Channel& channel, const std::string& targe
       grpc::Status status = v1::FFI::NewStub(channel.shared_from_this())
                                 ->GetServerInfo(&probe, v1::GetServerInfoRequest(), &info);
       if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-        return ConnectionError(
-            absl::StrCat("cannot connect to ", target, ": ", status.error_message()));
+        last_reason = status.error_message();
+        if (IsPermanent(last_reason)) {
+          return ConnectionError(absl::StrCat("cannot connect to ", target, ": ", last_reason));
+        }
       }
-      // Not a connection failure (it connected meanwhile, or refused the probe): go on.
     }
     if (!channel.WaitForStateChange(state, deadline)) {
-      return ConnectionError(
-          absl::StrCat("cannot connect to ", target, " within ", timeout_s, " s"));
+      return ConnectionError(absl::StrCat("cannot connect to ", target, " within ", timeout_s, " s",
+                                          last_reason.empty() ? "" : ": ", last_reason));
     }
     state = channel.GetState(true);
   }
