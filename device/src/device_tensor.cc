@@ -25,6 +25,8 @@ Resident& Residents() {
 struct DeviceAlloc {
   DeviceApi* api;
   void* data;
+  uint64_t bytes;
+  std::shared_ptr<DeviceMemoryBudget> budget;  // null: not counted
   void AllocData(DLTensor* t) { t->data = data; }
   void FreeData(DLTensor* t) {
     {
@@ -33,6 +35,7 @@ struct DeviceAlloc {
       r.data.erase(t->data);
     }
     (void)api->Free(t->device.device_id, t->data);
+    if (budget != nullptr) budget->used.fetch_sub(bytes);
   }
 };
 
@@ -47,8 +50,8 @@ absl::StatusOr<DeviceApi*> ApiOf(const DLTensor& t) {
 
 }  // namespace
 
-absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dtype,
-                                            DLDevice device) {
+absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dtype, DLDevice device,
+                                            std::shared_ptr<DeviceMemoryBudget> budget) {
   int64_t numel = 1;
   for (int64_t d : shape) {
     if (d < 0 || __builtin_mul_overflow(numel, d, &numel)) {
@@ -58,13 +61,28 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
   if (dtype.lanes == 0 || dtype.bits == 0) return rpc::ValueError("a tensor's dtype has no size");
   TVMFFI_RPC_ASSIGN_OR_RETURN(DeviceApi * api, GetDeviceApi(device.device_type));
   uint64_t bytes = ffi::GetDataSize(numel, dtype);
-  TVMFFI_RPC_ASSIGN_OR_RETURN(void* data, api->Alloc(device.device_id, bytes));
+  if (budget != nullptr) {
+    uint64_t used = budget->used.fetch_add(bytes) + bytes;
+    if (used > budget->limit) {
+      budget->used.fetch_sub(bytes);
+      return rpc::MemoryError(absl::StrCat("a tensor of ", bytes, " bytes on ", DeviceName(device),
+                                           " would take this session to ", used,
+                                           " bytes of device memory, over its limit of ",
+                                           budget->limit, " (--max-device-memory)"));
+    }
+  }
+  absl::StatusOr<void*> data = api->Alloc(device.device_id, bytes);
+  if (!data.ok()) {
+    if (budget != nullptr) budget->used.fetch_sub(bytes);
+    return data.status();
+  }
   {
     Resident& r = Residents();
     std::lock_guard<std::mutex> lock(r.mutex);
-    r.data.insert(data);
+    r.data.insert(*data);
   }
-  return ffi::Tensor::FromNDAlloc(DeviceAlloc{api, data}, shape, dtype, device);
+  return ffi::Tensor::FromNDAlloc(DeviceAlloc{api, *data, bytes, std::move(budget)}, shape, dtype,
+                                  device);
 }
 
 bool IsResident(const DLTensor& t) {

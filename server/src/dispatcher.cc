@@ -125,8 +125,11 @@ struct HostAlloc {
 }  // namespace
 
 ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
-                                   std::shared_ptr<ModuleStore> modules, ffi::Function info)
-    : policy_(std::move(policy)), modules_(std::move(modules)) {
+                                   std::shared_ptr<ModuleStore> modules, ffi::Function info,
+                                   uint64_t max_device_memory)
+    : policy_(std::move(policy)),
+      modules_(std::move(modules)),
+      max_device_memory_(max_device_memory) {
   // The session operations; each throws ffi::Error, which travels back as the call's error.
   ops_["$get_global"] = ffi::Function::FromTyped([this](const ffi::String& name) -> ffi::Any {
     absl::StatusOr<ffi::Function> f = ResolveGlobal(name.view());
@@ -174,12 +177,6 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
   ops_["$info"] = std::move(info);
   // Tensors that live here (issue #11): made on a device, filled, read back. A tensor made by
   // the device layer travels as a reference, so the client holds a remote tensor.
-  ops_["$tensor.empty"] = ffi::Function::FromTyped(
-      [](const ffi::Shape& shape, DLDataType dtype, DLDevice device) -> ffi::Tensor {
-        absl::StatusOr<ffi::Tensor> t = device::NewDeviceTensor(shape, dtype, device);
-        if (!t.ok()) throw StatusToError(t.status());
-        return *std::move(t);
-      });
   ops_["$tensor.copy_from"] = ffi::Function::FromTyped([](ffi::Tensor dst, ffi::Tensor src) {
     if (Describe(dst) != Describe(src)) {
       TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << Describe(src) << " into one of "
@@ -233,7 +230,29 @@ absl::StatusOr<ffi::Function> ServerDispatcher::ResolveGlobal(std::string_view n
   return *f;
 }
 
-absl::StatusOr<ffi::Function> ServerDispatcher::Resolve(std::string_view name, Endpoint&) {
+ffi::Function ServerDispatcher::EmptyFor(Endpoint& endpoint) {
+  std::lock_guard<std::mutex> lock(budgets_mutex_);
+  for (auto it = empties_.begin(); it != empties_.end();) {
+    it = it->second.first.expired() ? empties_.erase(it) : std::next(it);
+  }
+  auto found = empties_.find(&endpoint);
+  if (found != empties_.end()) return found->second.second;
+  std::shared_ptr<device::DeviceMemoryBudget> budget;
+  if (max_device_memory_ != 0) {
+    budget = std::make_shared<device::DeviceMemoryBudget>(max_device_memory_);
+  }
+  ffi::Function empty = ffi::Function::FromTyped(
+      [budget](const ffi::Shape& shape, DLDataType dtype, DLDevice device) -> ffi::Tensor {
+        absl::StatusOr<ffi::Tensor> t = device::NewDeviceTensor(shape, dtype, device, budget);
+        if (!t.ok()) throw StatusToError(t.status());
+        return *std::move(t);
+      });
+  empties_[&endpoint] = {endpoint.weak_from_this(), empty};
+  return empty;
+}
+
+absl::StatusOr<ffi::Function> ServerDispatcher::Resolve(std::string_view name, Endpoint& endpoint) {
+  if (name == "$tensor.empty") return EmptyFor(endpoint);
   if (!name.empty() && name[0] == '$') {
     auto it = ops_.find(name);
     if (it == ops_.end()) {

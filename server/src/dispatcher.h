@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +24,7 @@ absl::Status CheckNameLength(std::string_view name, std::string_view what);
 class ServerDispatcher : public Dispatcher {
  public:
   ServerDispatcher(std::shared_ptr<Policy> policy, std::shared_ptr<ModuleStore> modules,
-                   tvm::ffi::Function info);
+                   tvm::ffi::Function info, uint64_t max_device_memory = 0);
   absl::StatusOr<tvm::ffi::Function> Resolve(std::string_view name, Endpoint& endpoint) override;
   // A published global by name: NOT_FOUND (ValueError) when missing, PERMISSION_DENIED when
   // hidden by the policy.
@@ -35,6 +36,12 @@ class ServerDispatcher : public Dispatcher {
   std::shared_ptr<Policy> policy_;
   std::shared_ptr<ModuleStore> modules_;
   std::map<std::string, tvm::ffi::Function, std::less<>> ops_;
+  // $tensor.empty bound to a session's device memory budget (--max-device-memory), made once
+  // per session; entries of ended sessions are dropped as new ones come.
+  tvm::ffi::Function EmptyFor(Endpoint& endpoint);
+  uint64_t max_device_memory_;
+  std::mutex budgets_mutex_;
+  std::map<const Endpoint*, std::pair<std::weak_ptr<Endpoint>, tvm::ffi::Function>> empties_;
 };
 
 }  // namespace tvmffi::rpc::internal

@@ -47,6 +47,9 @@ Options:
   --session-idle-timeout SECONDS  close a session that has received nothing and had no call
                          in flight for this long (default 300; 0: never). The C++ client
                          sends a heartbeat every 30 s, so its quiet sessions stay open.
+  --max-device-memory MB  most memory one session may hold in tensors made on the server
+                         (Session::Empty; any device, host memory of CPU tensors included).
+                         Past it: MemoryError (default: no bound)
   --max-threads N        most worker threads running clients' calls, over all sessions
                          (default 1024). Past it calls wait in a queue; a session that has
                          4096 calls or 256 MiB of arguments running or queued gets
@@ -166,6 +169,12 @@ int main(int argc, char** argv) {
         Fail("--session-idle-timeout takes a number of seconds (0: never)");
       }
       options.session_idle_timeout = s == 0 ? absl::InfiniteDuration() : absl::Seconds(s);
+    } else if (arg == "--max-device-memory") {
+      uint64_t mb = 0;
+      if (!absl::SimpleAtoi(value("--max-device-memory"), &mb) || mb == 0 || mb > (1ull << 40)) {
+        Fail("--max-device-memory takes a positive number of MiB");
+      }
+      options.max_device_memory = mb << 20;
     } else if (arg == "--max-threads") {
       if (!absl::SimpleAtoi(value("--max-threads"), &options.max_threads) ||
           options.max_threads <= 0) {

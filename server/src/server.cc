@@ -103,7 +103,8 @@ class ServerImpl : public Server {
       out.Set("cuda_status", ffi::String(pb.cuda_status()));
       return out;
     });
-    auto dispatcher = std::make_shared<internal::ServerDispatcher>(policy, modules_, info);
+    auto dispatcher = std::make_shared<internal::ServerDispatcher>(policy, modules_, info,
+                                                                   options_.max_device_memory);
     service_ = std::make_unique<internal::FFIService>(options_, dispatcher, modules_);
 
     grpc::EnableDefaultHealthCheckService(true);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -137,6 +138,27 @@ TEST(RemoteTensors, ALocalCudaTensorIsSentByValueThroughTheClientsDeviceLayer) {
   EXPECT_EQ(back.device().device_type, kDLCPU);
   ASSERT_EQ(back.GetDataSize(), bytes.size());
   EXPECT_EQ(std::memcmp(back.data_ptr(), bytes.data(), bytes.size()), 0);
+}
+
+TEST(RemoteTensors, ASessionsDeviceMemoryIsBoundedByMaxDeviceMemory) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--max-device-memory", "1"});
+  Session session = Connect(server.address());
+  constexpr DLDevice kCpu{kDLCPU, 0};
+  std::optional<RemoteTensor> first = session.Empty(ffi::Shape({512 << 10}), kU8, kCpu);
+  std::string error = ErrorOf([&] { session.Empty(ffi::Shape({600 << 10}), kU8, kCpu); });
+  EXPECT_EQ(error.rfind("MemoryError: ", 0), 0u) << error;
+  EXPECT_NE(error.find("over its limit of 1048576 (--max-device-memory)"), std::string::npos)
+      << error;
+  // The bound is per session.
+  Session other = Connect(server.address());
+  EXPECT_EQ(other.Empty(ffi::Shape({600 << 10}), kU8, kCpu).shape()[0], 600 << 10);
+  // Freed memory counts no more.
+  first.reset();
+  for (int i = 0; i < 500 && error != "(no error)"; ++i) {
+    error = ErrorOf([&] { session.Empty(ffi::Shape({600 << 10}), kU8, kCpu); });
+    if (error != "(no error)") std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(error, "(no error)");
 }
 
 }  // namespace

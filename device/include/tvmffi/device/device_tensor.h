@@ -6,15 +6,28 @@
 
 #include <tvm/ffi/container/tensor.h>
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
 #include "absl/status/statusor.h"
 
 namespace tvmffi::device {
 
+// What one holder (a session) may have allocated through NewDeviceTensor at once, over all
+// devices; its tensors give their bytes back when freed.
+struct DeviceMemoryBudget {
+  explicit DeviceMemoryBudget(uint64_t limit) : limit(limit) {}
+  const uint64_t limit;  // bytes
+  std::atomic<uint64_t> used{0};
+};
+
 // A compact tensor of shape and dtype on device, its memory from the device's DeviceApi (freed
 // through it with the last reference). ValueError for an unsupported device or a bad shape,
-// MemoryError when the device is full.
-absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(tvm::ffi::ShapeView shape, DLDataType dtype,
-                                                 DLDevice device);
+// MemoryError when the device is full or the tensor would take budget past its limit.
+absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(
+    tvm::ffi::ShapeView shape, DLDataType dtype, DLDevice device,
+    std::shared_ptr<DeviceMemoryBudget> budget = nullptr);
 
 // Whether t is to stay where it is: made by NewDeviceTensor, or on a device whose memory the
 // host cannot read.

@@ -27,6 +27,9 @@ struct ServerOptions {
   uint64_t max_message_bytes = 64ull << 20;  // one gRPC message
   int max_sessions = 64;                     // concurrent Session streams
   int max_sessions_per_peer = 32;            // of those, from one client address
+  // Device memory (any device, host memory of CPU tensors included) one session may hold in
+  // tensors made on the server (Session::Empty). 0: no bound.
+  uint64_t max_device_memory = 0;
   // A session that has received nothing (clients send a heartbeat every 30 s) and has no call
   // in flight for this long is closed. Infinite: never.
   absl::Duration session_idle_timeout = absl::Seconds(300);
