@@ -20,6 +20,13 @@ using cuda::CUstream;
 
 constexpr CUresult kOutOfMemory = 2;  // CUDA_ERROR_OUT_OF_MEMORY
 
+// The start of every per-device method: a valid id, and that device's primary context made
+// current on this thread until the method returns (`current`).
+#define TVMFFI_CUDA_ENTER(id)         \
+  TVMFFI_DEVICE_RETURN_IF_BAD_ID(id); \
+  Current current(this, id);          \
+  TVMFFI_RPC_RETURN_IF_ERROR(current.status())
+
 class CudaDevice final : public DeviceApi {
  public:
   CudaDevice(const cuda::Driver* driver, int count)
@@ -53,9 +60,7 @@ class CudaDevice final : public DeviceApi {
   }
 
   absl::StatusOr<void*> Alloc(int id, uint64_t bytes) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     CUdeviceptr ptr = 0;
     CUresult r = d_->cuMemAlloc_v2(&ptr, bytes == 0 ? 1 : bytes);
     if (r == kOutOfMemory) {
@@ -67,18 +72,14 @@ class CudaDevice final : public DeviceApi {
     return reinterpret_cast<void*>(ptr);
   }
   absl::Status Free(int id, void* ptr) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuMemFree_v2(reinterpret_cast<CUdeviceptr>(ptr)));
     return absl::OkStatus();
   }
   // The host buffer may go once this returns: the copy is waited for.
   absl::Status CopyFromHost(int id, void* dst, const void* src, uint64_t bytes,
                             StreamHandle stream) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     auto s = static_cast<CUstream>(stream);
     TVMFFI_DEVICE_RETURN_IF_CUDA(
         d_->cuMemcpyHtoDAsync_v2(reinterpret_cast<CUdeviceptr>(dst), src, bytes, s));
@@ -87,9 +88,7 @@ class CudaDevice final : public DeviceApi {
   }
   absl::Status CopyToHost(int id, void* dst, const void* src, uint64_t bytes,
                           StreamHandle stream) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     auto s = static_cast<CUstream>(stream);
     TVMFFI_DEVICE_RETURN_IF_CUDA(
         d_->cuMemcpyDtoHAsync_v2(dst, reinterpret_cast<CUdeviceptr>(src), bytes, s));
@@ -98,33 +97,25 @@ class CudaDevice final : public DeviceApi {
   }
   absl::Status CopyWithin(int id, void* dst, const void* src, uint64_t bytes,
                           StreamHandle stream) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuMemcpyDtoDAsync_v2(reinterpret_cast<CUdeviceptr>(dst),
                                                           reinterpret_cast<CUdeviceptr>(src), bytes,
                                                           static_cast<CUstream>(stream)));
     return absl::OkStatus();
   }
   absl::StatusOr<StreamHandle> CreateStream(int id) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     CUstream s = nullptr;
     TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuStreamCreate(&s, cuda::CU_STREAM_NON_BLOCKING));
     return static_cast<StreamHandle>(s);
   }
   absl::Status DestroyStream(int id, StreamHandle stream) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuStreamDestroy_v2(static_cast<CUstream>(stream)));
     return absl::OkStatus();
   }
   absl::Status Synchronize(int id, StreamHandle stream) override {
-    TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
-    Current current(this, id);
-    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_CUDA_ENTER(id);
     if (stream == nullptr) {
       TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuCtxSynchronize());
     } else {

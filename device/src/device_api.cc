@@ -1,6 +1,8 @@
 // Which device types this process drives, and the names clients see.
 #include "tvmffi/device/device_api.h"
 
+#include <tvm/ffi/dtype.h>
+
 #include "absl/strings/str_cat.h"
 #include "cpu_device.h"
 #include "tvmffi/proto/error_kind.h"
@@ -36,30 +38,8 @@ std::vector<DeviceFacts> ListDevices() {
 absl::Status CudaStatus() { return CudaDeviceApi().status(); }
 
 std::string DeviceTypeName(DLDeviceType type) {
-  switch (type) {
-    case kDLCPU:
-      return "cpu";
-    case kDLCUDA:
-      return "cuda";
-    case kDLCUDAHost:
-      return "cuda_host";
-    case kDLOpenCL:
-      return "opencl";
-    case kDLVulkan:
-      return "vulkan";
-    case kDLMetal:
-      return "metal";
-    case kDLROCM:
-      return "rocm";
-    case kDLROCMHost:
-      return "rocm_host";
-    case kDLCUDAManaged:
-      return "cuda_managed";
-    case kDLOneAPI:
-      return "oneapi";
-    default:
-      return absl::StrCat("device_type_", static_cast<int>(type));
-  }
+  std::string name = tvm::ffi::DLDeviceType2Str(type);  // the runtime's own names
+  return name == "unknown" ? absl::StrCat("device_type_", static_cast<int>(type)) : name;
 }
 
 std::string DeviceName(DLDevice device) {
