@@ -471,6 +471,64 @@ void BM_TensorEcho_PlainTcp(benchmark::State& state) {
   });
 }
 
+// --- Remote tensors (issue #11): tensors that stay on the server ---
+
+// A call whose argument is a 1 MiB tensor living on the server: no bytes move, so it should
+// cost what a scalar call costs (BM_SessionCall_Tcp).
+void BM_RemoteTensorCall_Tcp(benchmark::State& state) {
+  ffi::Function::SetGlobal("bench.numel",
+                           ffi::Function::FromTyped([](ffi::Tensor t) { return t.numel(); }), true);
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
+  tvmffi::rpc::RemoteTensor t =
+      session.Empty(ffi::Shape({1 << 20}), DLDataType{kDLUInt, 8, 1}, DLDevice{kDLCPU, 0});
+  ffi::Function numel = session.GetGlobalRequired("bench.numel");
+  static Latencies lat;
+  Measure(state, lat, [&] { benchmark::DoNotOptimize(numel(t).cast<int64_t>()); });
+}
+BENCHMARK(BM_RemoteTensorCall_Tcp)->UseRealTime()->MinTime(tvmffi::rpc::bench::MinTime(1.0));
+
+// CopyFrom then ToHost of state.range(0) bytes: the bytes go to the server's device memory and
+// come back (compare with the plain TCP round trip of the same bytes).
+void BM_RemoteTensorCopyRoundTrip(benchmark::State& state) {
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
+  int64_t bytes = state.range(0);
+  DLDataType u8{kDLUInt, 8, 1};
+  tvmffi::rpc::RemoteTensor t = session.Empty(ffi::Shape({bytes}), u8, DLDevice{kDLCPU, 0});
+  ffi::Tensor host =
+      ffi::Tensor::FromNDAlloc(HostAlloc{}, ffi::Shape({bytes}), u8, DLDevice{kDLCPU, 0});
+  std::memset(host.data_ptr(), 1, static_cast<size_t>(bytes));
+  for (auto _ : state) {
+    t.CopyFrom(host);
+    ffi::Tensor back = t.ToHost();
+    benchmark::DoNotOptimize(back.data_ptr());
+  }
+  state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+
+// TimeEvaluator's figure for a no-op against the same calls timed in this process: the
+// overhead of the timer itself (the benchmark's time is what TimeEvaluator reports).
+void BM_TimeEvaluatorNoop(benchmark::State& state) {
+  ffi::Function::SetGlobal("bench.noop", ffi::Function::FromTyped([]() {}), true);
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
+  tvmffi::rpc::TimeEvaluatorOptions options;
+  options.number = 100000;
+  options.repeat = 1;
+  ffi::Function timer =
+      session.TimeEvaluator(session.GetGlobalRequired("bench.noop"), DLDevice{kDLCPU, 0}, options);
+  for (auto _ : state) {
+    auto seconds = timer().cast<ffi::Array<double>>();
+    state.SetIterationTime(seconds[0]);
+  }
+}
+BENCHMARK(BM_TimeEvaluatorNoop)->UseManualTime()->Iterations(20);
+
+void BM_LocalNoopLoop(benchmark::State& state) {
+  ffi::Function::SetGlobal("bench.noop", ffi::Function::FromTyped([]() {}), true);
+  ffi::Function noop = ffi::Function::GetGlobalRequired("bench.noop");
+  for (auto _ : state) noop();
+}
+BENCHMARK(BM_LocalNoopLoop);
+
 #define TVMFFI_BENCH_TENSOR(name)                                       \
   BENCHMARK(name)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime()->MinTime( \
       tvmffi::rpc::bench::MinTime(0.5))
@@ -479,6 +537,7 @@ TVMFFI_BENCH_TENSOR(BM_TensorEcho_SharedMemory);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_BareGrpcStream);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcp);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcpRoundTrip);
+TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip);
 
 }  // namespace
 
@@ -514,5 +573,11 @@ int main(int argc, char** argv) {
        {"BM_TensorEcho_SharedMemory/1048576/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
        {"BM_TensorEcho_SharedMemory/67108864/real_time",
-        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"}});
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
+       {"BM_RemoteTensorCall_Tcp/real_time", "BM_SessionCall_Tcp/real_time"},
+       {"BM_RemoteTensorCopyRoundTrip/1048576/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
+       {"BM_RemoteTensorCopyRoundTrip/67108864/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
+       {"BM_TimeEvaluatorNoop/iterations:20/manual_time", "BM_LocalNoopLoop"}});
 }
