@@ -54,6 +54,9 @@ tvm::ffi::Error CurrentExceptionToError() {
     throw;
   } catch (const tvm::ffi::Error& err) {
     return err;
+  } catch (const tvm::ffi::EnvErrorAlreadySet&) {
+    // The error is in this thread's slot (e.g. TVMFFIEnvCheckSignals set it): that one.
+    return tvm::ffi::details::MoveFromSafeCallRaised();
   } catch (const std::exception& ex) {
     return tvm::ffi::Error(kind::kInternalError, ex.what(), "");
   } catch (...) {

@@ -52,5 +52,21 @@ TEST(ErrorKind, BareCodesFromTheNetworkMapToOneKindEach) {
   EXPECT_FALSE(IsTransportKind(kind::kValueError));
 }
 
+// A function that polled TVMFFIEnvCheckSignals throws EnvErrorAlreadySet with the error in
+// its thread's slot: that error (e.g. TimeoutError) is what the caller must get, not an
+// InternalError named after the exception (seen under TSan, where the callee's deadline error
+// reached the client before the client's own timer).
+TEST(ErrorKind, AnErrorAlreadySetInTheSlotIsTheOneReported) {
+  TVMFFIErrorSetRaisedFromCStr("TimeoutError", "the caller's deadline for this call passed");
+  tvm::ffi::Error err("", "", "");
+  try {
+    throw tvm::ffi::EnvErrorAlreadySet();
+  } catch (...) {
+    err = CurrentExceptionToError();
+  }
+  EXPECT_EQ(std::string(err.kind()), "TimeoutError");
+  EXPECT_EQ(std::string(err.message()), "the caller's deadline for this call passed");
+}
+
 }  // namespace
 }  // namespace tvmffi::rpc

@@ -37,6 +37,7 @@ bool HasRemoteError(const absl::Status& status);
 tvm::ffi::Error StatusToError(const absl::Status& status);
 
 // Inside a catch block: the exception in flight as an ffi::Error. An ffi::Error stays itself,
+// EnvErrorAlreadySet is the error already in this thread's slot,
 // a std::exception becomes InternalError with its what(), anything else (`throw 42`) an
 // InternalError saying so. Every call boundary catches (...) and uses this.
 tvm::ffi::Error CurrentExceptionToError();
