@@ -659,12 +659,39 @@ TEST(RemoteServer, HelpTellsTheTruth) {
   std::string cmd = std::string(TVMFFI_SERVER_BINARY) + " --help > " + dir + "/help.txt";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::string help = ReadAll(dir + "/help.txt");
-  for (const char* flag :
-       {"--listen", "--port-file", "--load", "--module-dir", "--token-file", "--tls-cert",
-        "--tls-key", "--tls-client-ca", "--max-message-mb", "--max-sessions", "--call-timeout",
-        "--log-level", "--expose", "--hide", "--isolate", "--worker-timeout", "--allow-upload",
-        "--no-shared-memory"}) {
+  for (const char* flag : {"--listen",
+                           "--port-file",
+                           "--load",
+                           "--module-dir",
+                           "--token-file",
+                           "--tls-cert",
+                           "--tls-key",
+                           "--tls-client-ca",
+                           "--max-message-mb",
+                           "--max-sessions",
+                           "--call-timeout",
+                           "--log-level",
+                           "--expose",
+                           "--hide",
+                           "--isolate",
+                           "--worker-timeout",
+                           "--allow-upload",
+                           "--no-shared-memory",
+                           "--max-threads",
+                           "--drain-timeout",
+                           "--name",
+                           "--max-sessions-per-peer",
+                           "--session-idle-timeout",
+                           "--max-device-memory"}) {
     EXPECT_NE(help.find(flag), std::string::npos) << flag;
+  }
+  // Values a flag cannot take are refused at start, naming the flag.
+  for (const char* bad : {"--max-sessions-per-peer 0", "--session-idle-timeout -1",
+                          "--max-device-memory 0", "--max-threads 0", "--drain-timeout x"}) {
+    cmd = std::string(TVMFFI_SERVER_BINARY) + " " + bad + " 2> " + dir + "/bad.txt";
+    EXPECT_NE(std::system(cmd.c_str()), 0) << bad;
+    std::string flag(bad, std::string(bad).find(' '));
+    EXPECT_NE(ReadAll(dir + "/bad.txt").find(flag), std::string::npos) << bad;
   }
   cmd = std::string(TVMFFI_SERVER_BINARY) + " --bogus > /dev/null 2>&1";
   EXPECT_NE(std::system(cmd.c_str()), 0);
