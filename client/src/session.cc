@@ -125,6 +125,9 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   uint64_t limit = std::min<uint64_t>(options.max_message_bytes,
                                       info.max_message_bytes ? info.max_message_bytes : UINT64_MAX);
   endpoint->SetMaxFrameBytes(limit);
+  if (options.keep_tensor_results_remote) {
+    session.Op("$session.keep_tensors_remote", {ffi::Any(true)});
+  }
   return session;
 }
 

@@ -259,6 +259,13 @@ ffi::Function ServerDispatcher::EmptyFor(Endpoint& endpoint) {
 
 absl::StatusOr<ffi::Function> ServerDispatcher::Resolve(std::string_view name, Endpoint& endpoint) {
   if (name == "$tensor.empty") return EmptyFor(endpoint);
+  if (name == "$session.keep_tensors_remote") {
+    // This session's tensor results stay here from now on (ConnectOptions).
+    std::weak_ptr<Endpoint> weak = endpoint.weak_from_this();
+    return ffi::Function::FromTyped([weak](bool keep) {
+      if (auto self = weak.lock()) self->SetKeepAllTensors(keep);
+    });
+  }
   if (!name.empty() && name[0] == '$') {
     auto it = ops_.find(name);
     if (it == ops_.end()) {

@@ -31,6 +31,19 @@ constexpr uint32_t kProtocolVersion = 1;
 constexpr uint64_t kChunkThreshold = 1 << 20;
 constexpr uint64_t kChunkBytes = 1 << 20;
 
+// Whether this thread encodes the result of a session operation ("$...").
+thread_local bool t_encoding_op_result = false;
+class OpResultScope {
+ public:
+  explicit OpResultScope(bool op) : saved_(t_encoding_op_result) { t_encoding_op_result = op; }
+  ~OpResultScope() { t_encoding_op_result = saved_; }
+  OpResultScope(const OpResultScope&) = delete;
+  OpResultScope& operator=(const OpResultScope&) = delete;
+
+ private:
+  bool saved_;
+};
+
 // The tensors deferred while encoding the frame this thread is building (null: none allowed).
 thread_local std::vector<Endpoint::DeferredTensor>* t_deferred = nullptr;
 
@@ -454,6 +467,11 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
       std::vector<ffi::AnyView> views(args.begin(), args.end());
       func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
       DeferScope scope(&deferred);
+      // A session operation's result ($tensor.to_host's host tensor, say) is what it says,
+      // whatever the peer asked of function results.
+      bool op = call.target_case() == v1::Call::kGlobalName && !call.global_name().empty() &&
+                call.global_name()[0] == '$';
+      OpResultScope op_scope(op);
       absl::Status encoded = CheckSharedArgs(args);
       if (encoded.ok()) encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
       if (!encoded.ok()) {
@@ -782,6 +800,7 @@ absl::StatusOr<v1::RemoteRef> Endpoint::ExportObject(const ffi::ObjectRef& obj) 
 }
 
 bool Endpoint::KeepRemote(const DLTensor& tensor) {
+  if (!t_encoding_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) return true;
   return options_.keep_device_tensors && device::IsResident(tensor);
 }
 

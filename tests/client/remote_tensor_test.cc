@@ -161,5 +161,22 @@ TEST(RemoteTensors, ASessionsDeviceMemoryIsBoundedByMaxDeviceMemory) {
   EXPECT_EQ(error, "(no error)");
 }
 
+TEST(RemoteTensors, EveryTensorResultStaysRemoteWhenTheClientAsks) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  Session by_value = Connect(server.address());
+  ffi::Any host = by_value.GetGlobalRequired("e2e.make_bytes")(4096, 9);
+  EXPECT_EQ(host.cast<ffi::Tensor>().device().device_type, kDLCPU);  // the default: by value
+  ConnectOptions options;
+  options.keep_tensor_results_remote = true;
+  Session session = Connect(server.address(), options);
+  RemoteTensor t = session.GetGlobalRequired("e2e.make_bytes")(4096, 9).cast<RemoteTensor>();
+  EXPECT_EQ(t.shape(), (std::vector<int64_t>{4096}));
+  ffi::Tensor back = t.ToHost();
+  EXPECT_EQ(static_cast<const uint8_t*>(back.data_ptr())[4095], 9);
+  // Passed back, it is the server's tensor again.
+  session.GetGlobalRequired("e2e.fill")(t, 4);
+  EXPECT_EQ(static_cast<const uint8_t*>(t.ToHost().data_ptr())[0], 4);
+}
+
 }  // namespace
 }  // namespace tvmffi::rpc

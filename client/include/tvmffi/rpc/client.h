@@ -44,6 +44,9 @@ struct ConnectOptions {
   // An empty frame this often keeps a quiet session from the server's --session-idle-timeout
   // (0 = none); gRPC keepalive pings every 60 s find a vanished server.
   double heartbeat_s = 30;
+  // Every tensor a server function returns stays on the server and arrives as a RemoteTensor
+  // (by default only tensors on a device do; host tensors come by value).
+  bool keep_tensor_results_remote = false;
 };
 
 // A device the server drives.

@@ -127,6 +127,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // (zero while a call is).
   absl::Duration idle_for() const;
 
+  // Every tensor this side sends from now on stays here and travels as a reference, host
+  // tensors included (the peer asked for its results to stay remote).
+  void SetKeepAllTensors(bool keep) { keep_all_tensors_.store(keep); }
+
   // Calls and returns larger than this fail with ValueError instead of breaking the stream
   // (the transport's message limit, e.g. the peer's --max-message-mb). 0: no limit.
   void SetMaxFrameBytes(uint64_t bytes) { max_frame_bytes_.store(bytes); }
@@ -210,6 +214,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::atomic<uint64_t> bytes_in_flight_{0};
   std::atomic<uint64_t> max_frame_bytes_{0};
   std::atomic<bool> shares_memory_{false};
+  std::atomic<bool> keep_all_tensors_{false};
   // The flow window: this side's calls outstanding, against the bounds the peer's Hello said.
   mutable std::mutex flow_mutex_;
   std::condition_variable flow_cv_;
