@@ -488,4 +488,8 @@ tvm::ffi::Error DecodeError(const v1::Error& error, std::string_view peer) {
   return decoder.DecodeErrorAt(error, peer, 0);
 }
 
+ffi::Tensor NewHostTensor(ffi::ShapeView shape, DLDataType dtype) {
+  return ffi::Tensor::FromNDAlloc(HostAlloc{}, shape, dtype, DLDevice{kDLCPU, 0});
+}
+
 }  // namespace tvmffi::rpc

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/device/device_tensor.h"
+#include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc::internal {
@@ -122,12 +123,6 @@ ffi::Function MakeTimer(ffi::Function f, DLDevice device, int64_t number, int64_
     *rv = seconds;
   });
 }
-struct HostAlloc {
-  void AllocData(DLTensor* t) {
-    t->data = std::aligned_alloc(256, (ffi::GetDataSize(*t) + 255) / 256 * 256 + 256);
-  }
-  void FreeData(DLTensor* t) { std::free(t->data); }
-};
 }  // namespace
 
 ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
@@ -198,8 +193,7 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         return MakeTimer(std::move(f), device, number, repeat, min_repeat_ms, cooldown_ms);
       });
   ops_["$tensor.to_host"] = ffi::Function::FromTyped([](ffi::Tensor t) -> ffi::Tensor {
-    ffi::Tensor host =
-        ffi::Tensor::FromNDAlloc(HostAlloc{}, t.shape(), t.dtype(), DLDevice{kDLCPU, 0});
+    ffi::Tensor host = NewHostTensor(t.shape(), t.dtype());
     absl::Status st =
         device::CopyFromTensor(*t.GetDLTensorPtr(), host.data_ptr(), host.GetDataSize());
     if (!st.ok()) throw StatusToError(st);

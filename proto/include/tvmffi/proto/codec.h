@@ -102,6 +102,11 @@ struct CodecLimits {
 [[nodiscard]] absl::StatusOr<tvm::ffi::Any> DecodeValue(const v1::Value& value, RefTable* refs,
                                                         const CodecLimits& limits = {});
 
+// A new, uninitialized compact CPU tensor in the memory received tensors use (64-byte aligned;
+// large blocks are recycled, so a fresh one does not page-fault its way in). Throws
+// std::bad_alloc when out of memory.
+tvm::ffi::Tensor NewHostTensor(tvm::ffi::ShapeView shape, DLDataType dtype);
+
 // An error's kind, message, backtrace and cause chain.
 void EncodeError(const tvm::ffi::Error& error, v1::Error* out);
 
