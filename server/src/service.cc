@@ -1,11 +1,9 @@
 #include "service.h"
 
-#include <google/protobuf/io/coded_stream.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <tvm/ffi/reflection/registry.h>
 
 #include <chrono>
-#include <limits>
 #include <thread>
 #include <vector>
 
@@ -131,15 +129,8 @@ grpc::Status FFIService::RawCall(
   grpc::ByteBuffer buffer;
   if (!streamer->Read(&buffer)) return grpc::Status(grpc::StatusCode::CANCELLED, "no request");
   v1::CallRequest request;
-  bool parsed;
-  {
-    grpc::ProtoBufferReader reader(&buffer);
-    google::protobuf::io::CodedInputStream in(&reader);
-    in.SetRecursionLimit(kFrameNestingLimit);
-    in.SetTotalBytesLimit(std::numeric_limits<int>::max());
-    parsed = request.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
-  }
-  if (!parsed) {
+  grpc::ProtoBufferReader reader(&buffer);
+  if (!ParseWithNestingLimit(&reader, &request)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("the CallRequest does not parse (malformed, or values nested "
                                      "deeper than ",

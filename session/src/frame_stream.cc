@@ -45,13 +45,16 @@ absl::Status NotParsed(v1::Frame* frame) {
 }
 }  // namespace
 
-absl::Status ParseFrame(google::protobuf::io::ZeroCopyInputStream* input, v1::Frame* frame) {
+bool ParseWithNestingLimit(google::protobuf::io::ZeroCopyInputStream* input,
+                           google::protobuf::MessageLite* message) {
   google::protobuf::io::CodedInputStream in(input);
   in.SetRecursionLimit(kFrameNestingLimit);
   in.SetTotalBytesLimit(std::numeric_limits<int>::max());
-  if (!frame->ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
-    return NotParsed(frame);
-  }
+  return message->ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+absl::Status ParseFrame(google::protobuf::io::ZeroCopyInputStream* input, v1::Frame* frame) {
+  if (!ParseWithNestingLimit(input, frame)) return NotParsed(frame);
   return absl::OkStatus();
 }
 

@@ -12,9 +12,12 @@
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/rpc/v1/ffi.pb.h"
 
-namespace google::protobuf::io {
+namespace google::protobuf {
+class MessageLite;
+namespace io {
 class ZeroCopyInputStream;
-}  // namespace google::protobuf::io
+}  // namespace io
+}  // namespace google::protobuf
 
 namespace tvmffi::rpc {
 
@@ -63,6 +66,10 @@ inline constexpr int kFrameNestingLimit = 2 * CodecLimits{}.max_depth + 8;
 // ReadFrameHead), so the session can answer or fail that one call.
 [[nodiscard]] absl::Status ParseFrame(google::protobuf::io::ZeroCopyInputStream* input,
                                       v1::Frame* frame);
+// Any received message (e.g. a unary CallRequest) with the same nesting limit; false when it
+// does not parse.
+bool ParseWithNestingLimit(google::protobuf::io::ZeroCopyInputStream* input,
+                           google::protobuf::MessageLite* message);
 [[nodiscard]] absl::Status ParseFrame(const void* data, size_t size, v1::Frame* frame);
 // For a frame that did not parse: *frame becomes a Call or a Return with only the id found in
 // head (the frame's first bytes, kFrameHeadBytes are enough), or an empty frame.
