@@ -1,5 +1,6 @@
 #include "tvmffi/device/device_tensor.h"
 
+#include <atomic>
 #include <mutex>
 #include <unordered_set>
 
@@ -16,6 +17,7 @@ namespace ffi = tvm::ffi;
 struct Resident {
   std::mutex mutex;
   std::unordered_set<const void*> data;
+  std::atomic<size_t> count{0};  // data.size(), read without the lock: most processes have none
 };
 Resident& Residents() {
   static Resident* r = new Resident();  // outlives static destructors' tensors
@@ -33,6 +35,7 @@ struct DeviceAlloc {
       Resident& r = Residents();
       std::lock_guard<std::mutex> lock(r.mutex);
       r.data.erase(t->data);
+      r.count.store(r.data.size(), std::memory_order_release);
     }
     (void)api->Free(t->device.device_id, t->data);
     if (budget != nullptr) budget->used.fetch_sub(bytes);
@@ -80,6 +83,7 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
     Resident& r = Residents();
     std::lock_guard<std::mutex> lock(r.mutex);
     r.data.insert(*data);
+    r.count.store(r.data.size(), std::memory_order_release);
   }
   return ffi::Tensor::FromNDAlloc(DeviceAlloc{api, *data, bytes, std::move(budget)}, shape, dtype,
                                   device);
@@ -88,8 +92,9 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
 bool IsResident(const DLTensor& t) {
   if (!HostReadable(t.device.device_type)) return true;
   Resident& r = Residents();
+  if (r.count.load(std::memory_order_acquire) == 0) return false;  // every tensor a session sends
   std::lock_guard<std::mutex> lock(r.mutex);
-  return !r.data.empty() && r.data.count(t.data) != 0;
+  return r.data.count(t.data) != 0;
 }
 
 absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes) {

@@ -31,32 +31,29 @@ constexpr uint32_t kProtocolVersion = 1;
 constexpr uint64_t kChunkThreshold = 1 << 20;
 constexpr uint64_t kChunkBytes = 1 << 20;
 
-// Whether this thread encodes the result of a session operation ("$...").
-thread_local bool t_encoding_op_result = false;
-class OpResultScope {
- public:
-  explicit OpResultScope(bool op) : saved_(t_encoding_op_result) { t_encoding_op_result = op; }
-  ~OpResultScope() { t_encoding_op_result = saved_; }
-  OpResultScope(const OpResultScope&) = delete;
-  OpResultScope& operator=(const OpResultScope&) = delete;
-
- private:
-  bool saved_;
+// What the frame this thread is encoding needs: where large tensors' bytes are deferred (null:
+// none may be), and whether it answers a session operation ("$..."), whose tensor results go
+// as they are whatever the peer asked of function results (SetKeepAllTensors).
+struct EncodeContext {
+  std::vector<Endpoint::DeferredTensor>* deferred = nullptr;
+  bool session_op_result = false;
 };
+thread_local EncodeContext t_encode;
 
-// The tensors deferred while encoding the frame this thread is building (null: none allowed).
-thread_local std::vector<Endpoint::DeferredTensor>* t_deferred = nullptr;
-
-// Sets t_deferred for the encoding of one frame.
-class DeferScope {
+// Sets t_encode for the encoding of one frame.
+class EncodeScope {
  public:
-  explicit DeferScope(std::vector<Endpoint::DeferredTensor>* list) : saved_(t_deferred) {
-    t_deferred = list;
+  explicit EncodeScope(std::vector<Endpoint::DeferredTensor>* deferred,
+                       bool session_op_result = false)
+      : saved_(t_encode) {
+    t_encode = EncodeContext{deferred, session_op_result};
   }
-  ~DeferScope() { t_deferred = saved_; }
+  ~EncodeScope() { t_encode = saved_; }
+  EncodeScope(const EncodeScope&) = delete;
+  EncodeScope& operator=(const EncodeScope&) = delete;
 
  private:
-  std::vector<Endpoint::DeferredTensor>* saved_;
+  EncodeContext saved_;
 };
 
 std::string FfiVersion() {
@@ -122,22 +119,23 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
   internal::ServedCall::InstallSignalCheck();
 }
 
+namespace {
+// The endpoint's own threads may be the ones destroying it (they hold a reference while they
+// run): such a thread is detached, any other joined.
+void JoinUnlessSelf(std::thread& thread) {
+  if (!thread.joinable()) return;
+  if (thread.get_id() == std::this_thread::get_id()) {
+    thread.detach();
+  } else {
+    thread.join();
+  }
+}
+}  // namespace
+
 Endpoint::~Endpoint() {
   Shutdown(ConnectionError("session closed"));
-  if (heartbeat_.joinable()) {
-    if (heartbeat_.get_id() == std::this_thread::get_id()) {
-      heartbeat_.detach();
-    } else {
-      heartbeat_.join();
-    }
-  }
-  if (reader_.joinable()) {
-    if (reader_.get_id() == std::this_thread::get_id()) {
-      reader_.detach();
-    } else {
-      reader_.join();
-    }
-  }
+  JoinUnlessSelf(heartbeat_);
+  JoinUnlessSelf(reader_);
 }
 
 absl::Status Endpoint::SendHello() {
@@ -294,8 +292,12 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
       {
         std::lock_guard<std::mutex> lock(flow_mutex_);
         hello_seen_ = true;
-        peer_max_calls_ = frame->hello().max_calls_in_flight();
-        peer_max_bytes_ = frame->hello().max_bytes_in_flight();
+        // A peer from before the flow limit says 0: this side's own defaults stand in.
+        const v1::Hello& hello = frame->hello();
+        peer_max_calls_ = hello.max_calls_in_flight() != 0 ? hello.max_calls_in_flight()
+                                                           : EndpointOptions().max_calls_in_flight;
+        peer_max_bytes_ = hello.max_bytes_in_flight() != 0 ? hello.max_bytes_in_flight()
+                                                           : EndpointOptions().max_bytes_in_flight;
       }
       flow_cv_.notify_all();
       std::lock_guard<std::mutex> lock(peer_mutex_);
@@ -466,12 +468,9 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
     } else {
       std::vector<ffi::AnyView> views(args.begin(), args.end());
       func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
-      DeferScope scope(&deferred);
-      // A session operation's result ($tensor.to_host's host tensor, say) is what it says,
-      // whatever the peer asked of function results.
-      bool op = call.target_case() == v1::Call::kGlobalName && !call.global_name().empty() &&
-                call.global_name()[0] == '$';
-      OpResultScope op_scope(op);
+      bool session_op = call.target_case() == v1::Call::kGlobalName &&
+                        !call.global_name().empty() && call.global_name()[0] == '$';
+      EncodeScope scope(&deferred, session_op);
       absl::Status encoded = CheckSharedArgs(args);
       if (encoded.ok()) encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
       if (!encoded.ok()) {
@@ -518,7 +517,8 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
                                             int32_t num_args, absl::Duration timeout) {
   if (timeout == kDefault) timeout = options_.call_timeout;
   // A call made while serving the peer's call ends no later than that one.
-  if (internal::ServedCall* served = internal::ServedCall::Current()) {
+  internal::ServedCall* served = internal::ServedCall::Current();
+  if (served != nullptr) {
     TVMFFI_RPC_RETURN_IF_ERROR(served->Check());
     if (served->deadline() != absl::InfiniteFuture()) {
       timeout = std::min(timeout, served->deadline() - absl::Now());
@@ -526,7 +526,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   }
   std::vector<DeferredTensor> deferred;  // args outlive the write: their bytes stay valid
   {
-    DeferScope scope(&deferred);
+    EncodeScope scope(&deferred);
     for (int32_t i = 0; i < num_args; ++i) {
       TVMFFI_RPC_RETURN_IF_ERROR(EncodeValue(args[i], this, call->add_args(), options_.limits));
     }
@@ -538,17 +538,18 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   }
   v1::Frame frame;
   *frame.mutable_call() = std::move(*call);
+  uint64_t frame_bytes = frame.ByteSizeLong();
   uint64_t limit = max_frame_bytes_.load();
-  if (limit != 0 && frame.ByteSizeLong() > limit) {
+  if (limit != 0 && frame_bytes > limit) {
     pending_->Complete(slot.first, absl::CancelledError("not sent"));  // forget the slot
-    return ValueError(absl::StrCat("the call is ", frame.ByteSizeLong(),
+    return ValueError(absl::StrCat("the call is ", frame_bytes,
                                    " bytes on the wire, over the message limit of ", limit));
   }
   // The peer's flow limit: wait for room rather than have the call refused. A call made while
   // serving the peer's call goes at once: its caller may be what holds the window.
-  uint64_t window_bytes = frame.ByteSizeLong();
+  uint64_t window_bytes = frame_bytes;
   for (const DeferredTensor& t : deferred) window_bytes += t.bytes;
-  bool windowed = internal::ServedCall::Current() == nullptr;
+  bool windowed = served == nullptr;
   if (windowed) {
     absl::Time deadline =
         timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout;
@@ -594,12 +595,8 @@ absl::Status Endpoint::AcquireWindow(uint64_t bytes, absl::Time deadline) {
     if (closed()) return true;
     if (calls_out_ == 0) return true;  // a lone call always goes: the message limit bounds it
     if (!hello_seen_) return false;    // one call at a time until the peer's bounds are known
-    // Until the peer's Hello says otherwise, this side's own defaults.
-    uint64_t max_calls =
-        peer_max_calls_ != 0 ? peer_max_calls_ : EndpointOptions().max_calls_in_flight;
-    uint64_t max_bytes =
-        peer_max_bytes_ != 0 ? peer_max_bytes_ : EndpointOptions().max_bytes_in_flight;
-    return static_cast<uint64_t>(calls_out_) < max_calls && bytes_out_ + bytes <= max_bytes;
+    return static_cast<uint64_t>(calls_out_) < peer_max_calls_ &&
+           bytes_out_ + bytes <= peer_max_bytes_;
   };
   if (deadline == absl::InfiniteFuture()) {
     flow_cv_.wait(lock, room);
@@ -608,7 +605,10 @@ absl::Status Endpoint::AcquireWindow(uint64_t bytes, absl::Time deadline) {
         "the call waited past its timeout for room under ", peer_name(), "'s flow limit (",
         calls_out_, " calls of this session outstanding, ", bytes_out_, " bytes)"));
   }
-  if (closed()) return close_reason().ok() ? ConnectionError("session closed") : close_reason();
+  if (closed()) {
+    absl::Status why = close_reason();
+    return why.ok() ? ConnectionError("session closed") : why;
+  }
   ++calls_out_;
   bytes_out_ += bytes;
   return absl::OkStatus();
@@ -660,8 +660,9 @@ absl::Status Endpoint::WriteWithChunks(const v1::Frame& frame,
 
 std::optional<uint64_t> Endpoint::DeferTensorBytes(const char* data, uint64_t bytes,
                                                    TVMFFIObject* owner) {
-  if (t_deferred == nullptr || bytes < kChunkThreshold) return std::nullopt;
-  uint64_t stream_id = t_deferred->size() + 1;
+  std::vector<DeferredTensor>* deferred = t_encode.deferred;
+  if (deferred == nullptr || bytes < kChunkThreshold) return std::nullopt;
+  uint64_t stream_id = deferred->size() + 1;
   std::shared_ptr<const void> keepalive;
   if (owner != nullptr) {
     TVMFFIObjectIncRef(owner);
@@ -669,7 +670,7 @@ std::optional<uint64_t> Endpoint::DeferTensorBytes(const char* data, uint64_t by
       TVMFFIObjectDecRef(static_cast<TVMFFIObjectHandle>(const_cast<void*>(obj)));
     });
   }
-  t_deferred->push_back(DeferredTensor{stream_id, data, bytes, std::move(keepalive)});
+  deferred->push_back(DeferredTensor{stream_id, data, bytes, std::move(keepalive)});
   return stream_id;
 }
 
@@ -800,25 +801,17 @@ absl::StatusOr<v1::RemoteRef> Endpoint::ExportObject(const ffi::ObjectRef& obj) 
 }
 
 bool Endpoint::KeepRemote(const DLTensor& tensor) {
-  if (!t_encoding_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) return true;
+  if (!t_encode.session_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) {
+    return true;
+  }
   return options_.keep_device_tensors && device::IsResident(tensor);
 }
-
-namespace {
-struct StagingAlloc {
-  void AllocData(DLTensor* t) {
-    t->data = std::aligned_alloc(64, (ffi::GetDataSize(*t) + 63) / 64 * 64 + 64);
-  }
-  void FreeData(DLTensor* t) { std::free(t->data); }
-};
-}  // namespace
 
 absl::StatusOr<ffi::Tensor> Endpoint::StageToHost(const DLTensor& tensor) {
   if (!ffi::IsContiguous(tensor)) {
     return ValueError("cannot send a strided device tensor by value; make it compact first");
   }
-  ffi::Tensor host = ffi::Tensor::FromNDAlloc(
-      StagingAlloc{}, ffi::ShapeView(tensor.shape, tensor.ndim), tensor.dtype, DLDevice{kDLCPU, 0});
+  ffi::Tensor host = NewHostTensor(ffi::ShapeView(tensor.shape, tensor.ndim), tensor.dtype);
   TVMFFI_RPC_RETURN_IF_ERROR(device::CopyFromTensor(tensor, host.data_ptr(), host.GetDataSize()));
   return host;
 }

@@ -221,7 +221,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   int calls_out_ = 0;            // under flow_mutex_
   uint64_t bytes_out_ = 0;       // under flow_mutex_
   bool hello_seen_ = false;      // under flow_mutex_
-  uint32_t peer_max_calls_ = 0;  // under flow_mutex_; 0: the peer did not say
+  uint32_t peer_max_calls_ = 0;  // under flow_mutex_; from the peer's Hello (or our defaults)
   uint64_t peer_max_bytes_ = 0;  // under flow_mutex_
   mutable std::mutex peer_mutex_;
   std::string peer_name_;
