@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "testing/error_of.h"
 #include "testing/server_process.h"
@@ -69,11 +71,21 @@ TEST(TimeEvaluator, BadOptionsMissingDevicesAndAbandonedTimingsAreErrors) {
               session.TimeEvaluator(add, DLDevice{kDLCPU, 3});
             }).rfind("ValueError: ", 0),
             0u);
-  // Ten minutes a repeat, but the caller gives up after 0.5 s: the server stops timing.
+  // Ten minutes a repeat, but the caller gives up after 0.5 s: the server stops timing. The
+  // timed function counts its calls, so the count must come to rest (only our own reads move
+  // it, one each) rather than grow for ten minutes.
+  ffi::Function count = session.GetGlobalRequired("e2e.count");
   TimeEvaluatorOptions endless;
   endless.min_repeat_ms = 600000;
-  std::string error = ErrorOf([&] { session.TimeEvaluator(add, kCpu, endless)(1, 2); });
+  std::string error = ErrorOf([&] { session.TimeEvaluator(count, kCpu, endless)(); });
   EXPECT_EQ(error.rfind("TimeoutError: ", 0), 0u) << error;
+  bool at_rest = false;
+  for (int i = 0; i < 100 && !at_rest; ++i) {
+    int64_t before = count().cast<int64_t>();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    at_rest = count().cast<int64_t>() == before + 1;
+  }
+  EXPECT_TRUE(at_rest) << "the server went on timing after its caller gave up";
   EXPECT_EQ(add(1, 2).cast<int>(), 3);
 }
 
