@@ -340,13 +340,22 @@ class Pump {
   std::thread thread_;  // last: starts once the rest is set up
 };
 
-// A float tensor of state.range(0) bytes through a session's echo: by value, or (shared) made
-// by NewSharedTensor, which on one host crosses by reference.
-void TensorEcho(benchmark::State& state, bool shared) {
+// How a tensor crosses a session between two processes of one host.
+enum class Path {
+  kStream,  // by value through the stream (shared memory off, as between hosts)
+  kStaged,  // by value through a staging slot in shared memory (the default on one host)
+  kShared,  // made by NewSharedTensor: by reference
+};
+
+// A float tensor of state.range(0) bytes through a session's echo.
+void TensorEcho(benchmark::State& state, Path path) {
   ffi::Function::SetGlobal("bench.echo", ffi::Function::FromTyped([](ffi::Any x) { return x; }),
                            true);
-  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
-  if (shared && !session.SharesMemory()) {
+  tvmffi::rpc::ConnectOptions options;
+  options.shared_memory = path != Path::kStream;
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr, options);
+  bool shared = path == Path::kShared;
+  if (path != Path::kStream && !session.SharesMemory()) {
     state.SkipWithError("the session does not share memory");
     return;
   }
@@ -363,8 +372,9 @@ void TensorEcho(benchmark::State& state, bool shared) {
   }
   state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
-void BM_TensorEcho_Session(benchmark::State& state) { TensorEcho(state, false); }
-void BM_TensorEcho_SharedMemory(benchmark::State& state) { TensorEcho(state, true); }
+void BM_TensorEcho_Session(benchmark::State& state) { TensorEcho(state, Path::kStream); }
+void BM_TensorEcho_Staged(benchmark::State& state) { TensorEcho(state, Path::kStaged); }
+void BM_TensorEcho_SharedMemory(benchmark::State& state) { TensorEcho(state, Path::kShared); }
 
 // The same bytes as 1 MiB frames through a bare gRPC bidi echo (a writer thread streams them).
 void BM_TensorEcho_BareGrpcStream(benchmark::State& state) {
@@ -488,9 +498,16 @@ void BM_RemoteTensorCall_Tcp(benchmark::State& state) {
 BENCHMARK(BM_RemoteTensorCall_Tcp)->UseRealTime()->MinTime(tvmffi::rpc::bench::MinTime(1.0));
 
 // CopyFrom then ToHost of state.range(0) bytes: the bytes go to the server's device memory and
-// come back (compare with the plain TCP round trip of the same bytes).
-void BM_RemoteTensorCopyRoundTrip(benchmark::State& state) {
-  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr);
+// come back (compare with the plain TCP round trip of the same bytes), through the stream or,
+// on one host, through staging slots.
+void RemoteTensorCopyRoundTrip(benchmark::State& state, Path path) {
+  tvmffi::rpc::ConnectOptions options;
+  options.shared_memory = path != Path::kStream;
+  tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr, options);
+  if (path != Path::kStream && !session.SharesMemory()) {
+    state.SkipWithError("the session does not share memory");
+    return;
+  }
   int64_t bytes = state.range(0);
   DLDataType u8{kDLUInt, 8, 1};
   tvmffi::rpc::RemoteTensor t = session.Empty(ffi::Shape({bytes}), u8, DLDevice{kDLCPU, 0});
@@ -503,6 +520,12 @@ void BM_RemoteTensorCopyRoundTrip(benchmark::State& state) {
     benchmark::DoNotOptimize(back.data_ptr());
   }
   state.SetBytesProcessed(state.iterations() * bytes * 2);
+}
+void BM_RemoteTensorCopyRoundTrip(benchmark::State& state) {
+  RemoteTensorCopyRoundTrip(state, Path::kStream);
+}
+void BM_RemoteTensorCopyRoundTrip_Staged(benchmark::State& state) {
+  RemoteTensorCopyRoundTrip(state, Path::kStaged);
 }
 
 // TimeEvaluator's figure for a no-op against the same calls timed in this process: the
@@ -533,11 +556,13 @@ BENCHMARK(BM_LocalNoopLoop);
   BENCHMARK(name)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime()->MinTime( \
       tvmffi::rpc::bench::MinTime(0.5))
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_Session);
+TVMFFI_BENCH_TENSOR(BM_TensorEcho_Staged);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_SharedMemory);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_BareGrpcStream);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcp);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcpRoundTrip);
 TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip);
+TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip_Staged);
 
 }  // namespace
 
@@ -574,7 +599,17 @@ int main(int argc, char** argv) {
         "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
        {"BM_TensorEcho_SharedMemory/67108864/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
+       {"BM_TensorEcho_Staged/1048576/real_time", "BM_TensorEcho_Session/1048576/real_time"},
+       {"BM_TensorEcho_Staged/67108864/real_time", "BM_TensorEcho_Session/67108864/real_time"},
+       {"BM_TensorEcho_Staged/1048576/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
+       {"BM_TensorEcho_Staged/67108864/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
        {"BM_RemoteTensorCall_Tcp/real_time", "BM_SessionCall_Tcp/real_time"},
+       {"BM_RemoteTensorCopyRoundTrip_Staged/1048576/real_time",
+        "BM_RemoteTensorCopyRoundTrip/1048576/real_time"},
+       {"BM_RemoteTensorCopyRoundTrip_Staged/67108864/real_time",
+        "BM_RemoteTensorCopyRoundTrip/67108864/real_time"},
        {"BM_RemoteTensorCopyRoundTrip/1048576/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
        {"BM_RemoteTensorCopyRoundTrip/67108864/real_time",

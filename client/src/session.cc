@@ -115,6 +115,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   endpoint_options.shared_memory = options.shared_memory;
   endpoint_options.heartbeat = Seconds(options.heartbeat_s);
   endpoint_options.keep_device_tensors = false;  // a local CUDA tensor goes by value
+  endpoint_options.adopt_staged = true;          // the server's staged results are used in place
   auto endpoint = Endpoint::Create(std::move(stream), nullptr, endpoint_options);
   absl::Status started = endpoint->Start();
   if (!started.ok()) throw StatusToError(started);

@@ -245,6 +245,10 @@ class Encoder {
           kind::kValueError);
     }
     if (bytes != 0 && refs_ != nullptr && contiguous) {
+      if (refs_->StageTensorBytes(base, bytes, &shared)) {
+        *out->mutable_shared() = std::move(shared);
+        return absl::OkStatus();
+      }
       if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes, owner)) {
         out->set_chunked_bytes(bytes);
         out->set_stream_id(*stream);
@@ -399,8 +403,10 @@ class Decoder {
     DLDataType dtype{static_cast<uint8_t>(dt.code()), static_cast<uint8_t>(dt.bits()),
                      static_cast<uint16_t>(dt.lanes())};
     if (t.shape_size() > 64) return ValueError("tensor has more than 64 dimensions");
-    // Shared bytes are not copied: the region they lie in is their only bound.
-    const uint64_t limit = t.has_shared() ? kMaxSharedBytes : limits_.max_tensor_bytes;
+    // Shared bytes are not copied: the region they lie in is their only bound. Staged ones
+    // (with a lease) are a tensor by value.
+    const bool by_reference = t.has_shared() && t.shared().lease() == 0;
+    const uint64_t limit = by_reference ? kMaxSharedBytes : limits_.max_tensor_bytes;
     // Size in bits without overflow: every extent is checked against the limit on the way.
     // An empty tensor's other extents still make its strides: their product must fit int64.
     unsigned __int128 numel = 1, span = 1;
@@ -425,6 +431,19 @@ class Decoder {
         return ValueError("a shared tensor cannot carry bytes too");
       }
       if (refs_ == nullptr) return TypeError("shared-memory tensors need a session");
+      if (!by_reference) {
+        TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<char> adopted,
+                                    refs_->AdoptStagedBytes(t.shared(), bytes));
+        if (adopted != nullptr) {
+          return ffi::Any(ffi::Tensor::FromNDAlloc(SharedView{std::move(adopted)}, shape_view,
+                                                   dtype, DLDevice{kDLCPU, 0}));
+        }
+        ffi::Tensor tensor =
+            ffi::Tensor::FromNDAlloc(HostAlloc{}, shape_view, dtype, DLDevice{kDLCPU, 0});
+        TVMFFI_RPC_RETURN_IF_ERROR(
+            refs_->ReadStagedBytes(t.shared(), static_cast<char*>(tensor.data_ptr()), bytes));
+        return ffi::Any(tensor);
+      }
       TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<char> mapped,
                                   refs_->MapSharedBytes(t.shared(), bytes));
       return ffi::Any(ffi::Tensor::FromNDAlloc(SharedView{std::move(mapped)}, shape_view, dtype,

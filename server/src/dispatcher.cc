@@ -192,13 +192,17 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
                                   int64_t min_repeat_ms, int64_t cooldown_ms) {
         return MakeTimer(std::move(f), device, number, repeat, min_repeat_ms, cooldown_ms);
       });
+  // The tensor itself, by value: its bytes are read once from where they live (a device
+  // tensor through the device layer), straight into the stream or a staging slot.
   ops_["$tensor.to_host"] = ffi::Function::FromTyped([](ffi::Tensor t) -> ffi::Tensor {
-    ffi::Tensor host = NewHostTensor(t.shape(), t.dtype());
-    absl::Status st =
-        device::CopyFromTensor(*t.GetDLTensorPtr(), host.data_ptr(), host.GetDataSize());
-    if (!st.ok()) throw StatusToError(st);
-    return host;
+    SendResultByValue();
+    return t;
   });
+}
+
+// $tensor.copy_from copies its source into the destination and keeps neither.
+bool ServerDispatcher::ReadsArgsOnce(std::string_view name) const {
+  return name == "$tensor.copy_from";
 }
 
 std::vector<std::string> ServerDispatcher::PublishedNames(std::string_view prefix) const {

@@ -26,6 +26,7 @@ class ServerDispatcher : public Dispatcher {
   ServerDispatcher(std::shared_ptr<Policy> policy, std::shared_ptr<ModuleStore> modules,
                    tvm::ffi::Function info, uint64_t max_device_memory = 0);
   absl::StatusOr<tvm::ffi::Function> Resolve(std::string_view name, Endpoint& endpoint) override;
+  bool ReadsArgsOnce(std::string_view name) const override;
   // A published global by name: NOT_FOUND (ValueError) when missing, PERMISSION_DENIED when
   // hidden by the policy.
   absl::StatusOr<tvm::ffi::Function> ResolveGlobal(std::string_view name) const;

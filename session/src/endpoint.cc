@@ -18,6 +18,7 @@
 #include "pending_calls.h"
 #include "proxy.h"
 #include "served_call.h"
+#include "staging.h"
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/shared_memory.h"
@@ -34,19 +35,52 @@ constexpr uint64_t kChunkBytes = 1 << 20;
 // What the frame this thread is encoding needs: where large tensors' bytes are deferred (null:
 // none may be), and whether it answers a session operation ("$..."), whose tensor results go
 // as they are whatever the peer asked of function results (SetKeepAllTensors).
+// The staging slots (same host) the frame being encoded lends the peer: taken back unless the
+// frame is sent.
+class Leases {
+ public:
+  Leases() = default;
+  ~Leases() { Reclaim(); }
+  Leases(const Leases&) = delete;
+  Leases& operator=(const Leases&) = delete;
+  void Add(internal::StagingLease lease, uint64_t bytes) {
+    leases_.push_back(std::move(lease));
+    bytes_ += bytes;
+  }
+  void Reclaim() {
+    for (const internal::StagingLease& lease : leases_) internal::StagingArea::Reclaim(lease);
+    Sent();
+  }
+  void Sent() {  // the peer has them now: it hands each back once it has copied it
+    leases_.clear();
+    bytes_ = 0;
+  }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::vector<internal::StagingLease> leases_;
+  uint64_t bytes_ = 0;
+};
+
 struct EncodeContext {
   std::vector<Endpoint::DeferredTensor>* deferred = nullptr;
+  Leases* leases = nullptr;
   bool session_op_result = false;
+  bool by_value = false;  // SendResultByValue: no tensor stays here
 };
 thread_local EncodeContext t_encode;
+// The function being served on this thread called SendResultByValue.
+thread_local bool t_result_by_value = false;
+// The arguments being decoded go to a function that reads them once (Dispatcher::ReadsArgsOnce).
+thread_local bool t_args_read_once = false;
 
 // Sets t_encode for the encoding of one frame.
 class EncodeScope {
  public:
-  explicit EncodeScope(std::vector<Endpoint::DeferredTensor>* deferred,
-                       bool session_op_result = false)
+  EncodeScope(std::vector<Endpoint::DeferredTensor>* deferred, Leases* leases,
+              bool session_op_result = false, bool by_value = false)
       : saved_(t_encode) {
-    t_encode = EncodeContext{deferred, session_op_result};
+    t_encode = EncodeContext{deferred, leases, session_op_result, by_value};
   }
   ~EncodeScope() { t_encode = saved_; }
   EncodeScope(const EncodeScope&) = delete;
@@ -113,7 +147,8 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
       options_(std::move(options)),
       exports_(std::make_unique<internal::HandleTable>(options_.max_handles)),
       pending_(std::make_unique<internal::PendingCalls>()),
-      proxies_(std::make_unique<internal::ProxyTable>()) {
+      proxies_(std::make_unique<internal::ProxyTable>()),
+      staging_(std::make_unique<internal::StagingArea>()) {
   max_frame_bytes_.store(options_.max_frame_bytes);
   last_received_ns_.store(absl::GetCurrentTimeNanos());
   internal::ServedCall::InstallSignalCheck();
@@ -393,6 +428,11 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
 }
 
 absl::Status Endpoint::DecodeArgs(const v1::Call& call, std::vector<ffi::Any>* args) {
+  struct ReadOnce {
+    explicit ReadOnce(bool once) { t_args_read_once = once; }
+    ~ReadOnce() { t_args_read_once = false; }
+  } read_once(dispatcher_ != nullptr && call.target_case() == v1::Call::kGlobalName &&
+              dispatcher_->ReadsArgsOnce(call.global_name()));
   args->reserve(call.args_size());
   for (const v1::Value& v : call.args()) {
     TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any arg, DecodeValue(v, this, options_.limits));
@@ -458,6 +498,12 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
   // is on the wire, and deferred tensor bytes stay valid until their chunks are.
   ffi::Any result;
   std::vector<DeferredTensor> deferred;
+  Leases leases;
+  auto drop_value = [&] {
+    ret->clear_value();
+    deferred.clear();
+    leases.Reclaim();
+  };
   try {
     absl::StatusOr<ffi::Function> func = ResolveTarget(call);
     absl::Status go = closed() ? ConnectionError("session closed") : served->Check();
@@ -467,28 +513,32 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
       FillError(func.status(), ret->mutable_error());
     } else {
       std::vector<ffi::AnyView> views(args.begin(), args.end());
+      bool saved_by_value = std::exchange(t_result_by_value, false);
+      struct Restore {
+        bool saved;
+        bool by_value = false;
+        ~Restore() { t_result_by_value = saved; }
+      } restore{saved_by_value};
       func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+      restore.by_value = t_result_by_value;
       bool session_op = call.target_case() == v1::Call::kGlobalName &&
                         !call.global_name().empty() && call.global_name()[0] == '$';
-      EncodeScope scope(&deferred, session_op);
+      EncodeScope scope(&deferred, &leases, session_op, restore.by_value);
       absl::Status encoded = CheckSharedArgs(args);
       if (encoded.ok()) encoded = EncodeValue(result, this, ret->mutable_value(), options_.limits);
       if (!encoded.ok()) {
-        ret->clear_value();
-        deferred.clear();
+        drop_value();
         FillError(encoded, ret->mutable_error());
       }
     }
   } catch (...) {  // whatever a function throws, `throw 42` included, is the call's error
-    ret->clear_value();
-    deferred.clear();
+    drop_value();
     FillError(CurrentExceptionToError(), ret->mutable_error());
   }
   uint64_t limit = max_frame_bytes_.load();
   if (limit != 0 && reply.ByteSizeLong() > limit) {
     size_t size = reply.ByteSizeLong();
-    ret->clear_value();
-    deferred.clear();
+    drop_value();
     FillError(ValueError(absl::StrCat("the result is ", size,
                                       " bytes on the wire, over the message limit of ", limit)),
               ret->mutable_error());
@@ -496,7 +546,7 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
   // The call leaves the flow limit before its Return goes: the caller, once answered, may send
   // the next at once.
   ReleaseCall(bytes);
-  (void)WriteWithChunks(reply, deferred);  // a vanished peer is noticed by the reader
+  if (WriteWithChunks(reply, deferred).ok()) leases.Sent();  // a vanished peer: see the reader
 }
 
 absl::StatusOr<ffi::Any> Endpoint::CallGlobal(std::string_view name, const ffi::AnyView* args,
@@ -525,8 +575,9 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
     }
   }
   std::vector<DeferredTensor> deferred;  // args outlive the write: their bytes stay valid
+  Leases leases;
   {
-    EncodeScope scope(&deferred);
+    EncodeScope scope(&deferred, &leases);
     for (int32_t i = 0; i < num_args; ++i) {
       TVMFFI_RPC_RETURN_IF_ERROR(EncodeValue(args[i], this, call->add_args(), options_.limits));
     }
@@ -549,6 +600,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
   // serving the peer's call goes at once: its caller may be what holds the window.
   uint64_t window_bytes = frame_bytes;
   for (const DeferredTensor& t : deferred) window_bytes += t.bytes;
+  window_bytes += leases.bytes();  // the peer makes room for staged bytes too
   bool windowed = served == nullptr;
   if (windowed) {
     absl::Time deadline =
@@ -572,6 +624,7 @@ absl::StatusOr<ffi::Any> Endpoint::SendCall(v1::Call* call, const ffi::AnyView* 
     }
   } window_release{this, windowed, window_bytes};
   absl::Status written = WriteWithChunks(frame, deferred);
+  if (written.ok()) leases.Sent();
   if (!written.ok()) {
     // The stream is gone; the reader is about to say why (e.g. a refused token). Give it a
     // moment so the caller sees the real reason rather than a bare "cannot send".
@@ -708,6 +761,35 @@ bool Endpoint::ShareTensorBytes(const char* data, uint64_t bytes, v1::SharedByte
   return true;
 }
 
+bool Endpoint::StageTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) {
+  Leases* leases = t_encode.leases;
+  if (leases == nullptr || bytes < internal::kStagingThreshold || !shares_memory()) return false;
+  std::optional<internal::StagingLease> lease = staging_->Lend(data, bytes);
+  if (!lease) return false;
+  out->set_region(lease->slot->name());
+  out->set_offset(internal::kStagingHeaderBytes);
+  out->set_lease(lease->id);
+  leases->Add(*std::move(lease), bytes);
+  return true;
+}
+
+absl::Status Endpoint::ReadStagedBytes(const v1::SharedBytes& shared, char* dest, uint64_t bytes) {
+  if (!shares_memory()) {
+    return ValueError(
+        "the peer sent a staged tensor, but this session does not share memory (another host, "
+        "or shared memory is off)");
+  }
+  return staging_->Receive(shared, dest, bytes);
+}
+
+absl::StatusOr<std::shared_ptr<char>> Endpoint::AdoptStagedBytes(const v1::SharedBytes& shared,
+                                                                 uint64_t bytes) {
+  if (!(options_.adopt_staged || t_args_read_once) || !shares_memory()) {
+    return nullptr;  // copied (or refused) instead
+  }
+  return staging_->Adopt(shared, bytes);
+}
+
 absl::StatusOr<std::shared_ptr<char>> Endpoint::MapSharedBytes(const v1::SharedBytes& shared,
                                                                uint64_t bytes) {
   if (!shares_memory()) {
@@ -757,6 +839,7 @@ void Endpoint::Shutdown(const absl::Status& reason) {
   }
   if (idle) stream_cv_.notify_all();
   exports_->Clear();
+  staging_->Close();
 }
 
 absl::Duration Endpoint::idle_for() const {
@@ -800,7 +883,10 @@ absl::StatusOr<v1::RemoteRef> Endpoint::ExportObject(const ffi::ObjectRef& obj) 
   return ref;
 }
 
+void SendResultByValue() { t_result_by_value = true; }
+
 bool Endpoint::KeepRemote(const DLTensor& tensor) {
+  if (t_encode.by_value) return false;
   if (!t_encode.session_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) {
     return true;
   }

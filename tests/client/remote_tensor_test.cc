@@ -80,16 +80,25 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
   Session session = Connect(server->address());
   const uint64_t all = uint64_t{1} << 30;
   ASSERT_EQ(FreeCudaMemory(session), all);
-  constexpr int64_t kBytes = 64 << 20;  // chunked on the wire both ways
-  {
-    RemoteTensor t = session.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCUDA, 0});
+  constexpr int64_t kBytes = 64 << 20;
+  ffi::Tensor host = testing::HostTensor(ffi::Shape({kBytes}), kU8);
+  for (int64_t i = 0; i < kBytes; ++i) static_cast<uint8_t*>(host.data_ptr())[i] = i * 13 % 251;
+  // Chunked through the stream both ways, and (same host) staged in shared memory.
+  for (bool shared_memory : {false, true}) {
+    SCOPED_TRACE(shared_memory ? "staged" : "stream");
+    for (int i = 0; i < 500 && FreeCudaMemory(session) != all; ++i) {  // the last round's
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ConnectOptions options;
+    options.shared_memory = shared_memory;
+    Session copier = Connect(server->address(), options);
+    ASSERT_EQ(copier.SharesMemory(), shared_memory);
+    RemoteTensor t = copier.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCUDA, 0});
     EXPECT_EQ(t.device().device_type, kDLCUDA);
     EXPECT_EQ(FreeCudaMemory(session), all - kBytes);
-    ffi::Tensor host = testing::HostTensor(ffi::Shape({kBytes}), kU8);
-    for (int64_t i = 0; i < kBytes; ++i) static_cast<uint8_t*>(host.data_ptr())[i] = i * 13 % 251;
     t.CopyFrom(host);
     // The result of a function on a CUDA tensor stays on the server.
-    RemoteTensor echoed = session.GetGlobalRequired("e2e.echo")(t).cast<RemoteTensor>();
+    RemoteTensor echoed = copier.GetGlobalRequired("e2e.echo")(t).cast<RemoteTensor>();
     EXPECT_EQ(echoed.device().device_type, kDLCUDA);
     ffi::Tensor back = echoed.ToHost();
     EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), kBytes), 0);

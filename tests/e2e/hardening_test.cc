@@ -141,7 +141,10 @@ TEST_P(InProcessAndIsolated, SigtermExitsAtTheDrainTimeoutWhileACallHangs) {
 // finished and the server never exited. (gRPC 1.51's sync Write stays blocked even after the
 // stream is cancelled, so the server leaves that thread behind at the drain deadline.)
 TEST(Hardening, AClientThatStopsReadingCannotHoldTheServer) {
-  ServerProcess server(Args({"--drain-timeout", "1", "--max-message-mb", "512"}, false));
+  // Without shared memory, so the result goes through the stream (on one host it would be
+  // staged in shared memory, and no write would block).
+  ServerProcess server(
+      Args({"--drain-timeout", "1", "--max-message-mb", "512", "--no-shared-memory"}, false));
   std::string marker = testing::TempDir() + "/running";
   int cli = StartCli({"--server", server.address(), "call", "e2e.big_after_marker",
                       "\"" + marker + "\"", std::to_string(256 << 20)});
@@ -451,7 +454,8 @@ TEST_P(InProcessAndIsolated, AnUploadThatIsNoLibraryIsAValueErrorWithTheLoadersR
 // (gRPC waits that long for connection objects still alive at exit).
 TEST(Hardening, AClientWhoseServerDiedMidTensorExitsPromptly) {
   for (int i = 0; i < 4; ++i) {
-    ServerProcess server(Args({"--max-message-mb", "2000"}, false));
+    // The result through the stream, not a staging slot: the client dies mid-receive.
+    ServerProcess server(Args({"--max-message-mb", "2000", "--no-shared-memory"}, false));
     std::string marker = testing::TempDir() + "/sending";
     int cli = StartCli({"--server", server.address(), "call", "e2e.big_after_marker",
                         "\"" + marker + "\"", "200000000"});

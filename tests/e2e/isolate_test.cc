@@ -54,7 +54,9 @@ class IsolateTest : public ::testing::Test {
     delete server_;
     server_ = nullptr;
   }
-  Session Connect() { return rpc::Connect(server_->address()); }
+  Session Connect(const ConnectOptions& options = {}) {
+    return rpc::Connect(server_->address(), options);
+  }
   static ServerProcess* server_;
 };
 ServerProcess* IsolateTest::server_ = nullptr;
@@ -113,10 +115,17 @@ TEST_F(IsolateTest, CallbacksValuesAndTensorsCrossBothHops) {
   ffi::Array<ffi::Any> arr{ffi::Any(1), ffi::Any(ffi::String("two")), ffi::Any(3.5)};
   auto back = session.GetGlobalRequired("e2e.echo")(arr).cast<ffi::Array<ffi::Any>>();
   EXPECT_EQ(back[1].cast<std::string>(), "two");
-  // 2 MiB: chunked on both streams.
+  // 2 MiB: staged in shared memory on both hops (all on this host), and with the client's
+  // shared memory off, chunked through the client's stream.
   ffi::Tensor t = testing::HostTensor(ffi::Shape({512, 1024}), DLDataType{kDLFloat, 32, 1});
   for (int64_t i = 0; i < 512 * 1024; ++i) static_cast<float*>(t.data_ptr())[i] = float(i % 97);
   auto echoed = session.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
+  ASSERT_EQ(echoed.numel(), t.numel());
+  EXPECT_EQ(std::memcmp(echoed.data_ptr(), t.data_ptr(), 2 << 20), 0);
+  ConnectOptions no_shm;
+  no_shm.shared_memory = false;
+  Session streamed = Connect(no_shm);
+  echoed = streamed.GetGlobalRequired("e2e.echo")(t).cast<ffi::Tensor>();
   ASSERT_EQ(echoed.numel(), t.numel());
   EXPECT_EQ(std::memcmp(echoed.data_ptr(), t.data_ptr(), 2 << 20), 0);
 }

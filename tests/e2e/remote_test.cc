@@ -186,17 +186,24 @@ TEST_F(RemoteTest, SixtyFourMiBTensorRoundTrip) {
 }
 
 // A result the server made and drops as soon as its Return and chunks are written (an echo
-// returns its argument, which outlives the call): every byte of it must arrive.
+// returns its argument, which outlives the call): every byte of it must arrive, through the
+// stream (no shared memory) and through a staging slot (this host's default).
 TEST_F(RemoteTest, AFreshTensorReturnedInChunksArrivesWhole) {
-  Session session = Connect();
-  ffi::Function make_bytes = session.GetGlobalRequired("e2e.make_bytes");
-  for (int value : {7, 9, 11}) {
-    ffi::Tensor t = make_bytes(int64_t{24} << 20, value).cast<ffi::Tensor>();
-    ASSERT_EQ(t.numel(), int64_t{24} << 20);
-    const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
-    int64_t wrong = 0;
-    for (int64_t i = 0; i < t.numel(); ++i) wrong += bytes[i] != value;
-    EXPECT_EQ(wrong, 0) << value;
+  for (bool shared_memory : {false, true}) {
+    SCOPED_TRACE(shared_memory ? "staged" : "stream");
+    ConnectOptions options;
+    options.shared_memory = shared_memory;
+    Session session = Connect(options);
+    ASSERT_EQ(session.SharesMemory(), shared_memory);
+    ffi::Function make_bytes = session.GetGlobalRequired("e2e.make_bytes");
+    for (int value : {7, 9, 11}) {
+      ffi::Tensor t = make_bytes(int64_t{24} << 20, value).cast<ffi::Tensor>();
+      ASSERT_EQ(t.numel(), int64_t{24} << 20);
+      const auto* bytes = static_cast<const unsigned char*>(t.data_ptr());
+      int64_t wrong = 0;
+      for (int64_t i = 0; i < t.numel(); ++i) wrong += bytes[i] != value;
+      EXPECT_EQ(wrong, 0) << value;
+    }
   }
 }
 

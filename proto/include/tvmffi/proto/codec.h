@@ -72,6 +72,31 @@ class RefTable {
     (void)bytes;
     return absl::UnimplementedError("shared-memory tensors need a session on the same host");
   }
+  // Peers on one host: a host tensor sent by value may travel through a staging slot in
+  // shared memory instead of the stream (copied in here, copied out by the receiver, whose
+  // tensor is its own). True when *out was filled (with a lease).
+  virtual bool StageTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) {
+    (void)data;
+    (void)bytes;
+    (void)out;
+    return false;
+  }
+  // The decoder's side of a staged tensor, when this side trusts the sender not to write a slot
+  // it lent: the bytes in place (the pointer owns the mapping, and hands the slot back when
+  // it goes). Null: copy them with ReadStagedBytes instead.
+  virtual absl::StatusOr<std::shared_ptr<char>> AdoptStagedBytes(const v1::SharedBytes& shared,
+                                                                 uint64_t bytes) {
+    (void)shared;
+    (void)bytes;
+    return nullptr;
+  }
+  // The decoder's side of a staged tensor: its bytes copied into dest, the slot handed back.
+  virtual absl::Status ReadStagedBytes(const v1::SharedBytes& shared, char* dest, uint64_t bytes) {
+    (void)shared;
+    (void)dest;
+    (void)bytes;
+    return absl::UnimplementedError("staged tensors need a session on the same host");
+  }
   // The decoder asks for the bytes of chunk stream `stream_id` (from the chunk frames that
   // follow the frame being decoded) to be written to dest.
   virtual absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) {

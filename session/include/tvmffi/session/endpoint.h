@@ -37,6 +37,13 @@ class Dispatcher {
   // The function the peer's Call of `name` runs; NOT_FOUND (or PERMISSION_DENIED) when the name
   // is not served. Names starting with '$' are session operations.
   virtual absl::StatusOr<tvm::ffi::Function> Resolve(std::string_view name, Endpoint& endpoint) = 0;
+  // Whether the function `name` resolves to only reads its tensor arguments before it returns
+  // and keeps none: tensors the peer staged in shared memory (same host) are then passed to it
+  // in place rather than copied first.
+  virtual bool ReadsArgsOnce(std::string_view name) const {
+    (void)name;
+    return false;
+  }
 };
 
 struct EndpointOptions {
@@ -60,14 +67,25 @@ struct EndpointOptions {
   // to host memory by the device layer and sent by value.
   bool keep_device_tensors = true;
   // Tensors in shared memory (CreateSharedTensor) travel by reference when the peer is on this
-  // host; off: they are sent by value, and the peer's references are refused.
+  // host, and other large host tensors sent by value go through staging slots in shared
+  // memory rather than the stream; off: every tensor goes by value through the stream, and the
+  // peer's references are refused.
   bool shared_memory = true;
+  // A staged tensor from the peer becomes a tensor on the slot itself, handed back when that
+  // tensor is freed, instead of a copy. Only where the peer is trusted not to write a slot it
+  // lent: a client, of its server (a server copies what its clients stage).
+  bool adopt_staged = false;
 };
 
 // Bounds the worker threads of this process that run peers' calls, over all sessions (default
 // 1024). Past it, calls wait for a free worker; the bound also keeps the process clear of the
 // system's thread limit, whose hit would otherwise end it.
 void SetMaxWorkerThreads(int n);
+// Called by a function a session is serving, on its thread: the tensors of its result go to the
+// peer by value, even those the device layer made, which otherwise stay here and reach the
+// peer as remote tensors. (The server's ToHost returns the remote tensor itself this way, so
+// its bytes are read once, straight from where they live.)
+void SendResultByValue();
 // Peers' calls running in this process right now, over all sessions (closed ones included: a
 // hung call outlives its session).
 int NumCallsRunning();
@@ -77,6 +95,7 @@ class HandleTable;
 class PendingCalls;
 class ProxyTable;
 class ServedCall;
+class StagingArea;
 }  // namespace internal
 
 class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable {
@@ -166,6 +185,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
                                            TVMFFIObject* owner) override;
   absl::Status ReadTensorBytes(uint64_t stream_id, char* dest, uint64_t bytes) override;
   bool ShareTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) override;
+  bool StageTensorBytes(const char* data, uint64_t bytes, v1::SharedBytes* out) override;
+  absl::Status ReadStagedBytes(const v1::SharedBytes& shared, char* dest, uint64_t bytes) override;
+  absl::StatusOr<std::shared_ptr<char>> AdoptStagedBytes(const v1::SharedBytes& shared,
+                                                         uint64_t bytes) override;
   absl::StatusOr<std::shared_ptr<char>> MapSharedBytes(const v1::SharedBytes& shared,
                                                        uint64_t bytes) override;
 
@@ -206,6 +229,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::HandleTable> exports_;
   std::unique_ptr<internal::PendingCalls> pending_;
   std::unique_ptr<internal::ProxyTable> proxies_;
+  std::unique_ptr<internal::StagingArea> staging_;  // same host: slots lent and mapped
   // The peer's calls admitted and not yet answered, by id: Cancel frames find them here.
   std::mutex served_mutex_;
   std::unordered_map<uint64_t, std::shared_ptr<internal::ServedCall>> served_;
