@@ -29,6 +29,7 @@ struct DeviceAlloc {
   void* data;
   uint64_t bytes;
   std::shared_ptr<DeviceMemoryBudget> budget;  // null: not counted
+  std::shared_ptr<void> provided;              // set: the bytes came from the CPU provider
   void AllocData(DLTensor* t) { t->data = data; }
   void FreeData(DLTensor* t) {
     {
@@ -37,10 +38,23 @@ struct DeviceAlloc {
       r.data.erase(t->data);
       r.count.store(r.data.size(), std::memory_order_release);
     }
-    (void)api->Free(t->device.device_id, t->data);
+    if (provided != nullptr) {
+      provided.reset();
+    } else {
+      (void)api->Free(t->device.device_id, t->data);
+    }
     if (budget != nullptr) budget->used.fetch_sub(bytes);
   }
 };
+
+struct Provider {
+  std::mutex mutex;
+  HostBytesProvider provide;
+};
+Provider& CpuProvider() {
+  static Provider* p = new Provider();
+  return *p;
+}
 
 bool HostReadable(DLDeviceType type) {
   return type == kDLCPU || type == kDLCUDAHost || type == kDLROCMHost;
@@ -74,7 +88,24 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
                                            budget->limit, " (--max-device-memory)"));
     }
   }
-  absl::StatusOr<void*> data = api->Alloc(device.device_id, bytes);
+  std::shared_ptr<void> provided;
+  if (device.device_type == kDLCPU && device.device_id == 0) {
+    HostBytesProvider provide;
+    {
+      std::lock_guard<std::mutex> lock(CpuProvider().mutex);
+      provide = CpuProvider().provide;
+    }
+    if (provide) {
+      absl::StatusOr<std::shared_ptr<void>> block = provide(bytes);
+      if (!block.ok()) {
+        if (budget != nullptr) budget->used.fetch_sub(bytes);
+        return block.status();
+      }
+      provided = *std::move(block);
+    }
+  }
+  absl::StatusOr<void*> data =
+      provided != nullptr ? provided.get() : api->Alloc(device.device_id, bytes);
   if (!data.ok()) {
     if (budget != nullptr) budget->used.fetch_sub(bytes);
     return data.status();
@@ -85,8 +116,13 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
     r.data.insert(*data);
     r.count.store(r.data.size(), std::memory_order_release);
   }
-  return ffi::Tensor::FromNDAlloc(DeviceAlloc{api, *data, bytes, std::move(budget)}, shape, dtype,
-                                  device);
+  return ffi::Tensor::FromNDAlloc(
+      DeviceAlloc{api, *data, bytes, std::move(budget), std::move(provided)}, shape, dtype, device);
+}
+
+void SetCpuBytesProvider(HostBytesProvider provider) {
+  std::lock_guard<std::mutex> lock(CpuProvider().mutex);
+  CpuProvider().provide = std::move(provider);
 }
 
 bool IsResident(const DLTensor& t) {

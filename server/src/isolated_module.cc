@@ -52,6 +52,7 @@ absl::StatusOr<IsolatedWorker::Live> IsolatedWorker::Current() {
   EndpointOptions options;
   options.local_name = "tvmffi-server";
   options.shared_memory = shared_memory_;
+  options.share_resident_host_tensors = true;  // remote CPU tensors: the worker maps them
   auto endpoint = Endpoint::Create(std::move(spawned.second), nullptr, options);
   TVMFFI_RPC_RETURN_IF_ERROR(endpoint->Start());
   live_ = Live{endpoint, spawned.first};

@@ -15,7 +15,9 @@
 #include <cstring>
 #include <thread>
 
+#include "tvmffi/device/device_tensor.h"
 #include "tvmffi/session/endpoint.h"
+#include "tvmffi/session/shared_memory.h"
 
 #include "absl/strings/str_cat.h"
 #include "dispatcher.h"
@@ -42,8 +44,20 @@ class ServerImpl : public Server {
     internal::IsolateOptions isolate;
     isolate.enabled = options_.isolate;
     isolate.call_timeout = options_.worker_timeout;
-    isolate.shared_memory = options_.shared_memory;
+    // The workers are this server's own children: they share memory with it whatever clients
+    // may (--no-shared-memory is about clients), so remote CPU tensors reach them by reference.
+    isolate.shared_memory = true;
     isolate.program = options_.worker_program;
+    if (isolate.enabled) {
+      // Remote tensors on the CPU live in shared memory, which the workers map: a module's
+      // function in a worker gets the client's remote tensor itself, not a copy.
+      device::SetCpuBytesProvider([](uint64_t bytes) -> absl::StatusOr<std::shared_ptr<void>> {
+        TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<SharedRegion> region,
+                                    SharedRegion::Create(bytes));
+        char* base = region->base();
+        return std::shared_ptr<void>(std::move(region), base);
+      });
+    }
     if (isolate.enabled && isolate.program.empty()) {
       char self[PATH_MAX];
       ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);

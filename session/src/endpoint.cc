@@ -890,7 +890,14 @@ bool Endpoint::KeepRemote(const DLTensor& tensor) {
   if (!t_encode.session_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) {
     return true;
   }
-  return options_.keep_device_tensors && device::IsResident(tensor);
+  if (!options_.keep_device_tensors || !device::IsResident(tensor)) return false;
+  if (options_.share_resident_host_tensors && tensor.device.device_type == kDLCPU &&
+      shares_memory() && ffi::IsContiguous(tensor) &&
+      SharedRegion::Find(static_cast<const char*>(tensor.data) + tensor.byte_offset,
+                         ffi::GetDataSize(tensor)) != nullptr) {
+    return false;  // by reference through shared memory: the peer sees the same bytes
+  }
+  return true;
 }
 
 absl::StatusOr<ffi::Tensor> Endpoint::StageToHost(const DLTensor& tensor) {

@@ -51,6 +51,7 @@ bool Fits(const SharedRegion& region, uint64_t bytes) {
 }  // namespace
 
 void CopyBytes(char* dst, const char* src, uint64_t bytes) {
+  if (bytes == 0) return;  // either pointer may be null then
   constexpr uint64_t kPerThread = 4 << 20;
   unsigned cores = std::thread::hardware_concurrency();
   uint64_t parts = std::min<uint64_t>({bytes / kPerThread, cores == 0 ? 1 : cores, 4});

@@ -141,6 +141,36 @@ TEST_F(IsolateTest, SharedTensorsReachTheWorkerByReference) {
   EXPECT_EQ(back.data_ptr(), t.data_ptr());
 }
 
+// Tensors that live on the server (its CPU here) reach a module's function in its worker as
+// themselves: the worker maps the front's bytes, so what it writes is what ToHost reads, and a
+// tensor it returns is the client's remote tensor again. With the client's shared memory on or
+// off (the workers share the front's memory either way).
+TEST_F(IsolateTest, RemoteTensorsReachTheWorkerAsThemselves) {
+  for (bool shared_memory : {true, false}) {
+    SCOPED_TRACE(shared_memory ? "client shares memory" : "client does not share memory");
+    ConnectOptions options;
+    options.shared_memory = shared_memory;
+    Session session = Connect(options);
+    const int64_t n = 3 << 20;
+    RemoteTensor t = session.Empty(ffi::Shape({n}), DLDataType{kDLUInt, 8, 1}, DLDevice{kDLCPU, 0});
+    ffi::Tensor zeros = testing::HostTensor(ffi::Shape({n}), DLDataType{kDLUInt, 8, 1});
+    std::memset(zeros.data_ptr(), 0, n);
+    t.CopyFrom(zeros);
+    int worker = session.GetGlobalRequired("e2e.pid")().cast<int>();
+    EXPECT_NE(worker, server_->pid());  // the module runs in a worker
+    session.GetGlobalRequired("e2e.fill")(t, 9);
+    ffi::Tensor back = t.ToHost();
+    const auto* bytes = static_cast<const uint8_t*>(back.data_ptr());
+    EXPECT_EQ(bytes[0], 9);
+    EXPECT_EQ(bytes[n - 1], 9);
+    ffi::Any echoed = session.GetGlobalRequired("e2e.echo")(t);
+    RemoteTensor same = echoed.cast<RemoteTensor>();  // still the server's tensor
+    EXPECT_EQ(same.shape(), t.shape());
+    session.GetGlobalRequired("e2e.fill")(same, 4);
+    EXPECT_EQ(static_cast<const uint8_t*>(t.ToHost().data_ptr())[n / 2], 4);
+  }
+}
+
 TEST_F(IsolateTest, SegfaultIsRemoteCrashErrorAndTheNextCallGetsAFreshWorker) {
   Session session = Connect();
   ffi::Function pid = session.GetGlobalRequired("crash.pid");

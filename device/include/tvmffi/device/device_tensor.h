@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -28,6 +29,12 @@ struct DeviceMemoryBudget {
 absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(
     tvm::ffi::ShapeView shape, DLDataType dtype, DLDevice device,
     std::shared_ptr<DeviceMemoryBudget> budget = nullptr);
+
+// Where NewDeviceTensor's CPU tensors get their bytes: a block of at least `bytes` bytes that
+// lives while the returned pointer does. Null (the default): the CPU device's own allocator.
+// The server under --isolate hands out shared memory, so its workers map the same bytes.
+using HostBytesProvider = std::function<absl::StatusOr<std::shared_ptr<void>>(uint64_t bytes)>;
+void SetCpuBytesProvider(HostBytesProvider provider);
 
 // Whether t is to stay where it is: made by NewDeviceTensor, or on a device whose memory the
 // host cannot read.

@@ -66,6 +66,10 @@ struct EndpointOptions {
   // references (the peer gets remote tensors). Off (the C++ client): a device tensor is copied
   // to host memory by the device layer and sent by value.
   bool keep_device_tensors = true;
+  // With keep_device_tensors: a host tensor the device layer made whose bytes lie in shared
+  // memory goes to a peer on this host by reference instead (the peer maps the same bytes), as
+  // from the server to its --isolate workers. Not for clients: theirs must stay remote tensors.
+  bool share_resident_host_tensors = false;
   // Tensors in shared memory (CreateSharedTensor) travel by reference when the peer is on this
   // host, and other large host tensors sent by value go through staging slots in shared
   // memory rather than the stream; off: every tensor goes by value through the stream, and the
