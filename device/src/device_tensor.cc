@@ -4,6 +4,8 @@
 #include <mutex>
 #include <unordered_set>
 
+#include <tvm/ffi/extra/c_env_api.h>
+
 #include "absl/strings/str_cat.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/proto/error_kind.h"
@@ -58,6 +60,11 @@ Provider& CpuProvider() {
 
 bool HostReadable(DLDeviceType type) {
   return type == kDLCPU || type == kDLCUDAHost || type == kDLROCMHost;
+}
+
+// The stream this thread's calls use on device (TVMFFIEnvGetStream; null: the default one).
+StreamHandle EnvStream(DLDevice device) {
+  return TVMFFIEnvGetStream(device.device_type, device.device_id);
 }
 
 absl::StatusOr<DeviceApi*> ApiOf(const DLTensor& t) {
@@ -140,7 +147,7 @@ absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes)
         absl::StrCat("copying ", bytes, " bytes into a tensor of ", ffi::GetDataSize(t), " bytes"));
   }
   return api->CopyFromHost(t.device.device_id, static_cast<char*>(t.data) + t.byte_offset, host,
-                           bytes, nullptr);
+                           bytes, EnvStream(t.device));
 }
 
 absl::Status CopyFromTensor(const DLTensor& t, void* host, uint64_t bytes) {
@@ -150,7 +157,7 @@ absl::Status CopyFromTensor(const DLTensor& t, void* host, uint64_t bytes) {
         absl::StrCat("copying a tensor of ", ffi::GetDataSize(t), " bytes into ", bytes, " bytes"));
   }
   return api->CopyToHost(t.device.device_id, host, static_cast<const char*>(t.data) + t.byte_offset,
-                         bytes, nullptr);
+                         bytes, EnvStream(t.device));
 }
 
 }  // namespace tvmffi::device

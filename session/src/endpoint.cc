@@ -18,6 +18,7 @@
 #include "pending_calls.h"
 #include "proxy.h"
 #include "served_call.h"
+#include "session_streams.h"
 #include "staging.h"
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/status.h"
@@ -148,7 +149,8 @@ Endpoint::Endpoint(std::unique_ptr<FrameStream> stream, std::shared_ptr<Dispatch
       exports_(std::make_unique<internal::HandleTable>(options_.max_handles)),
       pending_(std::make_unique<internal::PendingCalls>()),
       proxies_(std::make_unique<internal::ProxyTable>()),
-      staging_(std::make_unique<internal::StagingArea>()) {
+      staging_(std::make_unique<internal::StagingArea>()),
+      streams_(options_.session_streams ? std::make_unique<internal::SessionStreams>() : nullptr) {
   max_frame_bytes_.store(options_.max_frame_bytes);
   last_received_ns_.store(absl::GetCurrentTimeNanos());
   internal::ServedCall::InstallSignalCheck();
@@ -513,6 +515,9 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
       FillError(func.status(), ret->mutable_error());
     } else {
       std::vector<ffi::AnyView> views(args.begin(), args.end());
+      // The session's streams for the call and for its result's encoding (copies included).
+      std::optional<internal::SessionStreams::Scope> streams;
+      if (streams_ != nullptr) streams.emplace(streams_->Enter(args));
       bool saved_by_value = std::exchange(t_result_by_value, false);
       struct Restore {
         bool saved;

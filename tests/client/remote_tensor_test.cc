@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -27,10 +28,12 @@ using testing::ServerProcess;
 constexpr DLDataType kF32{kDLFloat, 32, 1};
 constexpr DLDataType kU8{kDLUInt, 8, 1};
 
-std::unique_ptr<ServerProcess> ServerWithDriver(const std::string& driver) {
+std::unique_ptr<ServerProcess> ServerWithDriver(const std::string& driver,
+                                                std::vector<std::string> more_args = {}) {
   ::setenv("TVMFFI_CUDA_DRIVER", driver.c_str(), 1);
-  auto server =
-      std::make_unique<ServerProcess>(std::vector<std::string>{"--load", TVMFFI_E2E_MODULE});
+  std::vector<std::string> args = {"--load", TVMFFI_E2E_MODULE};
+  args.insert(args.end(), more_args.begin(), more_args.end());
+  auto server = std::make_unique<ServerProcess>(args);
   ::unsetenv("TVMFFI_CUDA_DRIVER");
   return server;
 }
@@ -129,6 +132,37 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
   EXPECT_EQ(ErrorOf([&] { kept.ToHost(); }).rfind("ConnectionError: ", 0), 0u);
 }
 
+// Each session's calls launch on a stream of its own on each CUDA device (TVMFFIEnvGetStream
+// while the call runs): the same stream for every call of one session, another for another
+// session, and under --isolate the worker's own.
+TEST(RemoteTensors, EachSessionsCallsRunOnItsOwnCudaStream) {
+  for (bool isolate : {false}) {
+    SCOPED_TRACE(isolate ? "isolate" : "in process");
+    auto server =
+        ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER, isolate ? std::vector<std::string>{"--isolate"}
+                                                          : std::vector<std::string>{});
+    Session one = Connect(server->address());
+    Session two = Connect(server->address());
+    RemoteTensor a = one.Empty(ffi::Shape({16}), kU8, DLDevice{kDLCUDA, 0});
+    RemoteTensor b = two.Empty(ffi::Shape({16}), kU8, DLDevice{kDLCUDA, 0});
+    ffi::Function stream_one = one.GetGlobalRequired("e2e.env_stream");
+    ffi::Function stream_two = two.GetGlobalRequired("e2e.env_stream");
+    int64_t first = stream_one(a).cast<int64_t>();
+    EXPECT_NE(first, 0);  // not the default stream
+    EXPECT_EQ(stream_one(a).cast<int64_t>(), first);
+    if (!isolate) {
+      EXPECT_NE(stream_two(b).cast<int64_t>(), first);  // another session, another stream
+    } else {
+      EXPECT_NE(stream_two(b).cast<int64_t>(), 0);  // the worker's stream, for both
+    }
+    // Copies are ordered on the same stream, and the bytes arrive.
+    ffi::Tensor host = testing::HostTensor(ffi::Shape({16}), kU8);
+    std::memset(host.data_ptr(), 5, 16);
+    a.CopyFrom(host);
+    EXPECT_EQ(static_cast<const uint8_t*>(a.ToHost().data_ptr())[15], 5);
+  }
+}
+
 // A client's own CUDA tensor passed by value: the client's device layer copies it to host
 // memory and it arrives as a host tensor (it was a TypeError). This process uses the stand-in
 // driver, chosen before its first CUDA use.
@@ -153,7 +187,7 @@ TEST(RemoteTensors, ASessionsDeviceMemoryIsBoundedByMaxDeviceMemory) {
   ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--max-device-memory", "1"});
   Session session = Connect(server.address());
   constexpr DLDevice kCpu{kDLCPU, 0};
-  std::optional<RemoteTensor> first = session.Empty(ffi::Shape({512 << 10}), kU8, kCpu);
+  auto first = std::make_unique<RemoteTensor>(session.Empty(ffi::Shape({512 << 10}), kU8, kCpu));
   std::string error = ErrorOf([&] { session.Empty(ffi::Shape({600 << 10}), kU8, kCpu); });
   EXPECT_EQ(error.rfind("MemoryError: ", 0), 0u) << error;
   EXPECT_NE(error.find("over its limit of 1048576 (--max-device-memory)"), std::string::npos)

@@ -73,6 +73,11 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("e2e.fill",  // writes value into every byte of t: visible to a sharing caller
            [](ffi::Tensor t, int value) { std::memset(t.data_ptr(), value, t.GetDataSize()); })
+      .def("e2e.env_stream",  // the stream a kernel on t's device would be launched on
+           [](ffi::Tensor t) {
+             return static_cast<int64_t>(reinterpret_cast<uintptr_t>(
+                 TVMFFIEnvGetStream(t->device.device_type, t->device.device_id)));
+           })
       .def("e2e.fill_when",  // marks that it runs, waits for path + ".go", then fills t
            [](const std::string& path, ffi::Tensor t, int value) {
              std::ofstream(path) << "running\n";

@@ -41,7 +41,8 @@ void SetCpuBytesProvider(HostBytesProvider provider);
 bool IsResident(const DLTensor& t);
 
 // Copies host bytes into t / t into host memory (both compact, `bytes` long), through t's
-// device; the copy is complete on return.
+// device, ordered on this thread's stream for it (TVMFFIEnvGetStream: a server's session stream
+// while it serves a call); the copy is complete on return.
 absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes);
 absl::Status CopyFromTensor(const DLTensor& t, void* host, uint64_t bytes);
 

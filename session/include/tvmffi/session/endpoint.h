@@ -79,6 +79,10 @@ struct EndpointOptions {
   // tensor is freed, instead of a copy. Only where the peer is trusted not to write a slot it
   // lent: a client, of its server (a server copies what its clients stage).
   bool adopt_staged = false;
+  // The peer's calls run with this session's own stream on each CUDA device they use, set as
+  // the thread's env stream (TVMFFIEnvSetStream) for the call and the encoding of its result:
+  // one session's kernels run in order, apart from other sessions'. (The server's sessions.)
+  bool session_streams = false;
 };
 
 // Bounds the worker threads of this process that run peers' calls, over all sessions (default
@@ -99,6 +103,7 @@ class HandleTable;
 class PendingCalls;
 class ProxyTable;
 class ServedCall;
+class SessionStreams;
 class StagingArea;
 }  // namespace internal
 
@@ -234,6 +239,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::PendingCalls> pending_;
   std::unique_ptr<internal::ProxyTable> proxies_;
   std::unique_ptr<internal::StagingArea> staging_;  // same host: slots lent and mapped
+  std::unique_ptr<internal::SessionStreams> streams_;  // null without options.session_streams
   // The peer's calls admitted and not yet answered, by id: Cancel frames find them here.
   std::mutex served_mutex_;
   std::unordered_map<uint64_t, std::shared_ptr<internal::ServedCall>> served_;
