@@ -1,6 +1,7 @@
 // The CUDA device, through the driver API loaded at run time (cuda_driver.h). Work runs in each
 // device's primary context, the one the CUDA runtime uses too, so memory and streams made here
 // interoperate with modules built against the runtime.
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -124,6 +125,64 @@ class CudaDevice final : public DeviceApi {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::pair<void*, uint64_t>> AllocationOf(int id, const void* ptr) override {
+    TVMFFI_CUDA_ENTER(id);
+    CUdeviceptr base = 0;
+    size_t size = 0;
+    TVMFFI_DEVICE_RETURN_IF_CUDA(
+        d_->cuMemGetAddressRange_v2(&base, &size, reinterpret_cast<CUdeviceptr>(ptr)));
+    return std::make_pair(reinterpret_cast<void*>(base), static_cast<uint64_t>(size));
+  }
+
+  absl::StatusOr<IpcExport> ExportIpc(int id, const void* ptr) override {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(auto allocation, AllocationOf(id, ptr));
+    TVMFFI_CUDA_ENTER(id);
+    cuda::CUipcMemHandle handle{};
+    TVMFFI_DEVICE_RETURN_IF_CUDA(
+        d_->cuIpcGetMemHandle(&handle, reinterpret_cast<CUdeviceptr>(allocation.first)));
+    TVMFFI_RPC_ASSIGN_OR_RETURN(std::string uuid, Uuid(id));
+    IpcExport out;
+    out.handle.assign(handle.reserved, sizeof(handle.reserved));
+    out.offset = static_cast<uint64_t>(static_cast<const char*>(ptr) -
+                                       static_cast<const char*>(allocation.first));
+    out.device_uuid = std::move(uuid);
+    return out;
+  }
+
+  absl::StatusOr<IpcMapping> OpenIpc(const std::string& handle,
+                                     const std::string& device_uuid) override {
+    cuda::CUipcMemHandle h{};
+    if (handle.size() != sizeof(h.reserved)) {
+      return rpc::ValueError(absl::StrCat("a CUDA IPC handle has ", sizeof(h.reserved),
+                                          " bytes, not ", handle.size()));
+    }
+    std::memcpy(h.reserved, handle.data(), sizeof(h.reserved));
+    int id = -1;
+    for (int i = 0; i < count_ && id < 0; ++i) {
+      absl::StatusOr<std::string> uuid = Uuid(i);
+      if (uuid.ok() && *uuid == device_uuid) id = i;
+    }
+    if (id < 0) return rpc::ValueError("the CUDA IPC handle is of a device this process lacks");
+    TVMFFI_CUDA_ENTER(id);
+    CUdeviceptr base = 0;
+    TVMFFI_DEVICE_RETURN_IF_CUDA(
+        d_->cuIpcOpenMemHandle_v2(&base, h, cuda::CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS));
+    CUdeviceptr range_base = 0;
+    size_t size = 0;
+    CUresult r = d_->cuMemGetAddressRange_v2(&range_base, &size, base);
+    if (r != CUDA_SUCCESS) {
+      d_->cuIpcCloseMemHandle(base);
+      return rpc::RuntimeError(cuda::DescribeError(*d_, "cuMemGetAddressRange_v2", r));
+    }
+    return IpcMapping{id, reinterpret_cast<void*>(base), static_cast<uint64_t>(size)};
+  }
+
+  absl::Status CloseIpc(int id, void* base) override {
+    TVMFFI_CUDA_ENTER(id);
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuIpcCloseMemHandle(reinterpret_cast<CUdeviceptr>(base)));
+    return absl::OkStatus();
+  }
+
  private:
   // Makes device id's primary context current on this thread for the scope (retained once).
   class Current {
@@ -152,6 +211,12 @@ class CudaDevice final : public DeviceApi {
     absl::Status status_;
     bool pushed_ = false;
   };
+
+  absl::StatusOr<std::string> Uuid(int id) const {
+    cuda::CUuuid uuid{};
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuDeviceGetUuid(&uuid, id));
+    return std::string(uuid.bytes, sizeof(uuid.bytes));
+  }
 
   absl::StatusOr<CUcontext> PrimaryContext(int id) const {
     std::lock_guard<std::mutex> lock(mutex_);

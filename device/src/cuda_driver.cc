@@ -66,6 +66,11 @@ absl::StatusOr<const Driver*> Load() {
   TVMFFI_CUDA_RESOLVE(cuStreamCreate);
   TVMFFI_CUDA_RESOLVE(cuStreamDestroy_v2);
   TVMFFI_CUDA_RESOLVE(cuStreamSynchronize);
+  TVMFFI_CUDA_RESOLVE(cuDeviceGetUuid);
+  TVMFFI_CUDA_RESOLVE(cuMemGetAddressRange_v2);
+  TVMFFI_CUDA_RESOLVE(cuIpcGetMemHandle);
+  TVMFFI_CUDA_RESOLVE(cuIpcOpenMemHandle_v2);
+  TVMFFI_CUDA_RESOLVE(cuIpcCloseMemHandle);
 #undef TVMFFI_CUDA_RESOLVE
   if (!missing.empty()) {
     return Unavailable(absl::StrCat(path, " has no ", missing, " (a driver older than CUDA 11?)"));

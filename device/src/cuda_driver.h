@@ -18,7 +18,16 @@ using CUcontext = struct CUctx_st*;
 using CUstream = struct CUstream_st*;
 using CUdeviceptr = unsigned long long;  // NOLINT: the driver's own type
 
+// The handle of an allocation another process may map (cuIpcGetMemHandle), and a device UUID.
+struct CUipcMemHandle {
+  char reserved[64];
+};
+struct CUuuid {
+  char bytes[16];
+};
+
 constexpr CUresult CUDA_SUCCESS = 0;
+constexpr unsigned CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS = 1;
 constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
@@ -50,6 +59,11 @@ struct Driver {
   CUresult (*cuStreamCreate)(CUstream*, unsigned);
   CUresult (*cuStreamDestroy_v2)(CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);
+  CUresult (*cuDeviceGetUuid)(CUuuid*, CUdevice);
+  CUresult (*cuMemGetAddressRange_v2)(CUdeviceptr*, size_t*, CUdeviceptr);
+  CUresult (*cuIpcGetMemHandle)(CUipcMemHandle*, CUdeviceptr);
+  CUresult (*cuIpcOpenMemHandle_v2)(CUdeviceptr*, CUipcMemHandle, unsigned);
+  CUresult (*cuIpcCloseMemHandle)(CUdeviceptr);
 };
 
 // Loads the driver library (path: TVMFFI_CUDA_DRIVER if set, else "libcuda.so.1"), resolves

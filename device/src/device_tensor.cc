@@ -1,7 +1,11 @@
 #include "tvmffi/device/device_tensor.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <string>
 #include <unordered_set>
 
 #include <tvm/ffi/extra/c_env_api.h>
@@ -138,6 +142,105 @@ bool IsResident(const DLTensor& t) {
   if (r.count.load(std::memory_order_acquire) == 0) return false;  // every tensor a session sends
   std::lock_guard<std::mutex> lock(r.mutex);
   return r.data.count(t.data) != 0;
+}
+
+namespace {
+
+// The other processes' allocations this process has mapped, by handle: each handle is opened
+// once (the driver refuses a second open) and closed when the last view of it goes.
+struct IpcMapped {
+  DeviceApi* api;
+  IpcMapping mapping;
+  std::string handle;
+  ~IpcMapped();
+};
+struct IpcTable {
+  std::mutex mutex;
+  std::map<std::string, std::weak_ptr<IpcMapped>> by_handle;
+};
+IpcTable& Ipcs() {
+  static IpcTable* table = new IpcTable();
+  return *table;
+}
+IpcMapped::~IpcMapped() {
+  {
+    IpcTable& table = Ipcs();
+    std::lock_guard<std::mutex> lock(table.mutex);
+    auto it = table.by_handle.find(handle);
+    if (it != table.by_handle.end() && it->second.expired()) table.by_handle.erase(it);
+  }
+  (void)api->CloseIpc(mapping.device_id, mapping.base);
+}
+
+// A view of device memory that another owner keeps alive.
+struct IpcView {
+  void* data;
+  std::shared_ptr<IpcMapped> mapped;  // null within the exporting process
+  std::function<void()> on_free;
+  void AllocData(DLTensor* t) { t->data = data; }
+  void FreeData(DLTensor*) {
+    mapped.reset();
+    if (on_free) on_free();
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<IpcTensorRef> ExportIpcTensor(const DLTensor& t) {
+  TVMFFI_RPC_ASSIGN_OR_RETURN(DeviceApi * api, GetDeviceApi(t.device.device_type));
+  const char* data = static_cast<const char*>(t.data) + t.byte_offset;
+  IpcTensorRef ref;
+  TVMFFI_RPC_ASSIGN_OR_RETURN(ref.where, api->ExportIpc(t.device.device_id, data));
+  ref.pid = ::getpid();
+  ref.address = reinterpret_cast<uintptr_t>(data);
+  return ref;
+}
+
+absl::StatusOr<ffi::Tensor> OpenIpcTensor(const IpcTensorRef& ref, DLDevice device,
+                                          ffi::ShapeView shape, DLDataType dtype,
+                                          std::function<void()> on_free) {
+  TVMFFI_RPC_ASSIGN_OR_RETURN(DeviceApi * api, GetDeviceApi(device.device_type));
+  int64_t numel = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(numel, d, &numel)) {
+      return rpc::ValueError("a tensor's extents must be >= 0 and their product fit 64 bits");
+    }
+  }
+  uint64_t bytes = ffi::GetDataSize(numel, dtype);
+  auto outside = [&](uint64_t size) {
+    return rpc::ValueError(absl::StrCat("a shared device tensor of ", bytes, " bytes at offset ",
+                                        ref.where.offset, " lies outside its allocation of ", size,
+                                        " bytes"));
+  };
+  if (ref.pid == ::getpid()) {  // sent within this process: its own pointer, if it is one
+    auto* data = reinterpret_cast<void*>(static_cast<uintptr_t>(ref.address));
+    TVMFFI_RPC_ASSIGN_OR_RETURN(auto allocation, api->AllocationOf(device.device_id, data));
+    uint64_t offset =
+        static_cast<uint64_t>(static_cast<char*>(data) - static_cast<char*>(allocation.first));
+    if (offset > allocation.second || bytes > allocation.second - offset) {
+      return outside(allocation.second);
+    }
+    return ffi::Tensor::FromNDAlloc(IpcView{data, nullptr, std::move(on_free)}, shape, dtype,
+                                    device);
+  }
+  std::shared_ptr<IpcMapped> mapped;
+  IpcTable& table = Ipcs();
+  std::lock_guard<std::mutex> lock(table.mutex);
+  auto it = table.by_handle.find(ref.where.handle);
+  if (it != table.by_handle.end()) mapped = it->second.lock();
+  if (mapped == nullptr) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(IpcMapping mapping,
+                                api->OpenIpc(ref.where.handle, ref.where.device_uuid));
+    mapped = std::shared_ptr<IpcMapped>(new IpcMapped{api, mapping, ref.where.handle});
+    table.by_handle[ref.where.handle] = mapped;
+  }
+  if (ref.where.offset > mapped->mapping.size || bytes > mapped->mapping.size - ref.where.offset) {
+    return outside(mapped->mapping.size);
+  }
+  void* data = static_cast<char*>(mapped->mapping.base) + ref.where.offset;
+  DLDevice here{device.device_type, mapped->mapping.device_id};
+  return ffi::Tensor::FromNDAlloc(IpcView{data, std::move(mapped), std::move(on_free)}, shape,
+                                  dtype, here);
 }
 
 absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes) {

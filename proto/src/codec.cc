@@ -202,6 +202,8 @@ class Encoder {
     meta->mutable_shape()->Add(t.shape, t.shape + t.ndim);
     meta->mutable_device()->set_device_type(t.device.device_type);
     meta->mutable_device()->set_device_id(t.device.device_id);
+    if (out->ref().owner() == v1::RemoteRef::SENDER)
+      refs_->DescribeRemoteTensor(t, out->mutable_ref());
     return absl::OkStatus();
   }
 

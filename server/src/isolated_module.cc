@@ -53,6 +53,7 @@ absl::StatusOr<IsolatedWorker::Live> IsolatedWorker::Current() {
   options.local_name = "tvmffi-server";
   options.shared_memory = shared_memory_;
   options.share_resident_host_tensors = true;  // remote CPU tensors: the worker maps them
+  options.import_cuda_ipc = true;              // and the CUDA tensors a worker returns
   auto endpoint = Endpoint::Create(std::move(spawned.second), nullptr, options);
   TVMFFI_RPC_RETURN_IF_ERROR(endpoint->Start());
   live_ = Live{endpoint, spawned.first};

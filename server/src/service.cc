@@ -176,7 +176,9 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   endpoint_options.max_frame_bytes = options_.max_message_bytes;
   endpoint_options.call_timeout = options_.call_timeout;  // callbacks into the client
   endpoint_options.shared_memory = options_.shared_memory;
-  endpoint_options.session_streams = true;  // each session's kernels on its own CUDA streams
+  endpoint_options.session_streams = true;
+  endpoint_options.import_cuda_ipc = true;  // same-host clients' CUDA tensors, in place  // each
+                                            // session's kernels on its own CUDA streams
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
   {

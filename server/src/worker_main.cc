@@ -177,6 +177,7 @@ int RunIsolatedWorker(int argc, char** argv) {
   options.local_name = absl::StrCat("worker ", name, " (pid ", ::getpid(), ")");
   // The module's kernels on the worker's own streams (one session: the front's, for all clients).
   options.session_streams = true;
+  options.import_cuda_ipc = true;  // the front's CUDA tensors, in place
   auto endpoint = Endpoint::Create(
       MakeSocketFrameStream(socket_fd),
       std::make_shared<WorkerDispatcher>(std::move(mod), std::move(added)), options);

@@ -182,6 +182,9 @@ absl::Status Endpoint::SendHello() {
   hello->set_ffi_version(FfiVersion());
   hello->set_peer_name(options_.local_name);
   if (options_.shared_memory) hello->set_shm_host(SharedMemoryHostId());
+  if (options_.shared_memory && options_.import_cuda_ipc && device::CudaStatus().ok()) {
+    hello->set_cuda_ipc(true);
+  }
   hello->set_max_calls_in_flight(static_cast<uint32_t>(std::max(1, options_.max_calls_in_flight)));
   hello->set_max_bytes_in_flight(options_.max_bytes_in_flight);
   return Write(frame);
@@ -342,6 +345,7 @@ bool Endpoint::HandleFrame(v1::Frame* frame, StreamUse& use) {
       const std::string& host = frame->hello().shm_host();
       shares_memory_.store(options_.shared_memory && !host.empty() && host == SharedMemoryHostId(),
                            std::memory_order_release);
+      peer_imports_ipc_.store(frame->hello().cuda_ipc(), std::memory_order_release);
       break;
     }
     case v1::Frame::kCall: {
@@ -892,6 +896,11 @@ void SendResultByValue() { t_result_by_value = true; }
 
 bool Endpoint::KeepRemote(const DLTensor& tensor) {
   if (t_encode.by_value) return false;
+  if (!options_.keep_device_tensors) {
+    // A peer on this host that maps CUDA memory gets this side's CUDA tensors in place.
+    return tensor.device.device_type == kDLCUDA && shares_memory() &&
+           peer_imports_ipc_.load(std::memory_order_acquire);
+  }
   if (!t_encode.session_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) {
     return true;
   }
@@ -903,6 +912,59 @@ bool Endpoint::KeepRemote(const DLTensor& tensor) {
     return false;  // by reference through shared memory: the peer sees the same bytes
   }
   return true;
+}
+
+void Endpoint::DescribeRemoteTensor(const DLTensor& tensor, v1::RemoteRef* ref) {
+  if (tensor.device.device_type != kDLCUDA || !shares_memory() ||
+      !peer_imports_ipc_.load(std::memory_order_acquire)) {
+    return;
+  }
+  absl::StatusOr<device::IpcTensorRef> exported = device::ExportIpcTensor(tensor);
+  if (!exported.ok()) return;  // the peer gets a plain remote tensor
+  v1::CudaIpc* ipc = ref->mutable_cuda_ipc();
+  ipc->set_handle(exported->where.handle);
+  ipc->set_offset(exported->where.offset);
+  ipc->set_device_uuid(exported->where.device_uuid);
+  ipc->set_pid(exported->pid);
+  ipc->set_address(exported->address);
+}
+
+std::optional<ffi::Any> Endpoint::ImportIpcTensor(const v1::RemoteRef& ref) {
+  if (!options_.import_cuda_ipc || !shares_memory() || !ref.has_cuda_ipc() ||
+      ref.type_key() != "ffi.Tensor") {
+    return std::nullopt;
+  }
+  const v1::Tensor& meta = ref.tensor();
+  const v1::DataType& dt = meta.dtype();
+  if (meta.device().device_type() != kDLCUDA || dt.code() > 255 || dt.bits() == 0 ||
+      dt.bits() > 255 || dt.lanes() == 0 || dt.lanes() > 65535 || meta.shape_size() > 64) {
+    return std::nullopt;
+  }
+  device::IpcTensorRef where;
+  where.where.handle = ref.cuda_ipc().handle();
+  where.where.offset = ref.cuda_ipc().offset();
+  where.where.device_uuid = ref.cuda_ipc().device_uuid();
+  where.pid = ref.cuda_ipc().pid();
+  where.address = ref.cuda_ipc().address();
+  std::vector<int64_t> shape(meta.shape().begin(), meta.shape().end());
+  DLDataType dtype{static_cast<uint8_t>(dt.code()), static_cast<uint8_t>(dt.bits()),
+                   static_cast<uint16_t>(dt.lanes())};
+  // The view is a proxy of the peer's handle: it goes home as that handle, and its end
+  // releases it (the peer's tensor lives until then).
+  auto self = std::make_shared<const ffi::Object*>(nullptr);
+  std::weak_ptr<Endpoint> weak = weak_from_this();
+  uint64_t handle = ref.handle();
+  absl::StatusOr<ffi::Tensor> view = device::OpenIpcTensor(
+      where, DLDevice{kDLCUDA, meta.device().device_id()},
+      ffi::ShapeView(shape.data(), shape.size()), dtype, [weak, self, handle] {
+        if (std::shared_ptr<Endpoint> endpoint = weak.lock()) {
+          endpoint->OnProxyDestroyed(*self, handle);
+        }
+      });
+  if (!view.ok()) return std::nullopt;
+  *self = view->get();
+  proxies_->Add(view->get(), handle);
+  return ffi::Any(*std::move(view));
 }
 
 absl::StatusOr<ffi::Tensor> Endpoint::StageToHost(const DLTensor& tensor) {
@@ -920,6 +982,7 @@ absl::StatusOr<ffi::Any> Endpoint::ImportRef(const v1::RemoteRef& ref) {
     return ffi::Any(obj);
   }
   if (ref.owner() != v1::RemoteRef::SENDER) return ValueError("reference with an unknown owner");
+  if (std::optional<ffi::Any> mapped = ImportIpcTensor(ref)) return *std::move(mapped);
   ffi::Any proxy = internal::MakeProxy(shared_from_this(), ref);
   proxies_->Add(ffi::details::AnyUnsafe::ObjectPtrFromAny(proxy), ref.handle());
   return proxy;

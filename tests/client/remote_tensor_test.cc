@@ -136,7 +136,7 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
 // while the call runs): the same stream for every call of one session, another for another
 // session, and under --isolate the worker's own.
 TEST(RemoteTensors, EachSessionsCallsRunOnItsOwnCudaStream) {
-  for (bool isolate : {false}) {
+  for (bool isolate : {false, true}) {
     SCOPED_TRACE(isolate ? "isolate" : "in process");
     auto server =
         ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER, isolate ? std::vector<std::string>{"--isolate"}
@@ -160,7 +160,45 @@ TEST(RemoteTensors, EachSessionsCallsRunOnItsOwnCudaStream) {
     std::memset(host.data_ptr(), 5, 16);
     a.CopyFrom(host);
     EXPECT_EQ(static_cast<const uint8_t*>(a.ToHost().data_ptr())[15], 5);
+    // The function writes the server's tensor itself (under --isolate, from its worker through
+    // CUDA IPC), and a tensor it returns is the client's remote tensor again.
+    one.GetGlobalRequired("e2e.cuda_fill")(a, 6);
+    EXPECT_EQ(static_cast<const uint8_t*>(a.ToHost().data_ptr())[0], 6);
+    RemoteTensor same = one.GetGlobalRequired("e2e.echo")(a).cast<RemoteTensor>();
+    one.GetGlobalRequired("e2e.cuda_fill")(same, 8);
+    EXPECT_EQ(static_cast<const uint8_t*>(a.ToHost().data_ptr())[15], 8);
   }
+}
+
+// Client and server on one host, both with CUDA: a client's CUDA tensor passed to a function
+// crosses by CUDA IPC (the stand-in driver's, here): the function works on the client's memory
+// in place, and gets it back as the client's own tensor. Without shared memory (as from another
+// host) it goes by value, through host memory.
+TEST(RemoteTensors, ASameHostServerUsesAClientsCudaTensorInPlace) {
+  ::setenv("TVMFFI_CUDA_DRIVER", TVMFFI_FAKE_CUDA_DRIVER, 1);  // this process's CUDA too
+  ASSERT_TRUE(device::CudaStatus().ok()) << device::CudaStatus();
+  auto server = ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER);
+  Session session = Connect(server->address());
+  ASSERT_TRUE(session.SharesMemory());
+  constexpr int64_t kBytes = 1 << 20;
+  absl::StatusOr<ffi::Tensor> local =
+      device::NewDeviceTensor(ffi::ShapeView({kBytes}), kU8, DLDevice{kDLCUDA, 0});
+  ASSERT_TRUE(local.ok()) << local.status();
+  std::vector<uint8_t> bytes(kBytes, 1);
+  ASSERT_TRUE(device::CopyIntoTensor(*local->GetDLTensorPtr(), bytes.data(), kBytes).ok());
+  EXPECT_EQ(session.GetGlobalRequired("e2e.device_type")(*local).cast<int>(), kDLCUDA);
+  for (int value : {3, 4, 5}) {  // the server maps the handle once, and again after release
+    session.GetGlobalRequired("e2e.cuda_fill")(*local, value);
+    ASSERT_TRUE(device::CopyFromTensor(*local->GetDLTensorPtr(), bytes.data(), kBytes).ok());
+    EXPECT_EQ(bytes[0], value);
+    EXPECT_EQ(bytes[kBytes - 1], value);
+  }
+  ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(*local).cast<ffi::Tensor>();
+  EXPECT_EQ(back.data_ptr(), local->data_ptr());  // this process's own tensor again
+  ConnectOptions by_value;
+  by_value.shared_memory = false;
+  Session far = Connect(server->address(), by_value);
+  EXPECT_EQ(far.GetGlobalRequired("e2e.device_type")(*local).cast<int>(), kDLCPU);
 }
 
 // A client's own CUDA tensor passed by value: the client's device layer copies it to host

@@ -3,7 +3,11 @@
 // Its memory is like a GPU's to the host: pages kept PROT_NONE except inside its own copy
 // functions, so any code path that dereferences "device" memory on the host faults.
 // FAKE_CUDA_VERSION sets what cuDriverGetVersion reports (default 12020), FAKE_CUDA_DEVICES
-// how many devices there are (default 1). Not a model of CUDA's semantics beyond that.
+// how many devices there are (default 1). Allocations are memfd pages, so its CUDA IPC
+// handles (the memfd's /proc path) can be opened by another process of the same user, once per
+// process and never by the one that made them, as CUDA's. Not a model of CUDA's semantics
+// beyond that.
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -12,12 +16,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 namespace {
 using CUresult = int;
 constexpr CUresult kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2, kNotInitialized = 3,
-                   kInvalidDevice = 101;
+                   kInvalidDevice = 101, kAlreadyMapped = 208;
 constexpr size_t kTotal = size_t{1} << 30;
 std::mutex g_mutex;
 size_t g_used = 0;
@@ -29,24 +34,40 @@ int EnvInt(const char* name, int fallback) {
   return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
 }
 int Devices() { return EnvInt("FAKE_CUDA_DEVICES", 1); }
-// A device allocation: whole pages, PROT_NONE, the size in a host-side table.
-std::unordered_map<uintptr_t, size_t>& Sizes() {
-  static auto* sizes = new std::unordered_map<uintptr_t, size_t>();
-  return *sizes;
+// A device allocation: whole pages of a memfd (so another process can map it, as CUDA IPC
+// does), PROT_NONE; its size in a host-side table. Imported ones are another process's.
+struct Allocation {
+  size_t size = 0;
+  int fd = -1;            // ours: kept for cuIpcGetMemHandle
+  bool imported = false;  // mapped by cuIpcOpenMemHandle
+  std::string key;        // imported: the handle's bytes
+};
+std::unordered_map<uintptr_t, Allocation>& Table() {
+  static auto* table = new std::unordered_map<uintptr_t, Allocation>();
+  return *table;
 }
+// The IPC handle's layout inside its 64 bytes.
+struct FakeHandle {
+  char magic[8];  // "FAKEIPC"
+  int64_t pid;
+  int32_t fd;
+  int32_t device;
+  uint64_t size;
+};
+static_assert(sizeof(FakeHandle) <= 64, "a CUipcMemHandle has 64 bytes");
 size_t Pages(size_t bytes) {
   size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   return (std::max<size_t>(bytes, 1) + page - 1) / page * page;
 }
 // Opens [p, p + n) to the host for one copy (under g_mutex), then closes it again.
 void Open(uintptr_t p, int prot) {
-  auto it = Sizes().find(p);
-  if (it != Sizes().end()) ::mprotect(reinterpret_cast<void*>(p), Pages(it->second), prot);
+  auto it = Table().find(p);
+  if (it != Table().end()) ::mprotect(reinterpret_cast<void*>(p), Pages(it->second.size), prot);
 }
 // The allocation containing address a (allocations start at page boundaries).
 uintptr_t BaseOf(uintptr_t a) {
-  for (const auto& [base, size] : Sizes()) {
-    if (a >= base && a < base + Pages(size)) return base;
+  for (const auto& [base, alloc] : Table()) {
+    if (a >= base && a < base + Pages(alloc.size)) return base;
   }
   return 0;
 }
@@ -120,20 +141,30 @@ CUresult cuMemAlloc_v2(unsigned long long* ptr, size_t bytes) {  // NOLINT
   if (g_current < 0) return kInvalidValue;
   std::lock_guard<std::mutex> lock(g_mutex);
   if (bytes > kTotal - g_used) return kOutOfMemory;
-  void* p = ::mmap(nullptr, Pages(bytes), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return kOutOfMemory;
-  Sizes()[reinterpret_cast<uintptr_t>(p)] = bytes;
+  int fd = ::memfd_create("fake-cuda", MFD_CLOEXEC);
+  if (fd < 0) return kOutOfMemory;
+  if (::ftruncate(fd, static_cast<off_t>(Pages(bytes))) != 0) {
+    ::close(fd);
+    return kOutOfMemory;
+  }
+  void* p = ::mmap(nullptr, Pages(bytes), PROT_NONE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    ::close(fd);
+    return kOutOfMemory;
+  }
+  Table()[reinterpret_cast<uintptr_t>(p)] = Allocation{bytes, fd, false, {}};
   g_used += bytes;
   *ptr = reinterpret_cast<unsigned long long>(p);  // NOLINT
   return kSuccess;
 }
 CUresult cuMemFree_v2(unsigned long long ptr) {  // NOLINT
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = Sizes().find(static_cast<uintptr_t>(ptr));
-  if (it == Sizes().end()) return kInvalidValue;
-  ::munmap(reinterpret_cast<void*>(ptr), Pages(it->second));
-  g_used -= it->second;
-  Sizes().erase(it);
+  auto it = Table().find(static_cast<uintptr_t>(ptr));
+  if (it == Table().end() || it->second.imported) return kInvalidValue;
+  ::munmap(reinterpret_cast<void*>(ptr), Pages(it->second.size));
+  ::close(it->second.fd);
+  g_used -= it->second.size;
+  Table().erase(it);
   return kSuccess;
 }
 CUresult cuMemcpyHtoDAsync_v2(unsigned long long dst, const void* src, size_t n,  // NOLINT
@@ -176,4 +207,68 @@ CUresult cuStreamDestroy_v2(void* stream) {
   return kSuccess;
 }
 CUresult cuStreamSynchronize(void*) { return kSuccess; }
+CUresult cuDeviceGetUuid(char* uuid, int d) {
+  if (d < 0 || d >= Devices()) return kInvalidDevice;
+  std::memset(uuid, 0, 16);
+  std::memcpy(uuid, "fake-cuda-dev", 13);
+  uuid[15] = static_cast<char>('0' + d);
+  return kSuccess;
+}
+CUresult cuMemGetAddressRange_v2(unsigned long long* base, size_t* size,  // NOLINT
+                                 unsigned long long ptr) {                // NOLINT
+  std::lock_guard<std::mutex> lock(g_mutex);
+  uintptr_t b = BaseOf(static_cast<uintptr_t>(ptr));
+  if (b == 0) return kInvalidValue;
+  if (base != nullptr) *base = b;
+  if (size != nullptr) *size = Table()[b].size;
+  return kSuccess;
+}
+CUresult cuIpcGetMemHandle(char* handle, unsigned long long ptr) {  // NOLINT
+  if (g_current < 0) return kInvalidValue;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = Table().find(static_cast<uintptr_t>(ptr));
+  if (it == Table().end() || it->second.imported) return kInvalidValue;  // a base of our own
+  FakeHandle h{};
+  std::memcpy(h.magic, "FAKEIPC", 8);
+  h.pid = ::getpid();
+  h.fd = it->second.fd;
+  h.device = g_current;
+  h.size = it->second.size;
+  std::memset(handle, 0, 64);
+  std::memcpy(handle, &h, sizeof(h));
+  return kSuccess;
+}
+struct IpcHandleArg {
+  char bytes[64];
+};
+CUresult cuIpcOpenMemHandle_v2(unsigned long long* ptr, IpcHandleArg handle,  // NOLINT
+                               unsigned) {
+  if (g_current < 0) return kInvalidValue;
+  FakeHandle h{};
+  std::memcpy(&h, handle.bytes, sizeof(h));
+  if (std::memcmp(h.magic, "FAKEIPC", 8) != 0) return kInvalidValue;
+  if (h.pid == ::getpid()) return kInvalidValue;  // as CUDA: not in the process that made it
+  std::string key(handle.bytes, sizeof(handle.bytes));
+  std::lock_guard<std::mutex> lock(g_mutex);
+  for (const auto& [base, alloc] : Table()) {
+    if (alloc.imported && alloc.key == key) return kAlreadyMapped;  // once per process
+  }
+  std::string path = "/proc/" + std::to_string(h.pid) + "/fd/" + std::to_string(h.fd);
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return kInvalidValue;
+  void* p = ::mmap(nullptr, Pages(h.size), PROT_NONE, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return kOutOfMemory;
+  Table()[reinterpret_cast<uintptr_t>(p)] = Allocation{h.size, -1, true, key};
+  *ptr = reinterpret_cast<unsigned long long>(p);  // NOLINT
+  return kSuccess;
+}
+CUresult cuIpcCloseMemHandle(unsigned long long ptr) {  // NOLINT
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = Table().find(static_cast<uintptr_t>(ptr));
+  if (it == Table().end() || !it->second.imported) return kInvalidValue;
+  ::munmap(reinterpret_cast<void*>(ptr), Pages(it->second.size));
+  Table().erase(it);
+  return kSuccess;
+}
 }

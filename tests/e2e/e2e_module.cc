@@ -1,5 +1,6 @@
 // The module the end-to-end tests load into tvmffi-server: functions exercising every path
 // (echo of every value kind, callbacks, sleeps, errors, a raw pointer, a system-library symbol).
+#include <dlfcn.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/c_env_api.h>
 #include <tvm/ffi/tvm_ffi.h>
@@ -73,6 +74,22 @@ TVM_FFI_STATIC_INIT_BLOCK() {
            })
       .def("e2e.fill",  // writes value into every byte of t: visible to a sharing caller
            [](ffi::Tensor t, int value) { std::memset(t.data_ptr(), value, t.GetDataSize()); })
+      .def("e2e.device_type", [](ffi::Tensor t) { return static_cast<int>(t->device.device_type); })
+      .def("e2e.cuda_fill",  // value into every byte of a CUDA tensor, through the driver loaded
+           [](ffi::Tensor t, int value) {
+             const char* path = std::getenv("TVMFFI_CUDA_DRIVER");
+             void* lib = ::dlopen(path != nullptr && *path != '\0' ? path : "libcuda.so.1",
+                                  RTLD_NOW | RTLD_NOLOAD);
+             if (lib == nullptr) TVM_FFI_THROW(RuntimeError) << "no CUDA driver is loaded";
+             using Copy = int (*)(unsigned long long, const void*, size_t, void*);  // NOLINT
+             auto copy = reinterpret_cast<Copy>(::dlsym(lib, "cuMemcpyHtoDAsync_v2"));
+             std::string bytes(t.GetDataSize(), static_cast<char>(value));
+             int r = copy == nullptr ? -1
+                                     : copy(reinterpret_cast<uintptr_t>(t.data_ptr()), bytes.data(),
+                                            bytes.size(), nullptr);
+             ::dlclose(lib);
+             if (r != 0) TVM_FFI_THROW(RuntimeError) << "cuMemcpyHtoDAsync_v2 failed: " << r;
+           })
       .def("e2e.env_stream",  // the stream a kernel on t's device would be launched on
            [](ffi::Tensor t) {
              return static_cast<int64_t>(reinterpret_cast<uintptr_t>(

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,6 +30,20 @@ struct DeviceFacts {
 
 // An opaque stream of one device (CUDA: a CUstream; CPU: null, everything is synchronous).
 using StreamHandle = void*;
+
+// Device memory another process on this host can map (CUDA IPC): the handle of the allocation
+// holding a pointer, and where in it the pointer is.
+struct IpcExport {
+  std::string handle;       // opaque (CUDA: cuIpcGetMemHandle's 64 bytes)
+  uint64_t offset = 0;      // from the allocation's start
+  std::string device_uuid;  // the device, by UUID: processes may number devices differently
+};
+// An allocation of another process, mapped here.
+struct IpcMapping {
+  int device_id = 0;  // this process's number for the device
+  void* base = nullptr;
+  uint64_t size = 0;
+};
 
 class DeviceApi {
  public:
@@ -53,6 +68,31 @@ class DeviceApi {
   virtual absl::Status DestroyStream(int id, StreamHandle stream) = 0;
   // Waits for everything queued on stream (null: the whole device).
   virtual absl::Status Synchronize(int id, StreamHandle stream) = 0;
+
+  // Same-host sharing. The default: not supported by this device type.
+  // The allocation of this process holding ptr: {base, size}.
+  virtual absl::StatusOr<std::pair<void*, uint64_t>> AllocationOf(int id, const void* ptr) {
+    (void)id;
+    (void)ptr;
+    return absl::UnimplementedError("this device has no allocation table");
+  }
+  virtual absl::StatusOr<IpcExport> ExportIpc(int id, const void* ptr) {
+    (void)id;
+    (void)ptr;
+    return absl::UnimplementedError("this device cannot share memory between processes");
+  }
+  // Maps another process's allocation; once per handle per process (CloseIpc undoes it).
+  virtual absl::StatusOr<IpcMapping> OpenIpc(const std::string& handle,
+                                             const std::string& device_uuid) {
+    (void)handle;
+    (void)device_uuid;
+    return absl::UnimplementedError("this device cannot share memory between processes");
+  }
+  virtual absl::Status CloseIpc(int id, void* base) {
+    (void)id;
+    (void)base;
+    return absl::UnimplementedError("this device cannot share memory between processes");
+  }
 };
 
 // The API of a device type, or NOT_FOUND / UNAVAILABLE (with the reason) when this process

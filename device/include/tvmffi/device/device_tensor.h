@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "tvmffi/device/device_api.h"
 
 namespace tvmffi::device {
 
@@ -39,6 +40,23 @@ void SetCpuBytesProvider(HostBytesProvider provider);
 // Whether t is to stay where it is: made by NewDeviceTensor, or on a device whose memory the
 // host cannot read.
 bool IsResident(const DLTensor& t);
+
+// Same host: a tensor on a device that another process can map (CUDA IPC), so the process it
+// is sent to works on this one's memory in place.
+struct IpcTensorRef {
+  IpcExport where;
+  int64_t pid = 0;       // the exporting process
+  uint64_t address = 0;  // the tensor's first byte there (used within that process)
+};
+// t's allocation as a handle, or why not (UNIMPLEMENTED for a device without IPC).
+absl::StatusOr<IpcTensorRef> ExportIpcTensor(const DLTensor& t);
+// The tensor `ref` names, of shape and dtype on a device of `device_type`: a view of the
+// exporter's memory, mapped here (each handle once per process, unmapped with the last view;
+// within the exporting process itself, its own pointer). on_free runs when the view goes.
+// ValueError when the tensor would lie outside the allocation.
+absl::StatusOr<tvm::ffi::Tensor> OpenIpcTensor(const IpcTensorRef& ref, DLDevice device,
+                                               tvm::ffi::ShapeView shape, DLDataType dtype,
+                                               std::function<void()> on_free);
 
 // Copies host bytes into t / t into host memory (both compact, `bytes` long), through t's
 // device, ordered on this thread's stream for it (TVMFFIEnvGetStream: a server's session stream

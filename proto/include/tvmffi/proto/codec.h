@@ -50,6 +50,12 @@ class RefTable {
     (void)tensor;
     return false;
   }
+  // A tensor that travels as a reference (KeepRemote): anything more the peer may use to reach
+  // it, e.g. a CUDA IPC handle for a peer on this host. The default adds nothing.
+  virtual void DescribeRemoteTensor(const DLTensor& tensor, v1::RemoteRef* ref) {
+    (void)tensor;
+    (void)ref;
+  }
   // A tensor on a device whose memory the host cannot read, sent by value: its bytes copied
   // into a new host tensor (by the device layer), or why not. The default cannot.
   virtual absl::StatusOr<tvm::ffi::Tensor> StageToHost(const DLTensor& tensor) {

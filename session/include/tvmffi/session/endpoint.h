@@ -83,6 +83,11 @@ struct EndpointOptions {
   // the thread's env stream (TVMFFIEnvSetStream) for the call and the encoding of its result:
   // one session's kernels run in order, apart from other sessions'. (The server's sessions.)
   bool session_streams = false;
+  // This side opens CUDA IPC handles of the peer's tensors (same host, CUDA here): a CUDA
+  // tensor the peer sends arrives as an ffi::Tensor on the peer's own memory, not a remote
+  // tensor. (The server's sessions and workers; a client keeps getting RemoteTensors.) And a
+  // peer that opens them gets this side's CUDA tensors that way, by value ones included.
+  bool import_cuda_ipc = false;
 };
 
 // Bounds the worker threads of this process that run peers' calls, over all sessions (default
@@ -189,6 +194,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   absl::StatusOr<v1::RemoteRef> ExportObject(const tvm::ffi::ObjectRef& obj) override;
   absl::StatusOr<tvm::ffi::Any> ImportRef(const v1::RemoteRef& ref) override;
   bool KeepRemote(const DLTensor& tensor) override;
+  void DescribeRemoteTensor(const DLTensor& tensor, v1::RemoteRef* ref) override;
+  // A tensor the peer shared by CUDA IPC, mapped here as a proxy of its handle; nullopt when it
+  // cannot be (the caller makes a plain remote tensor).
+  std::optional<tvm::ffi::Any> ImportIpcTensor(const v1::RemoteRef& ref);
   absl::StatusOr<tvm::ffi::Tensor> StageToHost(const DLTensor& tensor) override;
   std::optional<uint64_t> DeferTensorBytes(const char* data, uint64_t bytes,
                                            TVMFFIObject* owner) override;
@@ -238,7 +247,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::unique_ptr<internal::HandleTable> exports_;
   std::unique_ptr<internal::PendingCalls> pending_;
   std::unique_ptr<internal::ProxyTable> proxies_;
-  std::unique_ptr<internal::StagingArea> staging_;  // same host: slots lent and mapped
+  std::unique_ptr<internal::StagingArea> staging_;     // same host: slots lent and mapped
   std::unique_ptr<internal::SessionStreams> streams_;  // null without options.session_streams
   // The peer's calls admitted and not yet answered, by id: Cancel frames find them here.
   std::mutex served_mutex_;
@@ -248,6 +257,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   std::atomic<uint64_t> bytes_in_flight_{0};
   std::atomic<uint64_t> max_frame_bytes_{0};
   std::atomic<bool> shares_memory_{false};
+  std::atomic<bool> peer_imports_ipc_{false};  // the peer's Hello said cuda_ipc
   std::atomic<bool> keep_all_tensors_{false};
   // The flow window: this side's calls outstanding, against the bounds the peer's Hello said.
   mutable std::mutex flow_mutex_;
