@@ -263,6 +263,62 @@ CUresult cuIpcOpenMemHandle_v2(unsigned long long* ptr, IpcHandleArg handle,  //
   *ptr = reinterpret_cast<unsigned long long>(p);  // NOLINT
   return kSuccess;
 }
+// Modules: the PTX text of tests/gpu/ptx_module.cc is not compiled; its two kernels are run
+// on the host by name, so the module's loading, launch configuration and arguments are
+// exercised without a GPU (the PTX itself only on a real one).
+CUresult cuModuleLoadData(void** module, const void* image) {
+  if (g_current < 0) return kInvalidValue;  // needs a current context, as the real one does
+  const char* ptx = static_cast<const char*>(image);
+  if (std::strstr(ptx, ".entry") == nullptr) return kInvalidValue;
+  *module = const_cast<void*>(image);
+  return kSuccess;
+}
+CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
+  std::string entry = std::string(".entry ") + name + "(";
+  if (std::strstr(static_cast<const char*>(module), entry.c_str()) == nullptr) return 500;
+  if (std::strcmp(name, "add_one") == 0) {
+    *function = reinterpret_cast<void*>(1);
+  } else if (std::strcmp(name, "spin") == 0) {
+    *function = reinterpret_cast<void*>(2);
+  } else {
+    return 500;  // CUDA_ERROR_NOT_FOUND: no host version of that kernel here
+  }
+  return kSuccess;
+}
+CUresult cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                        unsigned by, unsigned bz, unsigned, void*, void** params, void**) {
+  if (g_current < 0) return kInvalidValue;
+  uint64_t threads = uint64_t{gx} * gy * gz * bx * by * bz;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (function == reinterpret_cast<void*>(1)) {  // add_one(x, y, n)
+    uint64_t x = *static_cast<uint64_t*>(params[0]);
+    uint64_t y = *static_cast<uint64_t*>(params[1]);
+    uint64_t n = *static_cast<uint64_t*>(params[2]);
+    if (threads < n) return kInvalidValue;  // the grid must cover every element
+    uintptr_t xb = BaseOf(x), yb = BaseOf(y);
+    if (xb == 0 || yb == 0) return 700;  // CUDA_ERROR_ILLEGAL_ADDRESS
+    Open(xb, PROT_READ | PROT_WRITE);
+    Open(yb, PROT_READ | PROT_WRITE);
+    for (uint64_t i = 0; i < n; ++i) {
+      reinterpret_cast<float*>(y)[i] = reinterpret_cast<const float*>(x)[i] + 1.0f;
+    }
+    Open(xb, PROT_NONE);
+    Open(yb, PROT_NONE);
+    return kSuccess;
+  }
+  if (function == reinterpret_cast<void*>(2)) {  // spin(out, cycles): at "2 GHz"
+    uint64_t out = *static_cast<uint64_t*>(params[0]);
+    uint64_t cycles = *static_cast<uint64_t*>(params[1]);
+    uintptr_t ob = BaseOf(out);
+    if (ob == 0) return 700;
+    ::usleep(static_cast<useconds_t>(cycles / 2000));
+    Open(ob, PROT_READ | PROT_WRITE);
+    *reinterpret_cast<uint64_t*>(out) = cycles;
+    Open(ob, PROT_NONE);
+    return kSuccess;
+  }
+  return kInvalidValue;
+}
 CUresult cuIpcCloseMemHandle(unsigned long long ptr) {  // NOLINT
   std::lock_guard<std::mutex> lock(g_mutex);
   auto it = Table().find(static_cast<uintptr_t>(ptr));
