@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -53,7 +54,7 @@ TEST(Staging, CopyBytesCopiesEverySizeWhole) {
     std::vector<char> src = Pattern(bytes, 5);
     std::vector<char> dst(bytes + 1, 'z');
     internal::CopyBytes(dst.data(), src.data(), bytes);
-    EXPECT_EQ(std::memcmp(dst.data(), src.data(), bytes), 0) << bytes;
+    EXPECT_TRUE(std::equal(src.begin(), src.end(), dst.begin())) << bytes;
     EXPECT_EQ(dst[bytes], 'z') << bytes;  // nothing past the end
   }
 }
