@@ -125,6 +125,8 @@ class CudaDevice final : public DeviceApi {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::unique_ptr<DeviceTimer>> CreateTimer(int id, StreamHandle stream) override;
+
   absl::StatusOr<std::pair<void*, uint64_t>> AllocationOf(int id, const void* ptr) override {
     TVMFFI_CUDA_ENTER(id);
     CUdeviceptr base = 0;
@@ -183,7 +185,8 @@ class CudaDevice final : public DeviceApi {
     return absl::OkStatus();
   }
 
- private:
+  const cuda::Driver* driver() const { return d_; }
+
   // Makes device id's primary context current on this thread for the scope (retained once).
   class Current {
    public:
@@ -212,6 +215,7 @@ class CudaDevice final : public DeviceApi {
     bool pushed_ = false;
   };
 
+ private:
   absl::StatusOr<std::string> Uuid(int id) const {
     cuda::CUuuid uuid{};
     TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuDeviceGetUuid(&uuid, id));
@@ -236,6 +240,55 @@ class CudaDevice final : public DeviceApi {
   mutable std::mutex mutex_;
   mutable std::vector<CUcontext> contexts_;  // retained for the life of the process
 };
+
+// Two CUDA events on a stream, in the device's primary context.
+class CudaTimer final : public DeviceTimer {
+ public:
+  CudaTimer(CudaDevice* device, int id, CUstream stream)
+      : device_(device), d_(device->driver()), id_(id), stream_(stream) {}
+  ~CudaTimer() override {
+    CudaDevice::Current current(device_, id_);
+    if (start_ != nullptr) d_->cuEventDestroy_v2(start_);
+    if (stop_ != nullptr) d_->cuEventDestroy_v2(stop_);
+  }
+  absl::Status Create() {
+    CudaDevice::Current current(device_, id_);
+    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuEventCreate(&start_, 0));
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuEventCreate(&stop_, 0));
+    return absl::OkStatus();
+  }
+  absl::Status Start() override {
+    CudaDevice::Current current(device_, id_);
+    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuEventRecord(start_, stream_));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<double> Stop() override {
+    CudaDevice::Current current(device_, id_);
+    TVMFFI_RPC_RETURN_IF_ERROR(current.status());
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuEventRecord(stop_, stream_));
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuEventSynchronize(stop_));
+    float ms = 0;
+    TVMFFI_DEVICE_RETURN_IF_CUDA(d_->cuEventElapsedTime(&ms, start_, stop_));
+    return static_cast<double>(ms) / 1e3;
+  }
+
+ private:
+  CudaDevice* device_;
+  const cuda::Driver* d_;
+  int id_;
+  CUstream stream_;
+  cuda::CUevent start_ = nullptr;
+  cuda::CUevent stop_ = nullptr;
+};
+
+absl::StatusOr<std::unique_ptr<DeviceTimer>> CudaDevice::CreateTimer(int id, StreamHandle stream) {
+  TVMFFI_DEVICE_RETURN_IF_BAD_ID(id);
+  auto timer = std::make_unique<CudaTimer>(this, id, static_cast<CUstream>(stream));
+  TVMFFI_RPC_RETURN_IF_ERROR(timer->Create());
+  return std::unique_ptr<DeviceTimer>(std::move(timer));
+}
 
 }  // namespace
 

@@ -71,6 +71,11 @@ absl::StatusOr<const Driver*> Load() {
   TVMFFI_CUDA_RESOLVE(cuIpcGetMemHandle);
   TVMFFI_CUDA_RESOLVE(cuIpcOpenMemHandle_v2);
   TVMFFI_CUDA_RESOLVE(cuIpcCloseMemHandle);
+  TVMFFI_CUDA_RESOLVE(cuEventCreate);
+  TVMFFI_CUDA_RESOLVE(cuEventRecord);
+  TVMFFI_CUDA_RESOLVE(cuEventSynchronize);
+  TVMFFI_CUDA_RESOLVE(cuEventElapsedTime);
+  TVMFFI_CUDA_RESOLVE(cuEventDestroy_v2);
 #undef TVMFFI_CUDA_RESOLVE
   if (!missing.empty()) {
     return Unavailable(absl::StrCat(path, " has no ", missing, " (a driver older than CUDA 11?)"));

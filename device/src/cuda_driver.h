@@ -16,6 +16,7 @@ using CUresult = int;
 using CUdevice = int;
 using CUcontext = struct CUctx_st*;
 using CUstream = struct CUstream_st*;
+using CUevent = struct CUevent_st*;
 using CUdeviceptr = unsigned long long;  // NOLINT: the driver's own type
 
 // The handle of an allocation another process may map (cuIpcGetMemHandle), and a device UUID.
@@ -64,6 +65,11 @@ struct Driver {
   CUresult (*cuIpcGetMemHandle)(CUipcMemHandle*, CUdeviceptr);
   CUresult (*cuIpcOpenMemHandle_v2)(CUdeviceptr*, CUipcMemHandle, unsigned);
   CUresult (*cuIpcCloseMemHandle)(CUdeviceptr);
+  CUresult (*cuEventCreate)(CUevent*, unsigned);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float*, CUevent, CUevent);
+  CUresult (*cuEventDestroy_v2)(CUevent);
 };
 
 // Loads the driver library (path: TVMFFI_CUDA_DRIVER if set, else "libcuda.so.1"), resolves

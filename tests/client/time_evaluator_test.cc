@@ -91,3 +91,37 @@ TEST(TimeEvaluator, BadOptionsMissingDevicesAndAbandonedTimingsAreErrors) {
 
 }  // namespace
 }  // namespace tvmffi::rpc
+
+namespace tvmffi::rpc {
+namespace {
+
+// On a CUDA device the session has a stream on, the figure comes from the device's own clock
+// (CUDA events around the repeat on that stream). The stand-in driver here reports every
+// event interval as 250 ms, which no host clock would give for a call of microseconds.
+TEST(TimeEvaluator, OnACudaDeviceTheDevicesOwnClockTimesTheRepeat) {
+  ::setenv("TVMFFI_CUDA_DRIVER", TVMFFI_FAKE_CUDA_DRIVER, 1);
+  ::setenv("FAKE_CUDA_EVENT_MS", "250", 1);
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  ::unsetenv("TVMFFI_CUDA_DRIVER");
+  ::unsetenv("FAKE_CUDA_EVENT_MS");
+  Session session = Connect(server.address());
+  const DLDevice gpu{kDLCUDA, 0};
+  RemoteTensor t = session.Empty(ffi::Shape({16}), DLDataType{kDLUInt, 8, 1}, gpu);
+  TimeEvaluatorOptions options;
+  options.number = 5;
+  options.repeat = 2;
+  auto seconds = session.TimeEvaluator(session.GetGlobalRequired("e2e.env_stream"), gpu, options)(t)
+                     .cast<ffi::Array<double>>();
+  ASSERT_EQ(seconds.size(), 2u);
+  for (double s : seconds) EXPECT_DOUBLE_EQ(s, 0.25 / 5);
+  // The CPU has no clock of its own: the host's, around the calls.
+  auto on_cpu = session.TimeEvaluator(session.GetGlobalRequired("e2e.sleep_ms"), kCpu, options)(1)
+                    .cast<ffi::Array<double>>();
+  for (double s : on_cpu) {
+    EXPECT_GE(s, 0.001);
+    EXPECT_LT(s, 0.2);
+  }
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -261,6 +262,36 @@ CUresult cuIpcOpenMemHandle_v2(unsigned long long* ptr, IpcHandleArg handle,  //
   if (p == MAP_FAILED) return kOutOfMemory;
   Table()[reinterpret_cast<uintptr_t>(p)] = Allocation{h.size, -1, true, key};
   *ptr = reinterpret_cast<unsigned long long>(p);  // NOLINT
+  return kSuccess;
+}
+// Events: the host's clock when recorded (launches here are synchronous, so that is when the
+// work before them ended). FAKE_CUDA_EVENT_MS, when set, is what every elapsed time reads, so a
+// test can tell a device-timed figure from a host-timed one.
+struct FakeEvent {
+  std::chrono::steady_clock::time_point at;
+};
+CUresult cuEventCreate(void** event, unsigned) {
+  if (g_current < 0) return kInvalidValue;
+  *event = new FakeEvent{std::chrono::steady_clock::now()};
+  return kSuccess;
+}
+CUresult cuEventRecord(void* event, void*) {
+  static_cast<FakeEvent*>(event)->at = std::chrono::steady_clock::now();
+  return kSuccess;
+}
+CUresult cuEventSynchronize(void*) { return kSuccess; }
+CUresult cuEventElapsedTime(float* ms, void* start, void* stop) {
+  if (const char* fixed = std::getenv("FAKE_CUDA_EVENT_MS"); fixed != nullptr && *fixed != '\0') {
+    *ms = static_cast<float>(std::atof(fixed));
+    return kSuccess;
+  }
+  *ms = std::chrono::duration<float, std::milli>(static_cast<FakeEvent*>(stop)->at -
+                                                 static_cast<FakeEvent*>(start)->at)
+            .count();
+  return kSuccess;
+}
+CUresult cuEventDestroy_v2(void* event) {
+  delete static_cast<FakeEvent*>(event);
   return kSuccess;
 }
 // Modules: the PTX text of tests/gpu/ptx_module.cc is not compiled; its two kernels are run

@@ -8,6 +8,7 @@
 #include <dlpack/dlpack.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,17 @@ struct IpcMapping {
   uint64_t size = 0;
 };
 
+// Time measured by the device itself between two points of a stream (CUDA: events), so the
+// figure is the device's work, not the host's wait for it.
+class DeviceTimer {
+ public:
+  virtual ~DeviceTimer() = default;
+  // Marks the start on the stream (after what is queued there already).
+  virtual absl::Status Start() = 0;
+  // Marks the end, waits until the device reaches it, and returns the seconds in between.
+  virtual absl::StatusOr<double> Stop() = 0;
+};
+
 class DeviceApi {
  public:
   virtual ~DeviceApi() = default;
@@ -68,6 +80,14 @@ class DeviceApi {
   virtual absl::Status DestroyStream(int id, StreamHandle stream) = 0;
   // Waits for everything queued on stream (null: the whole device).
   virtual absl::Status Synchronize(int id, StreamHandle stream) = 0;
+
+  // A timer on stream; UNIMPLEMENTED where the device has no clock of its own (time on the
+  // host instead).
+  virtual absl::StatusOr<std::unique_ptr<DeviceTimer>> CreateTimer(int id, StreamHandle stream) {
+    (void)id;
+    (void)stream;
+    return absl::UnimplementedError("this device has no timer of its own");
+  }
 
   // Same-host sharing. The default: not supported by this device type.
   // The allocation of this process holding ptr: {base, size}.
