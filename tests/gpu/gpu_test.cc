@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -131,6 +133,40 @@ TEST(Gpu, AClientsCudaTensorsReachASameHostServerInPlace) {
   ffi::Tensor back = Floats(n, 0.0f);
   ASSERT_TRUE(device::CopyFromTensor(*y->GetDLTensorPtr(), back.data_ptr(), n * 4).ok());
   EXPECT_EQ(CountWrong(back, 5.0f, 1.0f), 0);
+}
+
+// The same walk with the command line: inputs from .npy files put on the server's GPU, the
+// kernel run there, the output argument written back to a file, and the kernel timed.
+TEST(Gpu, TheCommandLineRunsAndTimesAKernelOnTheServersGpu) {
+  TVMFFI_SKIP_WITHOUT_GPU();
+  auto server = GpuServer();
+  std::string dir = ::testing::TempDir();
+  const int64_t n = 1000;
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000,), }";
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string npy = "\x93NUMPY";
+  npy += std::string{1, 0, static_cast<char>(header.size()), 0};
+  npy += header;
+  ffi::Tensor x = Floats(n, 0.5f);
+  npy.append(static_cast<const char*>(x.data_ptr()), static_cast<size_t>(n) * 4);
+  std::ofstream(dir + "/x.npy", std::ios::binary) << npy;
+  testing::CommandResult r = testing::RunCli(
+      {"call", "--server", server->address(), "--device", "cuda:0", "gpu.add_one",
+       "@" + dir + "/x.npy", "@" + dir + "/x.npy", "--out-arg", "1:" + dir + "/y.npy"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(dir + "/y.npy", std::ios::binary);
+  std::string y((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(y.size(), npy.size());
+  ffi::Tensor got = Floats(n, 0.0f);
+  std::memcpy(got.data_ptr(), y.data() + (y.size() - n * 4), static_cast<size_t>(n) * 4);
+  EXPECT_EQ(CountWrong(got, 0.5f, 1.0f), 0);
+  testing::CommandResult bench =
+      testing::RunCli({"bench", "--server", server->address(), "--device", "cuda:0", "--repeat",
+                       "3", "gpu.add_one", "@" + dir + "/x.npy", "@" + dir + "/x.npy"});
+  EXPECT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.out.find("(3 repeats)"), std::string::npos) << bench.out;
+  std::printf("%s", bench.out.c_str());
 }
 
 // Under --isolate the kernel runs in a worker process, on the front's tensors through CUDA IPC.

@@ -2,7 +2,10 @@
 // function failed, 2 usage or transport), and its --timeout.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "testing/server_process.h"
 
@@ -67,6 +70,84 @@ TEST(Cli, BenchTimesAFunctionOnTheServer) {
       RunCli({"bench", "--server", server.address(), "--device", "tpu:0", "e2e.sleep_ms", "5"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--device takes cpu:N or cuda:N"), std::string::npos) << bad.err;
+}
+
+// A .npy file as NumPy writes it (format 1.0, header padded to 64 bytes): float32 [2, 3].
+std::string NpyBytes(const std::string& descr, const std::string& shape, const std::string& data) {
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  size_t total = 6 + 4 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header.push_back('\n');
+  std::string out = "\x93NUMPY";
+  out.push_back(1);
+  out.push_back(0);
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  return out + header + data;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Tensors in and out of the command line (issue #11): @FILE.npy arguments, --out for a tensor
+// result, --device to put the arguments on the server's device first, and --out-arg for a
+// function that writes into an argument.
+TEST(Cli, TensorsComeFromAndGoToNpyFiles) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  std::string dir = ::testing::TempDir();
+  std::string floats;
+  for (int i = 0; i < 6; ++i) {
+    float f = static_cast<float>(i) + 0.5f;
+    floats.append(reinterpret_cast<const char*>(&f), sizeof(f));
+  }
+  std::string x = NpyBytes("<f4", "2, 3", floats);
+  ASSERT_EQ(x.size(), 128u + 24u);  // NumPy's own layout: a 128-byte header for this one
+  std::ofstream(dir + "/x.npy", std::ios::binary) << x;
+  testing::CommandResult echo = RunCli({"call", "--server", server.address(), "e2e.echo",
+                                        "@" + dir + "/x.npy", "--out", dir + "/y.npy"});
+  ASSERT_EQ(echo.exit_code, 0) << echo.err;
+  EXPECT_EQ(ReadAll(dir + "/y.npy"), x);  // byte for byte what NumPy writes
+  // On the server's device: the function writes the tensor that lives there.
+  testing::CommandResult fill =
+      RunCli({"call", "--server", server.address(), "--device", "cpu:0", "e2e.fill",
+              "@" + dir + "/x.npy", "7", "--out-arg", "0:" + dir + "/z.npy"});
+  ASSERT_EQ(fill.exit_code, 0) << fill.err;
+  EXPECT_EQ(ReadAll(dir + "/z.npy"), NpyBytes("<f4", "2, 3", std::string(24, '\x07')));
+  testing::CommandResult bench = RunCli({"bench", "--server", server.address(), "--device", "cpu:0",
+                                         "e2e.fill", "@" + dir + "/x.npy", "3"});
+  EXPECT_EQ(bench.exit_code, 0) << bench.err;
+  // What is wrong is said before connecting.
+  std::string fortran = x;
+  fortran.replace(fortran.find("False"), 5, "True ");
+  std::ofstream(dir + "/fortran.npy", std::ios::binary) << fortran;
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  } cases[] = {
+      {{"e2e.echo", "@" + dir + "/missing.npy"}, "cannot open"},
+      {{"e2e.echo", "@" + dir + "/fortran.npy"}, "Fortran order"},
+      {{"e2e.fill", "@" + dir + "/x.npy", "7", "--out-arg", "0:" + dir + "/w.npy"},
+       "--out-arg needs --device"},
+      {{"--device", "cpu:0", "e2e.fill", "@" + dir + "/x.npy", "7", "--out-arg",
+        "1:" + dir + "/w.npy"},
+       "argument 1 is not a tensor"},
+      {{"e2e.echo", "1", "--out-arg", "nope"}, "--out-arg takes N:FILE.npy"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"call", "--server", server.address()};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    testing::CommandResult r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << c.error;
+    EXPECT_NE(r.err.find(c.error), std::string::npos) << r.err;
+  }
+  // A result that is no tensor cannot be written.
+  testing::CommandResult scalar =
+      RunCli({"call", "--server", server.address(), "e2e.add", "1", "2", "--out", dir + "/s.npy"});
+  EXPECT_EQ(scalar.exit_code, 1);
+  EXPECT_NE(scalar.err.find("the result is not a tensor"), std::string::npos) << scalar.err;
 }
 
 }  // namespace

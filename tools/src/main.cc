@@ -9,10 +9,12 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "json.h"
+#include "npy.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/proto/error_kind.h"
 #include "tvmffi/rpc/client.h"
@@ -25,7 +27,8 @@ constexpr char kUsage[] = R"(Usage: tvmffi <command> [options] [arguments]
 
 Commands:
   call FUNC [ARG...]   call FUNC on the server; each ARG is a JSON literal (41, 2.5, true,
-                       null, "text", [1,2], {"k": 1}); prints the result as JSON on stdout
+                       null, "text", [1,2], {"k": 1}) or @FILE.npy (a tensor read from a
+                       NumPy file); prints the result as JSON on stdout
   ls [PREFIX]          list the server's published global functions
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
@@ -44,7 +47,15 @@ Options (any command):
   --tls-ca FILE        PEM certificates of the CAs to trust
   --timeout SECONDS    give up on a call after this long (default: no limit)
   --module NAME        (call, bench) FUNC of the server's module NAME instead of a global
-  --device DEV         (bench) the device to synchronize: cpu:0 (default), cuda:N
+  --device DEV         (call, bench) put the tensor arguments on the server's device DEV
+                       first (cpu:N, cuda:N): the function gets tensors that live there.
+                       Without it they go by value (host memory). bench: also the device
+                       synchronized around each repeat (default cpu:0)
+  --out FILE.npy       (call) write the tensor result to FILE.npy (one left on the server's
+                       device is copied back first)
+  --out-arg N:FILE.npy (call, with --device; repeatable) after the call, write tensor
+                       argument N (0 = the first) to FILE.npy: for functions that write their
+                       results into an argument
   --number N           (bench) calls per repeat (default 1; grown to reach --min-repeat-ms)
   --repeat R           (bench) repeats (default 3)
   --min-repeat-ms MS   (bench) the shortest a repeat may last (default 0)
@@ -139,6 +150,9 @@ int main(int argc, char** argv) {
   DLDevice device{kDLCPU, 0};
   tvmffi::rpc::TimeEvaluatorOptions timing;
   std::vector<std::string> positional;
+  bool device_given = false;
+  std::string out_path;
+  std::vector<std::pair<size_t, std::string>> out_args;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* flag, std::string* out) {
@@ -180,6 +194,17 @@ int main(int argc, char** argv) {
       if (!value("--device", &v) || !ParseDevice(v, &device)) {
         return Usage("--device takes cpu:N or cuda:N");
       }
+      device_given = true;
+    } else if (arg == "--out") {
+      if (!value("--out", &out_path)) return Usage("--out needs a file");
+    } else if (arg == "--out-arg") {
+      size_t colon = std::string::npos, index = 0;
+      if (value("--out-arg", &v)) colon = v.find(':');
+      if (colon == std::string::npos || colon + 1 == v.size() ||
+          !absl::SimpleAtoi(v.substr(0, colon), &index)) {
+        return Usage("--out-arg takes N:FILE.npy (N: the argument's position, from 0)");
+      }
+      out_args.emplace_back(index, v.substr(colon + 1));
     } else if (arg == "--number" || arg == "--repeat" || arg == "--min-repeat-ms" ||
                arg == "--cooldown-ms") {
       int n = 0;
@@ -210,12 +235,32 @@ int main(int argc, char** argv) {
     return Usage("upload needs a FILE (and optionally a NAME)");
   }
 
+  if ((!out_path.empty() || !out_args.empty()) && command != "call") {
+    return Usage("--out and --out-arg are for call");
+  }
+  if (!out_args.empty() && !device_given) {
+    return Usage(
+        "--out-arg needs --device: without it tensor arguments go by value, and what "
+        "the function writes into them stays in the server's copy");
+  }
   // Arguments are checked before connecting: a typo is a usage error, not a server error.
   std::vector<ffi::Any> args;
   for (size_t i = 2; (command == "call" || command == "bench") && i < positional.size(); ++i) {
+    if (positional[i].rfind('@', 0) == 0) {
+      absl::StatusOr<ffi::Tensor> t = tvmffi::rpc::tools::ReadNpy(positional[i].substr(1));
+      if (!t.ok()) return Usage(std::string(t.status().message()));
+      args.push_back(*std::move(t));
+      continue;
+    }
     auto parsed = tvmffi::rpc::tools::ParseJson(positional[i]);
     if (!parsed.ok()) return Usage(std::string(parsed.status().message()));
     args.push_back(*parsed);
+  }
+  for (const auto& [index, path] : out_args) {
+    if (index >= args.size() || args[index].type_index() != kTVMFFITensor) {
+      return Usage("--out-arg " + std::to_string(index) + ": argument " + std::to_string(index) +
+                   " is not a tensor (@FILE.npy)");
+    }
   }
 
   std::optional<tvmffi::rpc::Session> connected;
@@ -271,6 +316,18 @@ int main(int argc, char** argv) {
       }
       func = f.value();
     }
+    // With --device, each tensor argument becomes a tensor that lives on the server's device.
+    if (device_given) {
+      for (ffi::Any& arg : args) {
+        if (arg.type_index() != kTVMFFITensor) continue;
+        ffi::Tensor host = arg.cast<ffi::Tensor>();
+        tvmffi::rpc::RemoteTensor remote = session.Empty(
+            ffi::Shape(std::vector<int64_t>(host.shape().begin(), host.shape().end())),
+            host.dtype(), device);
+        remote.CopyFrom(host);
+        arg = remote;
+      }
+    }
     std::vector<ffi::AnyView> views(args.begin(), args.end());
     ffi::Any result;
     if (command == "bench") {
@@ -280,6 +337,21 @@ int main(int argc, char** argv) {
       return 0;
     }
     func.CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+    auto save = [&](const ffi::Any& value, const std::string& path, const std::string& what) {
+      std::optional<ffi::Tensor> t;
+      if (auto remote = value.try_cast<tvmffi::rpc::RemoteTensor>()) {
+        t = remote->ToHost();
+      } else {
+        t = value.try_cast<ffi::Tensor>();
+      }
+      if (!t.has_value()) TVM_FFI_THROW(TypeError) << what << " is not a tensor; nothing written";
+      absl::Status written = tvmffi::rpc::tools::WriteNpy(path, *t);
+      if (!written.ok()) TVM_FFI_THROW(ValueError) << std::string(written.message());
+    };
+    if (!out_path.empty()) save(result, out_path, "the result");
+    for (const auto& [index, path] : out_args) {
+      save(args[index], path, "argument " + std::to_string(index));
+    }
     std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;  // flushed before exit
     return 0;
   } catch (const ffi::Error& e) {
