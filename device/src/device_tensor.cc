@@ -192,7 +192,6 @@ absl::StatusOr<IpcTensorRef> ExportIpcTensor(const DLTensor& t) {
   IpcTensorRef ref;
   TVMFFI_RPC_ASSIGN_OR_RETURN(ref.where, api->ExportIpc(t.device.device_id, data));
   ref.pid = ::getpid();
-  ref.address = reinterpret_cast<uintptr_t>(data);
   return ref;
 }
 
@@ -212,16 +211,11 @@ absl::StatusOr<ffi::Tensor> OpenIpcTensor(const IpcTensorRef& ref, DLDevice devi
                                         ref.where.offset, " lies outside its allocation of ", size,
                                         " bytes"));
   };
-  if (ref.pid == ::getpid()) {  // sent within this process: its own pointer, if it is one
-    auto* data = reinterpret_cast<void*>(static_cast<uintptr_t>(ref.address));
-    TVMFFI_RPC_ASSIGN_OR_RETURN(auto allocation, api->AllocationOf(device.device_id, data));
-    uint64_t offset =
-        static_cast<uint64_t>(static_cast<char*>(data) - static_cast<char*>(allocation.first));
-    if (offset > allocation.second || bytes > allocation.second - offset) {
-      return outside(allocation.second);
-    }
-    return ffi::Tensor::FromNDAlloc(IpcView{data, nullptr, std::move(on_free)}, shape, dtype,
-                                    device);
+  if (ref.pid == ::getpid()) {
+    // The driver refuses; and a pointer of this process named by a peer is not to be trusted
+    // (it could name another session's memory). The caller falls back to a remote tensor.
+    return absl::FailedPreconditionError(
+        "a CUDA IPC handle is not opened in the process that made it");
   }
   std::shared_ptr<IpcMapped> mapped;
   IpcTable& table = Ipcs();

@@ -926,7 +926,6 @@ void Endpoint::DescribeRemoteTensor(const DLTensor& tensor, v1::RemoteRef* ref) 
   ipc->set_offset(exported->where.offset);
   ipc->set_device_uuid(exported->where.device_uuid);
   ipc->set_pid(exported->pid);
-  ipc->set_address(exported->address);
 }
 
 std::optional<ffi::Any> Endpoint::ImportIpcTensor(const v1::RemoteRef& ref) {
@@ -945,7 +944,6 @@ std::optional<ffi::Any> Endpoint::ImportIpcTensor(const v1::RemoteRef& ref) {
   where.where.offset = ref.cuda_ipc().offset();
   where.where.device_uuid = ref.cuda_ipc().device_uuid();
   where.pid = ref.cuda_ipc().pid();
-  where.address = ref.cuda_ipc().address();
   std::vector<int64_t> shape(meta.shape().begin(), meta.shape().end());
   DLDataType dtype{static_cast<uint8_t>(dt.code()), static_cast<uint8_t>(dt.bits()),
                    static_cast<uint16_t>(dt.lanes())};

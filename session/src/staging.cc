@@ -37,6 +37,16 @@ bool SwapWord(const SharedRegion& region, uint64_t expected, uint64_t desired) {
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
+// Counts `bytes` more against the process's bound, unless that would pass it (other sessions
+// reserve concurrently: the bound holds exactly).
+bool Reserve(uint64_t bytes) {
+  uint64_t now = g_process_bytes.load(std::memory_order_relaxed);
+  do {
+    if (now + bytes > StagingArea::kMaxProcessBytes) return false;
+  } while (!g_process_bytes.compare_exchange_weak(now, now + bytes, std::memory_order_relaxed));
+  return true;
+}
+
 uint64_t SlotBytesFor(uint64_t bytes) {
   uint64_t need = bytes + kStagingHeaderBytes;
   return std::max(kMinSlotBytes, (need + kMinSlotBytes - 1) / kMinSlotBytes * kMinSlotBytes);
@@ -142,13 +152,15 @@ std::optional<StagingLease> StagingArea::Lend(const char* data, uint64_t bytes) 
       region = best->region;
     } else {
       uint64_t size = SlotBytesFor(bytes);
-      if (!MakeRoom(size)) return std::nullopt;
+      if (!MakeRoom(size) || !Reserve(size)) return std::nullopt;
       // Created under the lock: one session's slots are made one at a time.
       absl::StatusOr<std::shared_ptr<SharedRegion>> created = SharedRegion::Create(size);
-      if (!created.ok()) return std::nullopt;  // /dev/shm is full: through the stream instead
+      if (!created.ok()) {  // /dev/shm is full: through the stream instead
+        g_process_bytes.fetch_sub(size, std::memory_order_relaxed);
+        return std::nullopt;
+      }
       region = *std::move(created);
       __atomic_store_n(LeaseWord(*region), kBusy, __ATOMIC_RELAXED);
-      g_process_bytes.fetch_add(size, std::memory_order_relaxed);
       slots_.push_back(Slot{region, absl::GetCurrentTimeNanos()});
     }
   }

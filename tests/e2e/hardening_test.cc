@@ -307,13 +307,14 @@ TEST(Hardening, BearerIsCaseInsensitiveAndModuleNamesHaveNoControlCharacters) {
 // A raw Session stream: the frames a hostile or broken client sends, byte for byte.
 class RawSession {
  public:
-  explicit RawSession(const std::string& address)
+  explicit RawSession(const std::string& address, const std::string& shm_host = "")
       : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
         stub_(v1::FFI::NewStub(channel_)),
         stream_(OpenStream(&context_, *stub_)) {
     v1::Frame hello;
     hello.mutable_hello()->set_protocol_version(1);
     hello.mutable_hello()->set_peer_name("raw");
+    hello.mutable_hello()->set_shm_host(shm_host);
     EXPECT_TRUE(stream_->Write(hello));
     v1::Frame theirs;
     EXPECT_TRUE(stream_->Read(&theirs));
@@ -383,6 +384,42 @@ void ExpectAddOne(RawSession& raw, uint64_t id) {
   ASSERT_TRUE(reply.has_ret());
   EXPECT_EQ(reply.ret().id(), id);
   EXPECT_EQ(reply.ret().value().int_value(), 42) << reply.ret().error().message();
+}
+
+// Issue #11, CUDA IPC: a peer names device memory only through a handle the driver opens. A
+// handle claiming to come from the server's own process is never opened (the driver would
+// refuse, and a peer could otherwise point the server at another session's memory), and a
+// forged one the driver refuses: either way the function gets no tensor, only a remote
+// tensor it cannot use, and the server serves on.
+TEST(Hardening, ForgedCudaIpcHandlesGiveNoTensor) {
+  ::setenv("TVMFFI_CUDA_DRIVER", TVMFFI_FAKE_CUDA_DRIVER, 1);
+  ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE, "--load", TVMFFI_E2E_MODULE});
+  ::unsetenv("TVMFFI_CUDA_DRIVER");
+  RawSession raw(server.address(), SharedMemoryHostId());
+  uint64_t id = 1;
+  for (int64_t pid : {static_cast<int64_t>(server.pid()), static_cast<int64_t>(::getpid())}) {
+    v1::Value arg;
+    v1::RemoteRef* ref = arg.mutable_ref();
+    ref->set_owner(v1::RemoteRef::SENDER);
+    ref->set_handle(7);
+    ref->set_type_key("ffi.Tensor");
+    ref->mutable_tensor()->mutable_dtype()->set_code(kDLUInt);
+    ref->mutable_tensor()->mutable_dtype()->set_bits(8);
+    ref->mutable_tensor()->mutable_dtype()->set_lanes(1);
+    ref->mutable_tensor()->add_shape(16);
+    ref->mutable_tensor()->mutable_device()->set_device_type(kDLCUDA);
+    ref->mutable_cuda_ipc()->set_handle(std::string(64, '\x01'));
+    ref->mutable_cuda_ipc()->set_device_uuid(std::string(16, '\0'));
+    ref->mutable_cuda_ipc()->set_pid(pid);
+    v1::Frame reply;
+    ASSERT_TRUE(raw.Exchange(CallFrame(id, "e2e.device_type", {arg}), &reply));
+    ASSERT_TRUE(reply.has_ret());
+    EXPECT_EQ(reply.ret().error().kind(), "TypeError") << reply.ret().error().message();
+    EXPECT_NE(reply.ret().error().message().find("tvmffi.rpc.RemoteTensor"), std::string::npos)
+        << reply.ret().error().message();
+    ++id;
+  }
+  ExpectAddOne(raw, id);
 }
 
 // 18. A call's timeout_ms was never read and Cancel was ignored: a call its caller gave up on

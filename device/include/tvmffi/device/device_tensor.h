@@ -45,15 +45,14 @@ bool IsResident(const DLTensor& t);
 // is sent to works on this one's memory in place.
 struct IpcTensorRef {
   IpcExport where;
-  int64_t pid = 0;       // the exporting process
-  uint64_t address = 0;  // the tensor's first byte there (used within that process)
+  int64_t pid = 0;  // the exporting process
 };
 // t's allocation as a handle, or why not (UNIMPLEMENTED for a device without IPC).
 absl::StatusOr<IpcTensorRef> ExportIpcTensor(const DLTensor& t);
 // The tensor `ref` names, of shape and dtype on a device of `device_type`: a view of the
-// exporter's memory, mapped here (each handle once per process, unmapped with the last view;
-// within the exporting process itself, its own pointer). on_free runs when the view goes.
-// ValueError when the tensor would lie outside the allocation.
+// exporter's memory, mapped here (each handle once per process, unmapped with the last view).
+// on_free runs when the view goes. ValueError when the tensor would lie outside the
+// allocation; FAILED_PRECONDITION for a handle of this very process (never opened).
 absl::StatusOr<tvm::ffi::Tensor> OpenIpcTensor(const IpcTensorRef& ref, DLDevice device,
                                                tvm::ffi::ShapeView shape, DLDataType dtype,
                                                std::function<void()> on_free);
