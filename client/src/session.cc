@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tvmffi/device/device_api.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/grpc/grpc_stream.h"
+#include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
@@ -246,8 +250,59 @@ ffi::Function Session::TimeEvaluator(const ffi::Function& remote_fn, DLDevice de
       .cast<ffi::Function>();
 }
 
+namespace {
+// A compact copy of a strided host tensor, elements in row-major order.
+ffi::Tensor Compact(const DLTensor& t) {
+  size_t elem = static_cast<size_t>(t.dtype.bits) * t.dtype.lanes;
+  if (elem % 8 != 0) {
+    TVM_FFI_THROW(TypeError) << "cannot copy from a strided tensor of a sub-byte dtype";
+  }
+  elem /= 8;
+  ffi::Tensor out = NewHostTensor(ffi::ShapeView(t.shape, static_cast<size_t>(t.ndim)), t.dtype);
+  char* dst = static_cast<char*>(out.data_ptr());
+  const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+  std::vector<int64_t> index(static_cast<size_t>(t.ndim), 0);
+  int64_t n = out.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t offset = 0;
+    for (int32_t d = 0; d < t.ndim; ++d) offset += index[d] * t.strides[d];
+    std::memcpy(dst + static_cast<size_t>(i) * elem, base + offset * static_cast<int64_t>(elem),
+                elem);
+    for (int32_t d = t.ndim - 1; d >= 0; --d) {
+      if (++index[d] < t.shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+void CheckHost(const DLTensor& t) {
+  if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost &&
+      t.device.device_type != kDLROCMHost) {
+    TVM_FFI_THROW(ValueError) << "CopyFrom takes a tensor in host memory (this one is on "
+                              << device::DeviceName(t.device) << ")";
+  }
+}
+}  // namespace
+
+// A strided source is made compact here first, so it travels like any tensor (staged or in
+// chunks) rather than gathered into one frame.
 void RemoteTensor::CopyFrom(const ffi::Tensor& host) const {
-  absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.copy_from", {ffi::AnyView(host)});
+  CheckHost(*host.GetDLTensorPtr());
+  ffi::Tensor compact = host.IsContiguous() ? host : Compact(*host.GetDLTensorPtr());
+  absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.copy_from", {ffi::AnyView(compact)});
+  if (!rv.ok()) throw StatusToError(rv.status());
+}
+
+void RemoteTensor::CopyFrom(const DLTensor* host) const {
+  if (host == nullptr) TVM_FFI_THROW(ValueError) << "CopyFrom of a null DLTensor*";
+  CheckHost(*host);
+  if (!ffi::IsContiguous(*host)) {
+    CopyFrom(Compact(*host));
+    return;
+  }
+  absl::StatusOr<ffi::Any> rv =
+      get()->CallOp("$tensor.copy_from", {ffi::AnyView(const_cast<DLTensor*>(host))});
   if (!rv.ok()) throw StatusToError(rv.status());
 }
 

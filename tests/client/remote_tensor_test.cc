@@ -132,6 +132,68 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
   EXPECT_EQ(ErrorOf([&] { kept.ToHost(); }).rfind("ConnectionError: ", 0), 0u);
 }
 
+// Copies in and out of a tensor on the server, of every dtype and of the shapes that are edge
+// cases (0-d, empty, larger than the 4 MiB chunk and staging sizes), from a strided source
+// too (a transposed view, also as a bare DLTensor*), through the stream and staged.
+TEST(RemoteTensors, CopiesOfEveryDtypeAndShapeRoundTrip) {
+  auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
+  constexpr DLDevice kCpu{kDLCPU, 0};
+  for (bool shared_memory : {false, true}) {
+    SCOPED_TRACE(shared_memory ? "staged" : "stream");
+    ConnectOptions options;
+    options.shared_memory = shared_memory;
+    Session session = Connect(server->address(), options);
+    auto round_trip = [&](const ffi::Tensor& host, const std::string& what) {
+      SCOPED_TRACE(what);
+      std::vector<int64_t> shape(host.shape().begin(), host.shape().end());
+      RemoteTensor t = session.Empty(ffi::Shape(shape), host.dtype(), kCpu);
+      t.CopyFrom(host);
+      ffi::Tensor back = t.ToHost();
+      ASSERT_EQ(back.GetDataSize(), host.GetDataSize());
+      EXPECT_EQ(ffi::DLDataTypeToString(back.dtype()), ffi::DLDataTypeToString(host.dtype()));
+      EXPECT_EQ(std::vector<int64_t>(back.shape().begin(), back.shape().end()), shape);
+      if (host.GetDataSize() != 0) {
+        EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), host.GetDataSize()), 0);
+      }
+    };
+    for (const char* name : testing::kDTypeNames) {
+      DLDataType dtype = ffi::StringToDLDataType(name);
+      if (dtype.code == kDLOpaqueHandle) continue;  // no bytes to copy
+      ffi::Tensor t = testing::HostTensor(ffi::Shape({3, 5}), dtype);
+      for (size_t i = 0; i < t.GetDataSize(); ++i) static_cast<uint8_t*>(t.data_ptr())[i] = i * 7;
+      round_trip(t, name);
+    }
+    ffi::Tensor scalar = testing::HostTensor(ffi::Shape(std::vector<int64_t>{}), kF32);
+    *static_cast<float*>(scalar.data_ptr()) = 2.5f;
+    round_trip(scalar, "0-d");
+    round_trip(testing::HostTensor(ffi::Shape({0, 3}), kF32), "empty");
+    const int64_t big = (5 << 20) + 3;
+    ffi::Tensor large = testing::HostTensor(ffi::Shape({big}), kU8);
+    for (int64_t i = 0; i < big; ++i) static_cast<uint8_t*>(large.data_ptr())[i] = i * 11 % 253;
+    round_trip(large, "5 MiB");
+    // A transposed view: element [i][j] of the [33][64] view is base[j][i] of a [64][33] block.
+    ffi::Tensor block = testing::HostTensor(ffi::Shape({64, 33}), kF32);
+    auto* values = static_cast<float*>(block.data_ptr());
+    for (int i = 0; i < 64 * 33; ++i) values[i] = static_cast<float>(i);
+    int64_t shape[2] = {33, 64}, strides[2] = {1, 33};
+    DLTensor view{values, kCpu, 2, kF32, shape, strides, 0};
+    RemoteTensor t = session.Empty(ffi::Shape({33, 64}), kF32, kCpu);
+    t.CopyFrom(&view);
+    ffi::Tensor back = t.ToHost();
+    int wrong = 0;
+    for (int i = 0; i < 33; ++i) {
+      for (int j = 0; j < 64; ++j) {
+        wrong += static_cast<const float*>(back.data_ptr())[i * 64 + j] != values[j * 33 + i];
+      }
+    }
+    EXPECT_EQ(wrong, 0);
+    // A device tensor is not a host source.
+    DLTensor on_gpu{values, DLDevice{kDLCUDA, 0}, 2, kF32, shape, nullptr, 0};
+    EXPECT_EQ(ErrorOf([&] { t.CopyFrom(&on_gpu); }),
+              "ValueError: CopyFrom takes a tensor in host memory (this one is on cuda:0)");
+  }
+}
+
 // Each session's calls launch on a stream of its own on each CUDA device (TVMFFIEnvGetStream
 // while the call runs): the same stream for every call of one session, another for another
 // session, and under --isolate the worker's own.

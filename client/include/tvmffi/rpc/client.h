@@ -85,8 +85,10 @@ class RemoteTensor : public tvm::ffi::ObjectRef {
   const std::vector<int64_t>& shape() const { return get()->shape(); }
   DLDataType dtype() const { return get()->dtype(); }
   DLDevice device() const { return get()->device(); }
-  // Copies host's bytes into it (same dtype and shape; host may be strided).
+  // Copies host's bytes into it (same dtype and shape; host may be strided). ValueError for a
+  // tensor that is not in host memory.
   void CopyFrom(const tvm::ffi::Tensor& host) const;
+  void CopyFrom(const DLTensor* host) const;
   // Its bytes, copied into a new host tensor.
   tvm::ffi::Tensor ToHost() const;
   TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(RemoteTensor, tvm::ffi::ObjectRef, RemoteTensorObj);
