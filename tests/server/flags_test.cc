@@ -3,10 +3,17 @@
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "testing/error_of.h"
@@ -54,6 +61,94 @@ TEST(ServerFlags, CallTimeoutBoundsTheWaitForAClientsCallback) {
   EXPECT_EQ(apply(fast, 1).cast<int>(), 2);
   std::string error = ErrorOf([&] { apply(slow, 1); });
   EXPECT_EQ(error.rfind("TimeoutError: ", 0), 0u) << error;
+}
+
+// Runs tvmffi-server with args; its exit status and what it printed (stdout and stderr).
+std::pair<int, std::string> RunServer(const std::vector<std::string>& args,
+                                      const std::string& env = "") {
+  std::string dir = ::testing::TempDir();
+  std::string cmd = env + " " + TVMFFI_SERVER_BINARY;
+  for (const std::string& a : args) cmd += " '" + a + "'";
+  cmd += " > " + dir + "/server_out.txt 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::ifstream in(dir + "/server_out.txt");
+  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+}
+
+// Issue #13's first bug: the Kubernetes manifest passed `--listen=0.0.0.0:50051`, which the
+// server refused ("unknown option", exit 2, CrashLoopBackOff). Flags now go through CLI11:
+// both spellings, --version, and --check-config on the manifest's exact arguments.
+TEST(ServerFlags, BothSpellingsVersionAndTheManifestsArgumentsAreAccepted) {
+  ServerProcess server(
+      {"--load=" + std::string(TVMFFI_E2E_MODULE), "--name=flags-test", "--max-threads=8"});
+  Session session = Connect(server.address());
+  EXPECT_EQ(session.GetGlobalRequired("e2e.add")(2, 3).cast<int>(), 5);
+  try {  // --name=flags-test names the server in the error's backtrace
+    session.GetGlobalRequired("e2e.throw_int")();
+    ADD_FAILURE() << "no error";
+  } catch (const ffi::Error& e) {
+    EXPECT_NE(e.backtrace().find("flags-test"), std::string::npos) << e.backtrace();
+  }
+
+  auto [rc, out] = RunServer({"--version"});
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(out.rfind("tvmffi-server ", 0), 0u) << out;
+  EXPECT_NE(out.find("TVM-FFI ABI 0.1."), std::string::npos) << out;
+
+  // Every `- --flag...` line under `args:` in the manifest, as the container gets them.
+  std::ifstream manifest(std::string(TVMFFI_SOURCE_DIR) + "/deploy/kubernetes/tvmffi-server.yaml");
+  std::vector<std::string> args = {"--check-config"};
+  std::string line;
+  bool in_args = false;
+  while (std::getline(manifest, line)) {
+    size_t at = line.find_first_not_of(' ');
+    if (at == std::string::npos) continue;
+    if (line.compare(at, 5, "args:") == 0) {
+      in_args = true;
+      continue;
+    }
+    if (in_args && line.compare(at, 4, "- --") == 0) {
+      std::string arg = line.substr(at + 2);
+      arg = arg.substr(0, arg.find(' '));  // drop the trailing comment
+      args.push_back(arg);
+    } else if (in_args) {
+      in_args = false;
+    }
+  }
+  ASSERT_GT(args.size(), 2u) << "no args found in the manifest";
+  std::tie(rc, out) = RunServer(args);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "ok\n");
+
+  // Mistakes are exit 2 and named, wherever they are.
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{{"--check-config", "--bogus=1"},
+                                             {"--check-config", "--max-threads=0"},
+                                             {"--check-config", "--expose", "a", "b"},
+                                             {"--check-config", "--isolate=maybe"},
+                                             {"--check-config", "--worker-timeout=5"}}) {
+    std::tie(rc, out) = RunServer(bad);
+    EXPECT_EQ(rc, 2) << bad[1] << ": " << out;
+    EXPECT_NE(out.find("(see tvmffi-server --help)"), std::string::npos) << out;
+  }
+  // A flag given twice: the last counts.
+  std::tie(rc, out) = RunServer({"--check-config", "--max-threads=0", "--max-threads=4"});
+  EXPECT_EQ(rc, 0) << out;
+}
+
+// The secret files can come from the environment (a container's usual way): TVMFFI_TOKEN_FILE
+// is --token-file's default.
+TEST(ServerFlags, TheTokenFileCanComeFromTheEnvironment) {
+  std::string token_file = ::testing::TempDir() + "/env_token";
+  std::ofstream(token_file) << "s3cret\n";
+  ::setenv("TVMFFI_TOKEN_FILE", token_file.c_str(), 1);
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  ::unsetenv("TVMFFI_TOKEN_FILE");
+  EXPECT_EQ(ErrorOf([&] { Connect(server.address()); }).rfind("PermissionError: ", 0), 0u);
+  ConnectOptions options;
+  options.token = "s3cret";
+  EXPECT_EQ(Connect(server.address(), options).GetGlobalRequired("e2e.add")(1, 1).cast<int>(), 2);
 }
 
 }  // namespace

@@ -1,0 +1,288 @@
+#include "flags.h"
+
+#include <tvm/ffi/c_api.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "tvmffi/grpc/credential_files.h"
+
+#ifndef TVMFFI_RPC_VERSION
+#define TVMFFI_RPC_VERSION "unknown"
+#endif
+
+namespace tvmffi::rpc::internal {
+namespace {
+
+constexpr char kDescription[] =
+    R"(Publishes the TVM-FFI global functions of this process and of the modules it loads, so that
+clients can call them over gRPC (tvmffi::rpc::Connect, or `tvmffi call`).
+Every flag takes its value as `--flag value` or `--flag=value`.)";
+
+constexpr char kFooter[] = R"(
+SIGTERM or SIGINT: stop accepting sessions, let running calls finish (up to --drain-timeout),
+exit 0, also when a call is still running then.
+
+Exit status: 0 after serving (or --check-config, --help, --version); 1 when the server cannot
+start (a port in use, a module that does not load); 2 for a mistake on the command line.)";
+
+// A mistake on the command line: said once, on stderr, with where to read more.
+struct Mistake {
+  std::string message;
+};
+
+std::string VersionText() {
+  TVMFFIVersion v;
+  TVMFFIGetVersion(&v);
+  return absl::StrCat("tvmffi-server ", TVMFFI_RPC_VERSION, " (TVM-FFI ABI ", v.major, ".", v.minor,
+                      ".", v.patch, ")");
+}
+
+// Every flag's value as the user wrote it; turned into ServerConfig by Convert.
+struct Raw {
+  std::string listen, port_file, module_dir, token_file, tls_cert, tls_key, tls_client_ca;
+  std::string max_message_mb, max_sessions, max_sessions_per_peer, session_idle_timeout;
+  std::string max_device_memory, max_threads, drain_timeout, call_timeout, worker_timeout;
+  std::string name, log_level;
+  std::vector<std::string> load, expose, hide;
+  bool allow_upload = false, isolate = false, no_shared_memory = false, check_config = false;
+};
+
+void Describe(CLI::App& app, Raw& raw) {
+  // Given twice, the last one counts (as a later layer of arguments overrides an earlier one).
+  auto text = [&](const char* flag, std::string* to, const char* type, const char* help) {
+    return app.add_option(flag, *to, help)
+        ->type_name(type)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  };
+  auto list = [&](const char* flag, std::vector<std::string>* to, const char* type,
+                  const char* help) {
+    return app.add_option(flag, *to, help)
+        ->type_name(type)
+        ->expected(1)
+        ->allow_extra_args(false)  // `--load a b`: b is no second value
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  };
+  text("--listen", &raw.listen, "ADDR",
+       "address to serve on (default 127.0.0.1:50051). host:port, with\n"
+       "port 0 for any free port, or unix:PATH for a unix socket. Loopback\n"
+       "unless you say otherwise.");
+  text("--port-file", &raw.port_file, "FILE",
+       "write the bound port (a number and a newline) to FILE once serving");
+  list("--load", &raw.load, "FILE",
+       "load a module (a shared library) at start; published under its file\n"
+       "stem, e.g. my_ops.so -> \"my_ops\". Repeatable.");
+  text("--module-dir", &raw.module_dir, "DIR",
+       "let clients load modules by name from DIR (never by path). Off when\nabsent.");
+  app.add_flag("--allow-upload", raw.allow_upload,
+               "let clients send a module's file to load (Session::UploadModule,\n"
+               "`tvmffi upload`). It runs their code in this server (in a worker with\n"
+               "--isolate): turn it on only behind --token-file or mutual TLS.\n"
+               "Uploaded files live in a private temporary directory. Off by default.");
+  list("--expose", &raw.expose, "PREFIX",
+       "publish only globals whose names start with PREFIX. Repeatable.");
+  list("--hide", &raw.hide, "PREFIX",
+       "do not publish globals whose names start with PREFIX. Repeatable.\n"
+       "The runtime's own ffi.* functions are never published.");
+  text("--token-file", &raw.token_file, "FILE",
+       "require \"authorization: Bearer <token>\" on every RPC, the token being\n"
+       "FILE's first line")
+      ->envname("TVMFFI_TOKEN_FILE");
+  text("--tls-cert", &raw.tls_cert, "FILE",
+       "serve TLS with this PEM certificate chain (needs --tls-key)")
+      ->envname("TVMFFI_TLS_CERT");
+  text("--tls-key", &raw.tls_key, "FILE", "the PEM private key of --tls-cert")
+      ->envname("TVMFFI_TLS_KEY");
+  text("--tls-client-ca", &raw.tls_client_ca, "FILE",
+       "require client certificates signed by this PEM CA (mutual TLS;\n"
+       "needs --tls-cert and --tls-key)")
+      ->envname("TVMFFI_TLS_CLIENT_CA");
+  text("--max-message-mb", &raw.max_message_mb, "N", "largest gRPC message in MiB (default 64)");
+  text("--max-sessions", &raw.max_sessions, "N", "most concurrent sessions (default 64)");
+  text("--max-sessions-per-peer", &raw.max_sessions_per_peer, "N",
+       "most concurrent sessions from one client address (default 32),\n"
+       "so one client cannot hold every session");
+  text("--session-idle-timeout", &raw.session_idle_timeout, "SECONDS",
+       "close a session that has received nothing and had no call\n"
+       "in flight for this long (default 300; 0: never). The C++ client\n"
+       "sends a heartbeat every 30 s, so its quiet sessions stay open.");
+  text("--max-device-memory", &raw.max_device_memory, "MB",
+       "most memory one session may hold in tensors made on the server\n"
+       "(Session::Empty; any device, host memory of CPU tensors included).\n"
+       "Past it: MemoryError (default: no bound)");
+  text("--max-threads", &raw.max_threads, "N",
+       "most worker threads running clients' calls, over all sessions\n"
+       "(default 1024). Past it calls wait in a queue; a session that has\n"
+       "4096 calls or 256 MiB of arguments running or queued gets\n"
+       "RESOURCE_EXHAUSTED for the next one.");
+  text("--drain-timeout", &raw.drain_timeout, "SECONDS",
+       "on SIGTERM/SIGINT, how long running calls may take to finish\n"
+       "before the server exits anyway (default 10)");
+  text("--call-timeout", &raw.call_timeout, "SECONDS",
+       "longest the server waits for a client's callback (a client function\n"
+       "passed as an argument) before failing it with TimeoutError\n"
+       "(default: no limit)");
+  app.add_flag("--isolate", raw.isolate,
+               "run each module (--load, --module-dir) in its own worker process: a\n"
+               "module that crashes or hangs fails its calls with RemoteCrashError\n"
+               "(signal and the worker's backtrace), the server keeps serving and\n"
+               "the next call starts a fresh worker. Globals and system-library\n"
+               "symbols the module registers are served from its worker.");
+  text("--worker-timeout", &raw.worker_timeout, "SECONDS",
+       "with --isolate: a call running longer is failed with\n"
+       "RemoteCrashError and its worker killed (default: no limit)");
+  app.add_flag("--no-shared-memory", raw.no_shared_memory,
+               "clients on this host send every tensor through the socket: their\n"
+               "shared tensors are refused and by-value tensors are not staged in\n"
+               "shared memory (default: same-host clients' shared tensors are\n"
+               "mapped, not copied, and large by-value ones are staged; never\n"
+               "across hosts)");
+  text("--name", &raw.name, "NAME",
+       "this server's name in clients' error backtraces (default tvmffi-server)");
+  text("--log-level", &raw.log_level, "LEVEL", "error, warning, info (default) or debug");
+  app.add_flag("--check-config", raw.check_config,
+               "check every flag and value (files are not read), print \"ok\" and\n"
+               "exit 0 without serving; exit 2 naming the first mistake");
+}
+
+int PositiveInt(const std::string& flag, const std::string& text) {
+  int n = 0;
+  if (!absl::SimpleAtoi(text, &n) || n <= 0) throw Mistake{flag + " takes a positive number"};
+  return n;
+}
+
+absl::Duration PositiveSeconds(const std::string& flag, const std::string& text) {
+  double s = 0;
+  if (!absl::SimpleAtod(text, &s) || !(s > 0)) {
+    throw Mistake{flag + " takes a positive number of seconds"};
+  }
+  return absl::Seconds(s);
+}
+
+// A PEM file holding `what` (e.g. "CERTIFICATE"), read now so a wrong file is named here.
+std::string Pem(const std::string& flag, const std::string& path, const char* what) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) throw Mistake{flag + ": " + std::string(text.status().message())};
+  if (text->find("-----BEGIN ") == std::string::npos ||
+      text->find(std::string(what) + "-----") == std::string::npos) {
+    throw Mistake{flag + ": " + path + " holds no PEM " + what};
+  }
+  return *std::move(text);
+}
+
+ServerConfig Convert(const Raw& raw) {
+  ServerConfig config;
+  ServerOptions& o = config.options;
+  if (!raw.listen.empty()) o.listen = raw.listen;
+  config.port_file = raw.port_file;
+  o.load = raw.load;
+  o.module_dir = raw.module_dir;
+  o.allow_upload = raw.allow_upload;
+  o.expose = raw.expose;
+  o.hide = raw.hide;
+  if (!raw.max_message_mb.empty()) {
+    int mb = 0;
+    if (!absl::SimpleAtoi(raw.max_message_mb, &mb) || mb <= 0 || mb > 2047) {
+      throw Mistake{"--max-message-mb takes a number from 1 to 2047"};
+    }
+    o.max_message_bytes = static_cast<uint64_t>(mb) << 20;
+  }
+  if (!raw.max_sessions.empty()) o.max_sessions = PositiveInt("--max-sessions", raw.max_sessions);
+  if (!raw.max_sessions_per_peer.empty()) {
+    o.max_sessions_per_peer = PositiveInt("--max-sessions-per-peer", raw.max_sessions_per_peer);
+  }
+  if (!raw.session_idle_timeout.empty()) {
+    double s = -1;
+    if (!absl::SimpleAtod(raw.session_idle_timeout, &s) || !(s >= 0)) {
+      throw Mistake{"--session-idle-timeout takes a number of seconds (0: never)"};
+    }
+    o.session_idle_timeout = s == 0 ? absl::InfiniteDuration() : absl::Seconds(s);
+  }
+  if (!raw.max_device_memory.empty()) {
+    uint64_t mb = 0;
+    if (!absl::SimpleAtoi(raw.max_device_memory, &mb) || mb == 0 || mb > (1ull << 40)) {
+      throw Mistake{"--max-device-memory takes a positive number of MiB"};
+    }
+    o.max_device_memory = mb << 20;
+  }
+  if (!raw.max_threads.empty()) o.max_threads = PositiveInt("--max-threads", raw.max_threads);
+  if (!raw.drain_timeout.empty()) {
+    config.drain_timeout = PositiveSeconds("--drain-timeout", raw.drain_timeout);
+  }
+  if (!raw.call_timeout.empty()) {
+    o.call_timeout = PositiveSeconds("--call-timeout", raw.call_timeout);
+  }
+  o.isolate = raw.isolate;
+  if (!raw.worker_timeout.empty()) {
+    o.worker_timeout = PositiveSeconds("--worker-timeout", raw.worker_timeout);
+    if (!o.isolate) throw Mistake{"--worker-timeout needs --isolate"};
+  }
+  o.shared_memory = !raw.no_shared_memory;
+  if (!raw.name.empty()) o.name = raw.name;
+  if (!raw.log_level.empty()) {
+    if (raw.log_level != "error" && raw.log_level != "warning" && raw.log_level != "info" &&
+        raw.log_level != "debug") {
+      throw Mistake{"--log-level takes error, warning, info or debug"};
+    }
+    config.log_level = raw.log_level;
+  }
+  if (raw.tls_cert.empty() != raw.tls_key.empty()) {
+    throw Mistake{"--tls-cert and --tls-key go together"};
+  }
+  if (!raw.tls_client_ca.empty() && raw.tls_cert.empty()) {
+    throw Mistake{
+        "--tls-client-ca needs --tls-cert and --tls-key (client certificates are checked only "
+        "over TLS; without them the server would serve plaintext)"};
+  }
+  config.check_config = raw.check_config;
+  if (config.check_config)
+    return config;  // files are read when serving (they may be mounted
+                    // only where it runs)
+  if (!raw.token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadTokenFile(raw.token_file);
+    if (!token.ok()) throw Mistake{"--token-file: " + std::string(token.status().message())};
+    if (token->empty()) throw Mistake{"--token-file has an empty first line"};
+    o.token = *std::move(token);
+  }
+  if (!raw.tls_cert.empty()) o.tls_cert_pem = Pem("--tls-cert", raw.tls_cert, "CERTIFICATE");
+  if (!raw.tls_key.empty()) o.tls_key_pem = Pem("--tls-key", raw.tls_key, "PRIVATE KEY");
+  if (!raw.tls_client_ca.empty()) {
+    o.tls_client_ca_pem = Pem("--tls-client-ca", raw.tls_client_ca, "CERTIFICATE");
+  }
+  return config;
+}
+
+}  // namespace
+
+ParsedFlags ParseServerFlags(int argc, char** argv) {
+  CLI::App app(kDescription, "tvmffi-server");
+  app.footer(kFooter);
+  app.set_version_flag("--version", VersionText(), "print the version and exit");
+  app.get_formatter()->column_width(30);
+  Raw raw;
+  Describe(app, raw);
+  ParsedFlags parsed;
+  try {
+    app.parse(argc, argv);
+    parsed.config = Convert(raw);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    parsed.exit_code = 0;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << VersionText() << "\n";
+    parsed.exit_code = 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "tvmffi-server: " << e.what() << "\n(see tvmffi-server --help)\n";
+    parsed.exit_code = 2;
+  } catch (const Mistake& m) {
+    std::cerr << "tvmffi-server: " << m.message << "\n(see tvmffi-server --help)\n";
+    parsed.exit_code = 2;
+  }
+  return parsed;
+}
+
+}  // namespace tvmffi::rpc::internal
