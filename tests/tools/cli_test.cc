@@ -56,6 +56,22 @@ TEST(Cli, ExitStatusTellsAFailedFunctionFromAFailedTransport) {
       << nobody.err;
 }
 
+// `--timeout 0` is no limit, as the help says (it made every call, and connecting, time out at
+// once); a negative or non-numeric timeout is a usage error.
+TEST(Cli, TimeoutZeroMeansNoLimit) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  testing::CommandResult r =
+      RunCli({"call", "--server", server.address(), "--timeout", "0", "e2e.sleep_ms", "200"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "200\n");
+  for (const char* bad : {"-1", "soon"}) {
+    r = RunCli({"call", "--server", server.address(), "--timeout", bad, "e2e.add", "1", "2"});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--timeout takes a number of seconds (0: no limit)"), std::string::npos)
+        << r.err;
+  }
+}
+
 TEST(Cli, BenchTimesAFunctionOnTheServer) {
   ServerProcess server({"--load", TVMFFI_E2E_MODULE});
   testing::CommandResult r = RunCli({"bench", "--server", server.address(), "--number", "2",

@@ -45,7 +45,7 @@ Options (any command):
   --token-file FILE    send the token on FILE's first line ("authorization: Bearer ...")
   --tls                use TLS (trusting --tls-ca, else the system's roots)
   --tls-ca FILE        PEM certificates of the CAs to trust
-  --timeout SECONDS    give up on a call after this long (default: no limit)
+  --timeout SECONDS    give up on a call after this long (default, and 0: no limit)
   --module NAME        (call, bench) FUNC of the server's module NAME instead of a global
   --device DEV         (call, bench) put the tensor arguments on the server's device DEV
                        first (cpu:N, cuda:N): the function gets tensors that live there.
@@ -182,12 +182,14 @@ int main(int argc, char** argv) {
       options.tls = true;
     } else if (arg == "--timeout") {
       if (!value("--timeout", &v)) return Usage("--timeout needs a value");
-      try {
-        options.call_timeout_s = std::stod(v);
-      } catch (...) {
-        return Usage("--timeout takes a number of seconds");
+      double seconds = -1;
+      if (!absl::SimpleAtod(v, &seconds) || !(seconds >= 0)) {
+        return Usage("--timeout takes a number of seconds (0: no limit)");
       }
-      options.connect_timeout_s = std::min(options.connect_timeout_s, options.call_timeout_s);
+      options.call_timeout_s = seconds;  // 0: no limit on calls (connecting keeps its 10 s)
+      if (seconds > 0) {
+        options.connect_timeout_s = std::min(options.connect_timeout_s, options.call_timeout_s);
+      }
     } else if (arg == "--module") {
       if (!value("--module", &module)) return Usage("--module needs a value");
     } else if (arg == "--device") {
