@@ -232,6 +232,14 @@ ServerInfo Session::Info() const {
     }
   }
   if (auto cuda = map.Get("cuda_status")) info.cuda_status = cuda.value().cast<std::string>();
+  if (auto limits = map.Get("limits")) {
+    for (const auto& [key, value] : limits.value().cast<ffi::Map<ffi::String, ffi::Any>>()) {
+      info.limits.emplace_back(std::string(key), value.type_index() == kTVMFFIBool
+                                                     ? int64_t{value.cast<bool>()}
+                                                     : value.cast<int64_t>());
+    }
+    std::sort(info.limits.begin(), info.limits.end());
+  }
   return info;
 }
 

@@ -97,6 +97,19 @@ class ServerImpl : public Server {
       out.Set("isolate", pb.isolate());
       out.Set("upload_enabled", pb.upload_enabled());
       out.Set("max_message_bytes", static_cast<int64_t>(pb.max_message_bytes()));
+      ffi::Map<ffi::String, ffi::Any> limits;  // 0: none
+      limits.Set("max_message_bytes", static_cast<int64_t>(pb.max_message_bytes()));
+      limits.Set("max_sessions", static_cast<int64_t>(pb.max_sessions()));
+      limits.Set("max_sessions_per_peer", static_cast<int64_t>(pb.max_sessions_per_peer()));
+      limits.Set("session_idle_timeout_ms", pb.session_idle_timeout_ms());
+      limits.Set("call_timeout_ms", pb.call_timeout_ms());
+      limits.Set("max_threads", static_cast<int64_t>(pb.max_threads()));
+      limits.Set("max_device_memory", static_cast<int64_t>(pb.max_device_memory()));
+      limits.Set("max_calls_in_flight", static_cast<int64_t>(pb.max_calls_in_flight()));
+      limits.Set("max_bytes_in_flight", static_cast<int64_t>(pb.max_bytes_in_flight()));
+      limits.Set("worker_timeout_ms", pb.worker_timeout_ms());
+      limits.Set("shared_memory", pb.shared_memory());
+      out.Set("limits", limits);
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);
       out.Set("loaded_modules", loaded);

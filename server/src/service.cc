@@ -302,6 +302,18 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
   info->set_upload_enabled(modules_->upload_enabled());
   info->set_auth_required(!options_.token.empty());
   info->set_isolate(options_.isolate);
+  auto ms = [](absl::Duration d) {
+    return d == absl::InfiniteDuration() ? int64_t{0} : absl::ToInt64Milliseconds(d);
+  };
+  info->set_max_sessions_per_peer(static_cast<uint32_t>(options_.max_sessions_per_peer));
+  info->set_session_idle_timeout_ms(ms(options_.session_idle_timeout));
+  info->set_max_threads(static_cast<uint32_t>(options_.max_threads));
+  info->set_max_device_memory(options_.max_device_memory);
+  EndpointOptions session_defaults;  // every session's flow limit
+  info->set_max_calls_in_flight(static_cast<uint32_t>(session_defaults.max_calls_in_flight));
+  info->set_max_bytes_in_flight(session_defaults.max_bytes_in_flight);
+  info->set_worker_timeout_ms(ms(options_.worker_timeout));
+  info->set_shared_memory(options_.shared_memory);
   for (const std::string& name : modules_->Names()) info->add_loaded_modules(name);
 }
 

@@ -72,6 +72,21 @@ TEST(Cli, TimeoutZeroMeansNoLimit) {
   }
 }
 
+// `tvmffi info` prints the limits its help promises (it printed none), each as the server
+// was started with.
+TEST(Cli, InfoPrintsTheServersLimits) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--max-sessions", "7", "--max-threads", "9",
+                        "--session-idle-timeout", "0", "--max-device-memory", "3"});
+  testing::CommandResult r = RunCli({"info", "--server", server.address()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"limits (0: none):\n", "  max_sessions: 7\n", "  max_threads: 9\n",
+                           "  session_idle_timeout_ms: 0\n", "  max_device_memory: 3145728\n",
+                           "  max_message_bytes: 67108864\n", "  max_calls_in_flight: 4096\n",
+                           "  max_sessions_per_peer: 32\n", "  shared_memory: 1\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in:\n" << r.out;
+  }
+}
+
 TEST(Cli, BenchTimesAFunctionOnTheServer) {
   ServerProcess server({"--load", TVMFFI_E2E_MODULE});
   testing::CommandResult r = RunCli({"bench", "--server", server.address(), "--number", "2",

@@ -292,6 +292,10 @@ int main(int argc, char** argv) {
       std::cout << "\ndevices:\n";
       for (const tvmffi::rpc::DeviceInfo& d : info.devices) PrintDevice(d);
       std::cout << "cuda: " << (info.cuda_status.empty() ? "available" : info.cuda_status) << "\n";
+      std::cout << "limits (0: none):\n";
+      for (const auto& [name, value] : info.limits) {
+        std::cout << "  " << name << ": " << value << "\n";
+      }
       return 0;
     }
     if (command == "upload") {

@@ -73,6 +73,12 @@ struct ServerInfo {
   std::vector<std::string> loaded_modules;
   std::vector<DeviceInfo> devices;  // CPU first
   std::string cuda_status;          // "" when the server can use CUDA, else why not
+  // The server's limits by name (docs/operations.md), 0 where there is none:
+  // max_message_bytes, max_sessions, max_sessions_per_peer, session_idle_timeout_ms,
+  // call_timeout_ms, max_threads, max_device_memory, max_calls_in_flight, max_bytes_in_flight,
+  // worker_timeout_ms, shared_memory (1: same-host clients may share memory). Empty from a
+  // server that does not say.
+  std::vector<std::pair<std::string, int64_t>> limits;
 };
 
 // A tensor that lives on the server (made by Session::Empty, or a tensor result left there,
