@@ -56,6 +56,28 @@ TEST(Cli, ExitStatusTellsAFailedFunctionFromAFailedTransport) {
       << nobody.err;
 }
 
+// Flags through CLI11 (#13): `--flag=value` too, anywhere on the line; an unknown flag is
+// refused wherever it is (after the function it was taken for a JSON argument); a JSON array
+// argument stays one argument; TVMFFI_SERVER is --server's default; --version.
+TEST(Cli, FlagsAnyWhereInEitherSpellingAndFromTheEnvironment) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  testing::CommandResult r =
+      RunCli({"call", "e2e.echo", "[1,-2,[3]]", "--server=" + server.address(), "--timeout=5"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[1, -2, [3]]\n");
+  r = RunCli({"call", "--server", server.address(), "e2e.add", "2", "--bogus", "3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--bogus"), std::string::npos) << r.err;
+  ::setenv("TVMFFI_SERVER", server.address().c_str(), 1);
+  r = RunCli({"call", "e2e.add", "-2", "3"});
+  ::unsetenv("TVMFFI_SERVER");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n");
+  r = RunCli({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("tvmffi ", 0), 0u) << r.out;
+}
+
 // `--timeout 0` is no limit, as the help says (it made every call, and connecting, time out at
 // once); a negative or non-numeric timeout is a usage error.
 TEST(Cli, TimeoutZeroMeansNoLimit) {

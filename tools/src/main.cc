@@ -12,7 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include <tvm/ffi/c_api.h>
+
+#include <CLI/CLI.hpp>
+#include <tuple>
+
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "json.h"
 #include "npy.h"
 #include "tvmffi/grpc/credential_files.h"
@@ -40,11 +46,14 @@ Commands:
                        their memory; why CUDA is not available, where it is not)
   ping                 check that the server answers
 
-Options (any command):
-  --server ADDR        the server (default 127.0.0.1:50051; unix:PATH for a unix socket)
+Options (anywhere on the line, as `--flag value` or `--flag=value`; `--` ends them, for an
+argument that starts with '-'):
+  --server ADDR        the server (default $TVMFFI_SERVER, else 127.0.0.1:50051; unix:PATH
+                       for a unix socket)
   --token-file FILE    send the token on FILE's first line ("authorization: Bearer ...")
+                       (default $TVMFFI_TOKEN_FILE)
   --tls                use TLS (trusting --tls-ca, else the system's roots)
-  --tls-ca FILE        PEM certificates of the CAs to trust
+  --tls-ca FILE        PEM certificates of the CAs to trust (default $TVMFFI_TLS_CA)
   --timeout SECONDS    give up on a call after this long (default, and 0: no limit)
   --module NAME        (call, bench) FUNC of the server's module NAME instead of a global
   --device DEV         (call, bench) put the tensor arguments on the server's device DEV
@@ -60,12 +69,24 @@ Options (any command):
   --repeat R           (bench) repeats (default 3)
   --min-repeat-ms MS   (bench) the shortest a repeat may last (default 0)
   --cooldown-ms MS     (bench) pause between repeats (default 0)
+  --version            print the version and exit
   --help               show this text
 
 Exit status: 0 on success; 1 when the remote function raised (its "Kind: message" and
 backtrace go to stderr); 2 for usage errors and transport errors (unreachable server,
 timeout, authentication).
 )";
+
+#ifndef TVMFFI_RPC_VERSION
+#define TVMFFI_RPC_VERSION "unknown"
+#endif
+
+std::string VersionText() {
+  TVMFFIVersion v;
+  TVMFFIGetVersion(&v);
+  return absl::StrCat("tvmffi ", TVMFFI_RPC_VERSION, " (TVM-FFI ABI ", v.major, ".", v.minor, ".",
+                      v.patch, ")");
+}
 
 int Usage(const std::string& message) {
   std::cerr << "tvmffi: " << message << "\n(see tvmffi --help)\n";
@@ -153,76 +174,106 @@ int main(int argc, char** argv) {
   bool device_given = false;
   std::string out_path;
   std::vector<std::pair<size_t, std::string>> out_args;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&](const char* flag, std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      (void)flag;
-      return true;
-    };
-    std::string v;
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else if (arg == "--server") {
-      if (!value("--server", &server)) return Usage("--server needs a value");
-    } else if (arg == "--token-file") {
-      if (!value("--token-file", &v)) return Usage("--token-file needs a value");
-      absl::StatusOr<std::string> token = tvmffi::rpc::ReadTokenFile(v);
-      if (!token.ok()) return Usage("--token-file: " + std::string(token.status().message()));
-      options.token = *std::move(token);
-    } else if (arg == "--tls") {
-      options.tls = true;
-    } else if (arg == "--tls-ca") {
-      if (!value("--tls-ca", &v)) return Usage("--tls-ca needs a value");
-      absl::StatusOr<std::string> pem = tvmffi::rpc::ReadWholeFile(v);
-      if (!pem.ok()) return Usage("--tls-ca: " + std::string(pem.status().message()));
-      options.tls_root_certs_pem = *std::move(pem);
-      options.tls = true;
-    } else if (arg == "--timeout") {
-      if (!value("--timeout", &v)) return Usage("--timeout needs a value");
-      double seconds = -1;
-      if (!absl::SimpleAtod(v, &seconds) || !(seconds >= 0)) {
-        return Usage("--timeout takes a number of seconds (0: no limit)");
-      }
-      options.call_timeout_s = seconds;  // 0: no limit on calls (connecting keeps its 10 s)
-      if (seconds > 0) {
-        options.connect_timeout_s = std::min(options.connect_timeout_s, options.call_timeout_s);
-      }
-    } else if (arg == "--module") {
-      if (!value("--module", &module)) return Usage("--module needs a value");
-    } else if (arg == "--device") {
-      if (!value("--device", &v) || !ParseDevice(v, &device)) {
-        return Usage("--device takes cpu:N or cuda:N");
-      }
-      device_given = true;
-    } else if (arg == "--out") {
-      if (!value("--out", &out_path)) return Usage("--out needs a file");
-    } else if (arg == "--out-arg") {
-      size_t colon = std::string::npos, index = 0;
-      if (value("--out-arg", &v)) colon = v.find(':');
-      if (colon == std::string::npos || colon + 1 == v.size() ||
-          !absl::SimpleAtoi(v.substr(0, colon), &index)) {
-        return Usage("--out-arg takes N:FILE.npy (N: the argument's position, from 0)");
-      }
-      out_args.emplace_back(index, v.substr(colon + 1));
-    } else if (arg == "--number" || arg == "--repeat" || arg == "--min-repeat-ms" ||
-               arg == "--cooldown-ms") {
-      int n = 0;
-      bool positive = arg == "--number" || arg == "--repeat";
-      if (!value(arg.c_str(), &v) || !absl::SimpleAtoi(v, &n) || n < (positive ? 1 : 0)) {
-        return Usage(arg + (positive ? " takes a positive number" : " takes a number >= 0"));
-      }
-      (arg == "--number"          ? timing.number
-       : arg == "--repeat"        ? timing.repeat
-       : arg == "--min-repeat-ms" ? timing.min_repeat_ms
-                                  : timing.cooldown_ms) = n;
-    } else if (arg.size() > 2 && arg.rfind("--", 0) == 0 && positional.empty()) {
-      return Usage("unknown option " + arg);
-    } else {
-      positional.push_back(arg);
+
+  // The flags, through CLI11: `--flag value` or `--flag=value`, anywhere on the line; anything
+  // unknown is a usage error; `--` ends the flags (for an argument that starts with '-').
+  CLI::App app("tvmffi", "tvmffi");
+  app.set_help_flag();  // our own help text, below
+  bool help = false, tls = false;
+  std::string token_file, tls_ca, timeout, device_text, number, repeat, min_repeat_ms, cooldown_ms;
+  std::vector<std::string> out_arg_texts;
+  auto last = CLI::MultiOptionPolicy::TakeLast;
+  app.add_flag("-h,--help", help);
+  app.set_version_flag("--version", VersionText());
+  app.add_option("--server", server)->envname("TVMFFI_SERVER")->multi_option_policy(last);
+  app.add_option("--token-file", token_file)
+      ->envname("TVMFFI_TOKEN_FILE")
+      ->multi_option_policy(last);
+  app.add_flag("--tls", tls);
+  app.add_option("--tls-ca", tls_ca)->envname("TVMFFI_TLS_CA")->multi_option_policy(last);
+  app.add_option("--timeout", timeout)->multi_option_policy(last);
+  app.add_option("--module", module)->multi_option_policy(last);
+  app.add_option("--device", device_text)->multi_option_policy(last);
+  app.add_option("--out", out_path)->multi_option_policy(last);
+  app.add_option("--out-arg", out_arg_texts)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--number", number)->multi_option_policy(last);
+  app.add_option("--repeat", repeat)->multi_option_policy(last);
+  app.add_option("--min-repeat-ms", min_repeat_ms)->multi_option_policy(last);
+  app.add_option("--cooldown-ms", cooldown_ms)->multi_option_policy(last);
+  app.add_option("words", positional)->expected(0, -1);
+  // CLI11 splits a positional "[a,b]" into two values; a JSON array must stay whole. Such words
+  // get a marker byte for the parse, taken off after.
+  constexpr char kWhole = '\x02';
+  std::vector<std::string> words(argv + 1, argv + argc);
+  for (std::string& w : words) {
+    if (!w.empty() && w.front() == '[') w.insert(w.begin(), kWhole);
+  }
+  std::reverse(words.begin(), words.end());  // CLI11's vector form takes them last first
+  try {
+    app.parse(words);
+  } catch (const CLI::CallForVersion&) {
+    std::cout << VersionText() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return Usage(e.what());
+  }
+  for (std::string& w : positional) {
+    if (!w.empty() && w.front() == kWhole) w.erase(w.begin());
+  }
+  if (help) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (!token_file.empty()) {
+    absl::StatusOr<std::string> token = tvmffi::rpc::ReadTokenFile(token_file);
+    if (!token.ok()) return Usage("--token-file: " + std::string(token.status().message()));
+    options.token = *std::move(token);
+  }
+  options.tls = tls;
+  if (!tls_ca.empty()) {
+    absl::StatusOr<std::string> pem = tvmffi::rpc::ReadWholeFile(tls_ca);
+    if (!pem.ok()) return Usage("--tls-ca: " + std::string(pem.status().message()));
+    options.tls_root_certs_pem = *std::move(pem);
+    options.tls = true;
+  }
+  if (!timeout.empty()) {
+    double seconds = -1;
+    if (!absl::SimpleAtod(timeout, &seconds) || !(seconds >= 0)) {
+      return Usage("--timeout takes a number of seconds (0: no limit)");
     }
+    options.call_timeout_s = seconds;  // 0: no limit on calls (connecting keeps its 10 s)
+    if (seconds > 0) {
+      options.connect_timeout_s = std::min(options.connect_timeout_s, options.call_timeout_s);
+    }
+  }
+  if (!device_text.empty()) {
+    if (!ParseDevice(device_text, &device)) return Usage("--device takes cpu:N or cuda:N");
+    device_given = true;
+  }
+  for (const std::string& v : out_arg_texts) {
+    size_t colon = v.find(':'), index = 0;
+    if (colon == std::string::npos || colon + 1 == v.size() ||
+        !absl::SimpleAtoi(v.substr(0, colon), &index)) {
+      return Usage("--out-arg takes N:FILE.npy (N: the argument's position, from 0)");
+    }
+    out_args.emplace_back(index, v.substr(colon + 1));
+  }
+  for (auto [flag, text, to] :
+       {std::make_tuple("--number", &number, &timing.number),
+        std::make_tuple("--repeat", &repeat, &timing.repeat),
+        std::make_tuple("--min-repeat-ms", &min_repeat_ms, &timing.min_repeat_ms),
+        std::make_tuple("--cooldown-ms", &cooldown_ms, &timing.cooldown_ms)}) {
+    if (text->empty()) continue;
+    bool positive = std::string(flag) == "--number" || std::string(flag) == "--repeat";
+    int n = 0;
+    if (!absl::SimpleAtoi(*text, &n) || n < (positive ? 1 : 0)) {
+      return Usage(std::string(flag) +
+                   (positive ? " takes a positive number" : " takes a number >= 0"));
+    }
+    *to = n;
   }
   if (positional.empty()) return Usage("missing command");
   std::string command = positional[0];
