@@ -10,6 +10,10 @@ install(TARGETS tvm_ffi tvmffi_proto_messages tvmffi_proto tvmffi_proto_grpc tvm
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The installed daemon and command find the installed libtvm_ffi.so next to them, without
+# LD_LIBRARY_PATH.
+set_target_properties(tvmffi-server tvmffi PROPERTIES
+  INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
 install(TARGETS tvmffi-server tvmffi RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 foreach(dir runtime/include proto/include device/include session/include grpc/include client/include
             server/include)
