@@ -21,6 +21,10 @@ foreach(dir runtime/include proto/include device/include session/include grpc/in
 endforeach()
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/gen/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
+# The wire schema itself, next to its generated headers (as protobuf installs its own .proto
+# files), for clients in other languages.
+install(FILES ${PROJECT_SOURCE_DIR}/proto/tvmffi/rpc/v1/ffi.proto
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tvmffi/rpc/v1)
 install(EXPORT tvmffi_rpcTargets NAMESPACE tvmffi_rpc::
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tvmffi_rpc)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/tvmffi_rpcConfig.cmake.in

@@ -31,6 +31,8 @@ TEST(Install, FindPackageConsumerCallsAServer) {
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(line, "42");
+  // The wire schema is installed, for clients in other languages.
+  EXPECT_TRUE(std::ifstream(prefix + "/include/tvmffi/rpc/v1/ffi.proto").good());
   // The installed binaries find the installed runtime on their own (RUNPATH $ORIGIN/../lib).
   for (const char* binary : {"/bin/tvmffi-server", "/bin/tvmffi"}) {
     EXPECT_EQ(Shell("env -u LD_LIBRARY_PATH " + prefix + binary + " --version"), 0) << binary;
