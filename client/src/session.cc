@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "channel.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/grpc/grpc_stream.h"
@@ -37,75 +38,14 @@ struct SessionCore {
 
 absl::Duration Seconds(double s) { return s > 0 ? absl::Seconds(s) : absl::InfiniteDuration(); }
 
-std::shared_ptr<grpc::ChannelCredentials> Credentials(const ConnectOptions& options) {
-  if (!options.tls) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = options.tls_root_certs_pem;
-  ssl.pem_cert_chain = options.tls_client_cert_pem;
-  ssl.pem_private_key = options.tls_client_key_pem;
-  return grpc::SslCredentials(ssl);
-}
-
-// Failures that waiting does not cure: nothing listens there, the name does not resolve, or
-// the two sides disagree on TLS. Anything else (a slow or restarting server) is retried.
-bool IsPermanent(const std::string& reason) {
-  for (const char* mark : {"Connection refused", "DNS resolution failed", "andshake", "SSL",
-                           "Socket closed", "certificate"}) {
-    if (reason.find(mark) != std::string::npos) return true;
-  }
-  return false;
-}
-
-// Waits until channel is connected. A failed attempt is explained by gRPC's reason, from a
-// probe call that does not wait for a connection: a permanent one (see IsPermanent) ends the
-// wait at once, any other is retried until the timeout and then reported with it.
-absl::Status WaitUntilConnected(grpc::Channel& channel, const std::string& target,
-                                double timeout_s) {
-  auto deadline = std::chrono::system_clock::now() +
-                  std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
-  std::string last_reason;
-  grpc_connectivity_state state = channel.GetState(true);
-  while (state != GRPC_CHANNEL_READY) {
-    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
-      grpc::ClientContext probe;
-      probe.set_deadline(
-          std::min(deadline, std::chrono::system_clock::now() + std::chrono::seconds(2)));
-      v1::ServerInfo info;
-      grpc::Status status = v1::FFI::NewStub(channel.shared_from_this())
-                                ->GetServerInfo(&probe, v1::GetServerInfoRequest(), &info);
-      if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-        last_reason = status.error_message();
-        if (IsPermanent(last_reason)) {
-          return ConnectionError(absl::StrCat("cannot connect to ", target, ": ", last_reason));
-        }
-      }
-    }
-    if (!channel.WaitForStateChange(state, deadline)) {
-      return ConnectionError(absl::StrCat("cannot connect to ", target, " within ", timeout_s, " s",
-                                          last_reason.empty() ? "" : ": ", last_reason));
-    }
-    state = channel.GetState(true);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 Session Connect(const std::string& target, const ConnectOptions& options) {
-  grpc::ChannelArguments args;
-  int max_bytes = static_cast<int>(std::min<uint64_t>(options.max_message_bytes, INT32_MAX));
-  args.SetMaxReceiveMessageSize(max_bytes);
-  args.SetMaxSendMessageSize(max_bytes);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  if (!options.tls_server_name.empty()) {
-    args.SetSslTargetNameOverride(options.tls_server_name);
-  }
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(target, Credentials(options), args);
-  absl::Status connected = WaitUntilConnected(*channel, target, options.connect_timeout_s);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> made = internal::MakeChannel(target, options);
+  if (!made.ok()) throw StatusToError(made.status());
+  std::shared_ptr<grpc::Channel> channel = *std::move(made);
+  absl::Status connected =
+      internal::WaitUntilConnected(*channel, target, options.connect_timeout_s);
   if (!connected.ok()) throw StatusToError(connected);
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);

@@ -118,7 +118,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string li
     std::ifstream in(dir_ + "/port");
     int port = -1;
     if (in >> port) {
-      address_ = listen.rfind("unix:", 0) == 0 ? listen : "127.0.0.1:" + std::to_string(port);
+      address_ = listen.rfind("unix:", 0) == 0
+                     ? listen
+                     : listen.substr(0, listen.rfind(':') + 1) + std::to_string(port);
       return;
     }
     if (!Alive()) break;

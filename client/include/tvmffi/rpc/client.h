@@ -47,6 +47,15 @@ struct ConnectOptions {
   // Every tensor a server function returns stays on the server and arrives as a RemoteTensor
   // (by default only tensors on a device do; host tensors come by value).
   bool keep_tensor_results_remote = false;
+  // gRPC's load balancing over the addresses a target resolves to (dns:///name:port, or
+  // ipv4:a:p,b:q): "round_robin" (default) spreads a Client's stateless calls over every
+  // server; "pick_first" sends them all to one. A Session is one stream: it stays on the server
+  // that took it, whatever the policy.
+  std::string load_balancing = "round_robin";
+  // Client only: a stateless call that failed with UNAVAILABLE (its server went away) is made
+  // again, on another server, up to 4 attempts in all (gRPC's retry policy). Only for functions
+  // that may run twice: the first attempt may have run before its server went.
+  bool retry_unavailable = false;
 };
 
 // A device the server drives.
@@ -159,6 +168,28 @@ class Session {
   std::shared_ptr<void> closer_;  // shuts the session down when the last copy goes
   std::string target_;
   double call_timeout_s_ = 0;
+};
+
+// Stateless calls (the Call RPC): each call is one request and one response, on whichever
+// server of the target the load balancing picks, so calls spread over every server a DNS name
+// or address list resolves to. Values only: arguments and results are copied (tensors included,
+// within the message limit); functions, modules and other objects cannot cross (TypeError).
+// Copies share one channel; thread-safe.
+class Client {
+ public:
+  // Connects lazily: the first call waits up to options.connect_timeout_s for a server.
+  explicit Client(const std::string& target, const ConnectOptions& options = {});
+  // The server's global `name`(args...), or module `module`'s function when module is set.
+  // Throws ffi::Error as a proxy does: the server's errors with their kind and backtrace, and
+  // ConnectionError / TimeoutError / RPCError for the transport.
+  tvm::ffi::Any Call(const std::string& name, const std::vector<tvm::ffi::Any>& args = {},
+                     const std::string& module = "") const;
+  const std::string& target() const { return target_; }
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  std::string target_;
 };
 
 // The name a module file is served under: its file stem (/x/my_ops.so -> "my_ops").

@@ -1,0 +1,66 @@
+// tvmffi::rpc::Client: stateless calls over one channel, spread by gRPC's load balancing.
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "channel.h"
+#include "tvmffi/grpc/grpc_stream.h"
+#include "tvmffi/proto/codec.h"
+#include "tvmffi/proto/status.h"
+#include "tvmffi/rpc/client.h"
+#include "tvmffi/rpc/v1/ffi.grpc.pb.h"
+
+namespace tvmffi::rpc {
+namespace ffi = tvm::ffi;
+
+struct Client::State {
+  ConnectOptions options;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::FFI::Stub> stub;
+  std::once_flag connected_once;
+  absl::Status connected;  // the first call's wait for a server
+};
+
+Client::Client(const std::string& target, const ConnectOptions& options)
+    : state_(std::make_shared<State>()), target_(target) {
+  state_->options = options;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = internal::MakeChannel(target, options);
+  if (!channel.ok()) throw StatusToError(channel.status());
+  state_->channel = *std::move(channel);
+  state_->stub = v1::FFI::NewStub(state_->channel);
+}
+
+ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args,
+                      const std::string& module) const {
+  State& s = *state_;
+  std::call_once(s.connected_once, [&] {
+    s.connected = internal::WaitUntilConnected(*s.channel, target_, s.options.connect_timeout_s);
+  });
+  if (!s.connected.ok()) throw StatusToError(s.connected);
+  v1::CallRequest request;
+  request.set_name(name);
+  request.set_module(module);
+  CodecLimits limits;
+  for (const ffi::Any& arg : args) {
+    absl::Status encoded = EncodeValue(arg, nullptr, request.add_args(), limits);
+    if (!encoded.ok()) throw StatusToError(encoded);
+  }
+  grpc::ClientContext context;
+  if (!s.options.token.empty()) context.AddMetadata("authorization", "Bearer " + s.options.token);
+  if (s.options.call_timeout_s > 0) {
+    context.set_deadline(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(static_cast<int64_t>(s.options.call_timeout_s * 1000)));
+  }
+  v1::CallResponse response;
+  grpc::Status status = s.stub->Call(&context, request, &response);
+  if (!status.ok()) throw StatusToError(FromGrpcStatus(status, target_));
+  if (response.has_error()) throw DecodeError(response.error(), target_);
+  absl::StatusOr<ffi::Any> value = DecodeValue(response.value(), nullptr, limits);
+  if (!value.ok()) throw StatusToError(value.status());
+  return *std::move(value);
+}
+
+}  // namespace tvmffi::rpc

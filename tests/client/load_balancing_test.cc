@@ -1,0 +1,116 @@
+// Scale-out with gRPC's own load balancing (issue #13): tvmffi::rpc::Client's stateless calls
+// spread over every server a target names (three servers on 127.0.0.1, .2 and .3), a session
+// stays on one, and with retries on, a server killed in the middle loses no call.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/error_of.h"
+#include "testing/server_process.h"
+#include "tvmffi/rpc/client.h"
+
+namespace tvmffi::rpc {
+namespace {
+namespace ffi = tvm::ffi;
+using testing::ErrorOf;
+using testing::ServerProcess;
+
+struct Cluster {
+  std::vector<std::unique_ptr<ServerProcess>> servers;
+  std::string target = "ipv4:";
+  Cluster() {
+    for (int i = 1; i <= 3; ++i) {
+      servers.push_back(
+          std::make_unique<ServerProcess>(std::vector<std::string>{"--load", TVMFFI_E2E_MODULE},
+                                          "127.0.0." + std::to_string(i) + ":0"));
+      target += (i > 1 ? "," : "") + servers.back()->address();
+    }
+  }
+};
+
+// The server process that answered each of n calls of e2e.pid.
+std::map<int, int> Spread(const Client& client, int n) {
+  std::map<int, int> calls;
+  for (int i = 0; i < n; ++i) ++calls[client.Call("e2e.pid").cast<int>()];
+  return calls;
+}
+
+TEST(LoadBalancing, StatelessCallsSpreadOverEveryServerASessionStaysOnOne) {
+  Cluster cluster;
+  Client client(cluster.target);  // round_robin by default
+  std::map<int, int> calls = Spread(client, 30);
+  ASSERT_EQ(calls.size(), 3u) << "every server gets a share";
+  for (const auto& [pid, n] : calls) EXPECT_GE(n, 5) << pid;
+  ConnectOptions pick_first;
+  pick_first.load_balancing = "pick_first";
+  EXPECT_EQ(Spread(Client(cluster.target, pick_first), 12).size(), 1u);
+  // A session is one stream: all its calls reach the same server.
+  Session session = Connect(cluster.target);
+  ffi::Function pid = session.GetGlobalRequired("e2e.pid");
+  int first = pid().cast<int>();
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(pid().cast<int>(), first);
+}
+
+TEST(LoadBalancing, WithRetriesAServerKilledInTheMiddleLosesNoCall) {
+  Cluster cluster;
+  ConnectOptions options;
+  options.retry_unavailable = true;
+  Client client(cluster.target, options);
+  std::atomic<int> done{0};
+  std::vector<std::string> errors;
+  std::thread caller([&] {
+    for (int i = 0; i < 300; ++i) {
+      try {
+        if (client.Call("e2e.add", {ffi::Any(i), ffi::Any(1)}).cast<int>() != i + 1) {
+          errors.push_back("wrong result for " + std::to_string(i));
+        }
+      } catch (const ffi::Error& e) {
+        errors.push_back(std::string(e.kind()) + ": " + std::string(e.message()));
+      }
+      ++done;
+    }
+  });
+  while (done < 60) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  cluster.servers[1]->Stop(SIGKILL);
+  caller.join();
+  EXPECT_TRUE(errors.empty()) << errors.size() << " lost, the first: " << errors.front();
+  EXPECT_EQ(Spread(client, 10).size(), 2u);  // the two left share the rest
+}
+
+TEST(LoadBalancing, StatelessCallsCarryValuesAndTypedErrors) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--load", TVMFFI_MY_EXT_MODULE});
+  Client client(server.address());
+  EXPECT_EQ(client.Call("my_ext.add_one", {ffi::Any(41)}).cast<int>(), 42);
+  EXPECT_EQ(client.Call("add_two", {ffi::Any(40)}, "my_ext").cast<int>(), 42);  // a module's
+  ffi::Array<ffi::Any> arr{ffi::Any(1), ffi::Any(ffi::String("two"))};
+  EXPECT_EQ(
+      client.Call("e2e.echo", {ffi::Any(arr)}).cast<ffi::Array<ffi::Any>>()[1].cast<std::string>(),
+      "two");
+  EXPECT_EQ(ErrorOf([&] { client.Call("my_ext.throw_error", {ffi::Any(-1)}); }),
+            "ValueError: x must be non-negative, got -1");
+  EXPECT_EQ(ErrorOf([&] { client.Call("no.such"); }).rfind("ValueError: ", 0), 0u);
+  ffi::Function local = ffi::Function::FromTyped([](int x) { return x; });
+  EXPECT_EQ(ErrorOf([&] {
+              client.Call("e2e.apply", {ffi::Any(local), ffi::Any(1)});
+            }).rfind("TypeError: ", 0),
+            0u);  // a function cannot cross without a session
+  ConnectOptions bad;
+  bad.load_balancing = "random";
+  EXPECT_EQ(ErrorOf([&] { Client(server.address(), bad); }),
+            "ValueError: load balancing policy 'random' is not one of round_robin, pick_first");
+  ConnectOptions quick;
+  quick.connect_timeout_s = 1;
+  EXPECT_EQ(
+      ErrorOf([&] { Client("127.0.0.1:1", quick).Call("e2e.pid"); }).rfind("ConnectionError: ", 0),
+      0u);
+}
+
+}  // namespace
+}  // namespace tvmffi::rpc
