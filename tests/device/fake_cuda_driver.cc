@@ -28,7 +28,10 @@ constexpr size_t kTotal = size_t{1} << 30;
 std::mutex g_mutex;
 size_t g_used = 0;
 bool g_init = false;
-thread_local int g_current = -1;  // the device of the context pushed on this thread
+// The device of the context pushed on this thread. Initial-exec TLS (glibc's static surplus,
+// which a small dlopen'ed library may use): dynamic TLS in a dlopen'ed library is allocated
+// and freed inside ld.so, where LeakSanitizer's scan can crash and ThreadSanitizer sees races.
+__attribute__((tls_model("initial-exec"))) thread_local int g_current = -1;
 
 int EnvInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
