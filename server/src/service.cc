@@ -177,8 +177,9 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   endpoint_options.call_timeout = options_.call_timeout;  // callbacks into the client
   endpoint_options.shared_memory = options_.shared_memory;
   endpoint_options.session_streams = true;
-  endpoint_options.import_cuda_ipc = true;  // same-host clients' CUDA tensors, in place  // each
-                                            // session's kernels on its own CUDA streams
+  endpoint_options.import_cuda_ipc = true;  // same-host clients' CUDA tensors, in place
+  endpoint_options.offer_cuda_ipc = false;  // ...but never this server's memory to a client  //
+                                            // each session's kernels on its own CUDA streams
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
   {

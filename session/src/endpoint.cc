@@ -898,7 +898,7 @@ bool Endpoint::KeepRemote(const DLTensor& tensor) {
   if (t_encode.by_value) return false;
   if (!options_.keep_device_tensors) {
     // A peer on this host that maps CUDA memory gets this side's CUDA tensors in place.
-    return tensor.device.device_type == kDLCUDA && shares_memory() &&
+    return options_.offer_cuda_ipc && tensor.device.device_type == kDLCUDA && shares_memory() &&
            peer_imports_ipc_.load(std::memory_order_acquire);
   }
   if (!t_encode.session_op_result && keep_all_tensors_.load(std::memory_order_relaxed)) {
@@ -915,7 +915,7 @@ bool Endpoint::KeepRemote(const DLTensor& tensor) {
 }
 
 void Endpoint::DescribeRemoteTensor(const DLTensor& tensor, v1::RemoteRef* ref) {
-  if (tensor.device.device_type != kDLCUDA || !shares_memory() ||
+  if (!options_.offer_cuda_ipc || tensor.device.device_type != kDLCUDA || !shares_memory() ||
       !peer_imports_ipc_.load(std::memory_order_acquire)) {
     return;
   }

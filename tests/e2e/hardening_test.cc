@@ -307,7 +307,8 @@ TEST(Hardening, BearerIsCaseInsensitiveAndModuleNamesHaveNoControlCharacters) {
 // A raw Session stream: the frames a hostile or broken client sends, byte for byte.
 class RawSession {
  public:
-  explicit RawSession(const std::string& address, const std::string& shm_host = "")
+  explicit RawSession(const std::string& address, const std::string& shm_host = "",
+                      bool cuda_ipc = false)
       : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
         stub_(v1::FFI::NewStub(channel_)),
         stream_(OpenStream(&context_, *stub_)) {
@@ -315,6 +316,7 @@ class RawSession {
     hello.mutable_hello()->set_protocol_version(1);
     hello.mutable_hello()->set_peer_name("raw");
     hello.mutable_hello()->set_shm_host(shm_host);
+    hello.mutable_hello()->set_cuda_ipc(cuda_ipc);
     EXPECT_TRUE(stream_->Write(hello));
     v1::Frame theirs;
     EXPECT_TRUE(stream_->Read(&theirs));
@@ -420,6 +422,28 @@ TEST(Hardening, ForgedCudaIpcHandlesGiveNoTensor) {
     ++id;
   }
   ExpectAddOne(raw, id);
+}
+
+// ...and the server never hands a client a CUDA IPC handle of its own memory, even to a client
+// whose Hello says it would open one: a handle maps the whole allocation, not only the tensor.
+TEST(Hardening, TheServerOffersNoCudaIpcHandleToAClient) {
+  ::setenv("TVMFFI_CUDA_DRIVER", TVMFFI_FAKE_CUDA_DRIVER, 1);
+  ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE});
+  ::unsetenv("TVMFFI_CUDA_DRIVER");
+  RawSession raw(server.address(), SharedMemoryHostId(), /*cuda_ipc=*/true);
+  v1::Value shape, dtype, device;
+  shape.mutable_shape()->add_dims(16);
+  dtype.mutable_dtype()->set_code(kDLUInt);
+  dtype.mutable_dtype()->set_bits(8);
+  dtype.mutable_dtype()->set_lanes(1);
+  device.mutable_device()->set_device_type(kDLCUDA);
+  v1::Frame reply;
+  ASSERT_TRUE(raw.Exchange(CallFrame(1, "$tensor.empty", {shape, dtype, device}), &reply));
+  ASSERT_TRUE(reply.has_ret());
+  ASSERT_TRUE(reply.ret().value().has_ref()) << reply.ret().error().message();
+  EXPECT_EQ(reply.ret().value().ref().tensor().device().device_type(), kDLCUDA);
+  EXPECT_FALSE(reply.ret().value().ref().has_cuda_ipc());
+  ExpectAddOne(raw, 2);
 }
 
 // 18. A call's timeout_ms was never read and Cancel was ignored: a call its caller gave up on

@@ -88,6 +88,10 @@ struct EndpointOptions {
   // tensor. (The server's sessions and workers; a client keeps getting RemoteTensors.) And a
   // peer that opens them gets this side's CUDA tensors that way, by value ones included.
   bool import_cuda_ipc = false;
+  // This side offers its CUDA tensors to a peer that opens handles (the client to its server,
+  // the server to its workers and back). Off for a server's clients: a handle maps the whole
+  // allocation a tensor lies in, which may hold more than the client's tensor.
+  bool offer_cuda_ipc = true;
 };
 
 // Bounds the worker threads of this process that run peers' calls, over all sessions (default
