@@ -53,8 +53,10 @@ struct ConnectOptions {
   // that took it, whatever the policy.
   std::string load_balancing = "round_robin";
   // Client only: a stateless call that failed with UNAVAILABLE (its server went away) is made
-  // again, on another server, up to 4 attempts in all (gRPC's retry policy). Only for functions
-  // that may run twice: the first attempt may have run before its server went.
+  // again, on another server: by gRPC's retry policy when it never reached a server, and by
+  // the Client when it had (up to 4 attempts, 50 ms backoff doubling, within call_timeout_s).
+  // Only for functions that may run twice: the first attempt may have run before its server
+  // went.
   bool retry_unavailable = false;
 };
 
