@@ -199,29 +199,11 @@ ffi::Function Session::TimeEvaluator(const ffi::Function& remote_fn, DLDevice de
 }
 
 namespace {
-// A compact copy of a strided host tensor, elements in row-major order.
+// A compact copy of a strided host tensor (the codec's gather).
 ffi::Tensor Compact(const DLTensor& t) {
-  size_t elem = static_cast<size_t>(t.dtype.bits) * t.dtype.lanes;
-  if (elem % 8 != 0) {
-    TVM_FFI_THROW(TypeError) << "cannot copy from a strided tensor of a sub-byte dtype";
-  }
-  elem /= 8;
-  ffi::Tensor out = NewHostTensor(ffi::ShapeView(t.shape, static_cast<size_t>(t.ndim)), t.dtype);
-  char* dst = static_cast<char*>(out.data_ptr());
-  const char* base = static_cast<const char*>(t.data) + t.byte_offset;
-  std::vector<int64_t> index(static_cast<size_t>(t.ndim), 0);
-  int64_t n = out.numel();
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t offset = 0;
-    for (int32_t d = 0; d < t.ndim; ++d) offset += index[d] * t.strides[d];
-    std::memcpy(dst + static_cast<size_t>(i) * elem, base + offset * static_cast<int64_t>(elem),
-                elem);
-    for (int32_t d = t.ndim - 1; d >= 0; --d) {
-      if (++index[d] < t.shape[d]) break;
-      index[d] = 0;
-    }
-  }
-  return out;
+  absl::StatusOr<ffi::Tensor> compact = CompactHostTensor(t);
+  if (!compact.ok()) throw StatusToError(compact.status());
+  return *std::move(compact);
 }
 
 void CheckHost(const DLTensor& t) {

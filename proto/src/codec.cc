@@ -44,6 +44,28 @@ struct SharedView {
 
 constexpr uint64_t kMaxSharedBytes = 1ull << 48;
 
+// A strided tensor's elements, gathered into compact row-major order at dst (GetDataSize(t)
+// bytes). TypeError for a sub-byte dtype, whose elements have no byte address.
+absl::Status GatherStrided(const DLTensor& t, char* dst) {
+  size_t elem = static_cast<size_t>((t.dtype.bits * t.dtype.lanes + 7) / 8);
+  if (elem * 8 != static_cast<size_t>(t.dtype.bits * t.dtype.lanes)) {
+    return TypeError("cannot gather a strided tensor of a sub-byte dtype");
+  }
+  const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+  std::vector<int64_t> index(static_cast<size_t>(t.ndim), 0);
+  size_t n = ffi::GetDataSize(t) / elem;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t offset = 0;
+    for (int32_t d = 0; d < t.ndim; ++d) offset += index[d] * t.strides[d];
+    std::memcpy(dst + i * elem, base + offset * static_cast<int64_t>(elem), elem);
+    for (int32_t d = t.ndim - 1; d >= 0; --d) {
+      if (++index[d] < t.shape[d]) break;
+      index[d] = 0;
+    }
+  }
+  return absl::OkStatus();
+}
+
 class Encoder {
  public:
   Encoder(RefTable* refs, const CodecLimits& limits) : refs_(refs), limits_(limits) {}
@@ -264,23 +286,7 @@ class Encoder {
       std::memcpy(data->data(), base, bytes);
       return absl::OkStatus();
     }
-    // Strided: gather element by element into compact row-major order.
-    size_t elem = static_cast<size_t>((t.dtype.bits * t.dtype.lanes + 7) / 8);
-    if (elem * 8 != static_cast<size_t>(t.dtype.bits * t.dtype.lanes)) {
-      return TypeError("cannot send a strided tensor of a sub-byte dtype");
-    }
-    std::vector<int64_t> index(static_cast<size_t>(t.ndim), 0);
-    size_t n = bytes / elem;
-    for (size_t i = 0; i < n; ++i) {
-      int64_t offset = 0;
-      for (int32_t d = 0; d < t.ndim; ++d) offset += index[d] * t.strides[d];
-      std::memcpy(data->data() + i * elem, base + offset * static_cast<int64_t>(elem), elem);
-      for (int32_t d = t.ndim - 1; d >= 0; --d) {
-        if (++index[d] < t.shape[d]) break;
-        index[d] = 0;
-      }
-    }
-    return absl::OkStatus();
+    return GatherStrided(t, data->data());
   }
 
   RefTable* refs_;
@@ -511,6 +517,19 @@ tvm::ffi::Error DecodeError(const v1::Error& error, std::string_view peer) {
 
 ffi::Tensor NewHostTensor(ffi::ShapeView shape, DLDataType dtype) {
   return ffi::Tensor::FromNDAlloc(HostAlloc{}, shape, dtype, DLDevice{kDLCPU, 0});
+}
+
+absl::StatusOr<ffi::Tensor> CompactHostTensor(const DLTensor& t) {
+  ffi::Tensor out = NewHostTensor(ffi::ShapeView(t.shape, static_cast<size_t>(t.ndim)), t.dtype);
+  if (ffi::IsContiguous(t)) {
+    if (out.GetDataSize() != 0) {
+      std::memcpy(out.data_ptr(), static_cast<const char*>(t.data) + t.byte_offset,
+                  out.GetDataSize());
+    }
+    return out;
+  }
+  TVMFFI_RPC_RETURN_IF_ERROR(GatherStrided(t, static_cast<char*>(out.data_ptr())));
+  return out;
 }
 
 }  // namespace tvmffi::rpc

@@ -8,6 +8,7 @@
 
 #include <tvm/ffi/any.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -48,6 +49,7 @@ class SessionStreams {
  private:
   mutable std::mutex mutex_;
   std::map<std::pair<int32_t, int32_t>, device::StreamHandle> streams_;
+  std::atomic<bool> any_{false};  // streams_ is not empty (read without the lock)
 };
 
 }  // namespace tvmffi::rpc::internal

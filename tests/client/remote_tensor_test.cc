@@ -249,7 +249,7 @@ TEST(RemoteTensors, ASameHostServerUsesAClientsCudaTensorInPlace) {
   std::vector<uint8_t> bytes(kBytes, 1);
   ASSERT_TRUE(device::CopyIntoTensor(*local->GetDLTensorPtr(), bytes.data(), kBytes).ok());
   EXPECT_EQ(session.GetGlobalRequired("e2e.device_type")(*local).cast<int>(), kDLCUDA);
-  for (int value : {3, 4, 5}) {  // the server maps the handle once, and again after release
+  for (int value : {3, 4, 5}) {  // each call maps the same allocation again, in place
     session.GetGlobalRequired("e2e.cuda_fill")(*local, value);
     ASSERT_TRUE(device::CopyFromTensor(*local->GetDLTensorPtr(), bytes.data(), kBytes).ok());
     EXPECT_EQ(bytes[0], value);

@@ -138,6 +138,10 @@ struct CodecLimits {
 // std::bad_alloc when out of memory.
 tvm::ffi::Tensor NewHostTensor(tvm::ffi::ShapeView shape, DLDataType dtype);
 
+// A compact copy (row-major, in NewHostTensor memory) of host tensor t, strided or not; the
+// codec's own gather. TypeError for a strided tensor of a sub-byte dtype.
+absl::StatusOr<tvm::ffi::Tensor> CompactHostTensor(const DLTensor& t);
+
 // An error's kind, message, backtrace and cause chain.
 void EncodeError(const tvm::ffi::Error& error, v1::Error* out);
 
