@@ -94,8 +94,9 @@ void BM_RemoteToHost_Staged(benchmark::State& s) { RemoteCopy(s, false, true); }
 void BM_RemoteCopyFrom_Stream(benchmark::State& s) { RemoteCopy(s, true, false); }
 void BM_RemoteToHost_Stream(benchmark::State& s) { RemoteCopy(s, false, false); }
 
-#define TVMFFI_BENCH_GPU(name) \
-  BENCHMARK(name)->Arg(64 << 20)->UseRealTime()->MinTime(tvmffi::rpc::bench::MinTime(1.0))
+#define TVMFFI_BENCH_GPU(name)                                          \
+  BENCHMARK(name)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime()->MinTime( \
+      tvmffi::rpc::bench::MinTime(1.0))
 TVMFFI_BENCH_GPU(BM_DeviceCopyHtoD);
 TVMFFI_BENCH_GPU(BM_DeviceCopyDtoH);
 TVMFFI_BENCH_GPU(BM_RemoteCopyFrom_Staged);
@@ -115,7 +116,11 @@ int main(int argc, char** argv) {
   setenv("GRPC_VERBOSITY", "ERROR", 0);
   return tvmffi::rpc::bench::RunWithRatios(
       argc, argv,
-      {{"BM_RemoteCopyFrom_Staged/67108864/real_time", "BM_DeviceCopyHtoD/67108864/real_time"},
+      {{"BM_RemoteCopyFrom_Staged/1048576/real_time", "BM_DeviceCopyHtoD/1048576/real_time"},
+       {"BM_RemoteToHost_Staged/1048576/real_time", "BM_DeviceCopyDtoH/1048576/real_time"},
+       {"BM_RemoteCopyFrom_Stream/1048576/real_time", "BM_DeviceCopyHtoD/1048576/real_time"},
+       {"BM_RemoteToHost_Stream/1048576/real_time", "BM_DeviceCopyDtoH/1048576/real_time"},
+       {"BM_RemoteCopyFrom_Staged/67108864/real_time", "BM_DeviceCopyHtoD/67108864/real_time"},
        {"BM_RemoteToHost_Staged/67108864/real_time", "BM_DeviceCopyDtoH/67108864/real_time"},
        {"BM_RemoteCopyFrom_Stream/67108864/real_time", "BM_DeviceCopyHtoD/67108864/real_time"},
        {"BM_RemoteToHost_Stream/67108864/real_time", "BM_DeviceCopyDtoH/67108864/real_time"}});

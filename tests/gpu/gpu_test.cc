@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -13,8 +14,11 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "testing/error_of.h"
+#include "testing/host_tensor.h"
 #include "testing/server_process.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/device/device_tensor.h"
@@ -23,10 +27,12 @@
 namespace tvmffi::rpc {
 namespace {
 namespace ffi = tvm::ffi;
+using testing::ErrorOf;
 using testing::ServerProcess;
 
 constexpr DLDataType kF32{kDLFloat, 32, 1};
 constexpr DLDataType kI64{kDLInt, 64, 1};
+constexpr DLDataType kU8{kDLUInt, 8, 1};
 constexpr DLDevice kGpu{kDLCUDA, 0};
 
 #define TVMFFI_SKIP_WITHOUT_GPU()                                                  \
@@ -36,7 +42,7 @@ constexpr DLDevice kGpu{kDLCUDA, 0};
   } while (false)
 
 std::unique_ptr<ServerProcess> GpuServer(std::vector<std::string> more = {}) {
-  std::vector<std::string> args = {"--load", TVMFFI_PTX_MODULE};
+  std::vector<std::string> args = {"--load", testing::Artifact(TVMFFI_PTX_MODULE)};
   args.insert(args.end(), more.begin(), more.end());
   return std::make_unique<ServerProcess>(args);
 }
@@ -180,6 +186,144 @@ TEST(Gpu, AnIsolatedWorkerRunsTheKernelOnTheServersTensors) {
   x.CopyFrom(Floats(n, 2.0f));
   session.GetGlobalRequired("gpu.add_one")(x, y);
   EXPECT_EQ(CountWrong(y.ToHost(), 2.0f, 1.0f), 0);
+}
+
+// Copies to and from the server's GPU of every dtype and of the edge-case shapes (0-d, empty,
+// larger than the 4 MiB chunk, 64 MiB), from a strided source too, through the stream (as
+// between hosts) and staged in shared memory (one host).
+TEST(Gpu, CopiesOfEveryDtypeAndShapeRoundTripThroughTheGpu) {
+  TVMFFI_SKIP_WITHOUT_GPU();
+  auto server = GpuServer();
+  for (bool shared_memory : {false, true}) {
+    SCOPED_TRACE(shared_memory ? "staged" : "stream");
+    ConnectOptions options;
+    options.shared_memory = shared_memory;
+    Session session = Connect(server->address(), options);
+    auto round_trip = [&](const ffi::Tensor& host, const std::string& what) {
+      SCOPED_TRACE(what);
+      std::vector<int64_t> shape(host.shape().begin(), host.shape().end());
+      RemoteTensor t = session.Empty(ffi::Shape(shape), host.dtype(), kGpu);
+      ASSERT_EQ(t.device().device_type, kDLCUDA);
+      t.CopyFrom(host);
+      ffi::Tensor back = t.ToHost();
+      ASSERT_EQ(back.GetDataSize(), host.GetDataSize());
+      EXPECT_EQ(back.device().device_type, kDLCPU);
+      EXPECT_EQ(ffi::DLDataTypeToString(back.dtype()), ffi::DLDataTypeToString(host.dtype()));
+      EXPECT_EQ(std::vector<int64_t>(back.shape().begin(), back.shape().end()), shape);
+      if (host.GetDataSize() != 0) {
+        EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), host.GetDataSize()), 0);
+      }
+    };
+    for (const char* name : testing::kDTypeNames) {
+      DLDataType dtype = ffi::StringToDLDataType(name);
+      if (dtype.code == kDLOpaqueHandle) continue;  // no bytes to copy
+      ffi::Tensor t = testing::HostTensor(ffi::Shape({3, 5}), dtype);
+      for (size_t i = 0; i < t.GetDataSize(); ++i) static_cast<uint8_t*>(t.data_ptr())[i] = i * 7;
+      round_trip(t, name);
+    }
+    ffi::Tensor scalar = testing::HostTensor(ffi::Shape(std::vector<int64_t>{}), kF32);
+    *static_cast<float*>(scalar.data_ptr()) = 2.5f;
+    round_trip(scalar, "0-d");
+    round_trip(testing::HostTensor(ffi::Shape({0, 3}), kF32), "empty");
+    for (int64_t bytes : {int64_t{5 << 20} + 3, int64_t{64 << 20} + 1}) {
+      ffi::Tensor large = testing::HostTensor(ffi::Shape({bytes}), kU8);
+      auto* data = static_cast<uint8_t*>(large.data_ptr());
+      for (int64_t i = 0; i < bytes; ++i) data[i] = static_cast<uint8_t>(i * 11 % 253);
+      round_trip(large, std::to_string(bytes) + " bytes");
+    }
+    // A transposed view: element [i][j] of the [33][64] view is base[j][i] of a [64][33] block.
+    ffi::Tensor block = testing::HostTensor(ffi::Shape({64, 33}), kF32);
+    auto* values = static_cast<float*>(block.data_ptr());
+    for (int i = 0; i < 64 * 33; ++i) values[i] = static_cast<float>(i);
+    int64_t shape[2] = {33, 64}, strides[2] = {1, 33};
+    DLTensor view{values, DLDevice{kDLCPU, 0}, 2, kF32, shape, strides, 0};
+    RemoteTensor t = session.Empty(ffi::Shape({33, 64}), kF32, kGpu);
+    t.CopyFrom(&view);
+    ffi::Tensor back = t.ToHost();
+    int wrong = 0;
+    for (int i = 0; i < 33; ++i) {
+      for (int j = 0; j < 64; ++j) {
+        wrong += static_cast<const float*>(back.data_ptr())[i * 64 + j] != values[j * 33 + i];
+      }
+    }
+    EXPECT_EQ(wrong, 0);
+  }
+}
+
+// Free memory of the server's cuda:0, as the server reports it now.
+uint64_t FreeGpuMemory(const Session& session) {
+  for (const DeviceInfo& d : session.Devices()) {
+    if (d.device.device_type == kDLCUDA && d.device.device_id == 0) return d.free_memory;
+  }
+  return 0;
+}
+
+// The server gives the GPU's memory back: with a tensor's last reference, and when a session
+// that still holds tensors ends; --max-device-memory bounds what one session may hold.
+TEST(Gpu, DeviceMemoryIsGivenBackAndBoundedPerSession) {
+  TVMFFI_SKIP_WITHOUT_GPU();
+  auto server = GpuServer({"--max-device-memory", "6144"});  // MiB
+  Session watcher = Connect(server->address());
+  // A stream or a context costs the device a little memory of its own: this much is noise.
+  const uint64_t slack = uint64_t{256} << 20;
+  const int64_t gib = int64_t{1} << 30;
+  auto wait_for_free = [&](uint64_t at_least) {
+    uint64_t free = 0;
+    for (int i = 0; i < 500 && (free = FreeGpuMemory(watcher)) < at_least; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return free;
+  };
+  {
+    Session session = Connect(server->address());
+    RemoteTensor warm = session.Empty(ffi::Shape({1}), kU8, kGpu);  // the session's stream
+    uint64_t before = FreeGpuMemory(watcher);
+    if (before < uint64_t{10} * gib) GTEST_SKIP() << "needs 10 GiB free on cuda:0";
+    {
+      RemoteTensor t = session.Empty(ffi::Shape({4 * gib}), kU8, kGpu);
+      EXPECT_LE(FreeGpuMemory(watcher), before - 4 * gib + slack);
+      // 4 GiB held; 4 more is past this session's 6 GiB.
+      std::string error = ErrorOf([&] { session.Empty(ffi::Shape({4 * gib}), kU8, kGpu); });
+      EXPECT_EQ(error.rfind("MemoryError: ", 0), 0u) << error;
+      // Another session has a bound of its own.
+      Session other = Connect(server->address());
+      RemoteTensor o = other.Empty(ffi::Shape({4 * gib}), kU8, kGpu);
+      EXPECT_LE(FreeGpuMemory(watcher), before - 8 * gib + slack);
+    }
+    EXPECT_GE(wait_for_free(before - slack), before - slack);
+    RemoteTensor kept = session.Empty(ffi::Shape({4 * gib}), kU8, kGpu);
+    EXPECT_LE(FreeGpuMemory(watcher), before - 4 * gib + slack);
+    session.Close();
+    EXPECT_GE(wait_for_free(before - slack), before - slack);
+  }
+}
+
+// Two sessions launch at once, each on its own stream: every session's calls stay in order
+// (each kernel reads what the previous one wrote) and neither sees the other's tensors.
+TEST(Gpu, SessionsRunKernelsAtOnceEachInOrder) {
+  TVMFFI_SKIP_WITHOUT_GPU();
+  auto server = GpuServer();
+  constexpr int kSessions = 4;
+  int64_t wrong[kSessions];
+  std::vector<std::thread> threads;
+  for (int s = 0; s < kSessions; ++s) {
+    threads.emplace_back([&, s] {
+      Session session = Connect(server->address());
+      const int64_t n = 4 << 20;
+      const float first = 100.0f * static_cast<float>(s);
+      RemoteTensor x = session.Empty(ffi::Shape({n}), kF32, kGpu);
+      RemoteTensor y = session.Empty(ffi::Shape({n}), kF32, kGpu);
+      x.CopyFrom(Floats(n, first));
+      ffi::Function add_one = session.GetGlobalRequired("gpu.add_one");
+      for (int i = 0; i < 25; ++i) {
+        add_one(x, y);
+        add_one(y, x);
+      }
+      wrong[s] = CountWrong(x.ToHost(), first, 50.0f);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int s = 0; s < kSessions; ++s) EXPECT_EQ(wrong[s], 0) << "session " << s;
 }
 
 }  // namespace

@@ -105,6 +105,12 @@ std::string TempDir() {
   return dir;
 }
 
+std::string Artifact(const std::string& built_path) {
+  const char* dir = std::getenv("TVMFFI_TEST_ARTIFACTS");
+  if (dir == nullptr || *dir == '\0') return built_path;
+  return std::string(dir) + "/" + built_path.substr(built_path.rfind('/') + 1);
+}
+
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string listen) {
   dir_ = TempDir();
   // A test's own --drain-timeout (later on the line) wins over this shorter default, which
@@ -112,7 +118,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string li
   std::vector<std::string> args = {"--listen",    listen,    "--port-file",     dir_ + "/port",
                                    "--log-level", "warning", "--drain-timeout", "3"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = Spawn(TVMFFI_SERVER_BINARY, args, dir_ + "/server.out", dir_ + "/server.err", dir_);
+  pid_ =
+      Spawn(Artifact(TVMFFI_SERVER_BINARY), args, dir_ + "/server.out", dir_ + "/server.err", dir_);
   EXPECT_GT(pid_, 0);
   for (int i = 0; i < 300; ++i) {
     std::ifstream in(dir_ + "/port");
@@ -166,7 +173,7 @@ std::string ServerProcess::Stderr() const { return Slurp(dir_ + "/server.err"); 
 
 CommandResult RunCli(const std::vector<std::string>& args, int timeout_s) {
   std::string dir = TempDir();
-  int pid = Spawn(TVMFFI_CLI_BINARY, args, dir + "/out", dir + "/err");
+  int pid = Spawn(Artifact(TVMFFI_CLI_BINARY), args, dir + "/out", dir + "/err");
   CommandResult r;
   r.exit_code = pid > 0 ? WaitFor(pid, timeout_s) : -1;
   r.out = Slurp(dir + "/out");
@@ -176,7 +183,7 @@ CommandResult RunCli(const std::vector<std::string>& args, int timeout_s) {
 
 int StartCli(const std::vector<std::string>& args) {
   std::string dir = TempDir();
-  return Spawn(TVMFFI_CLI_BINARY, args, dir + "/out", dir + "/err");
+  return Spawn(Artifact(TVMFFI_CLI_BINARY), args, dir + "/out", dir + "/err");
 }
 
 bool WaitForFile(const std::string& path, int timeout_s) {

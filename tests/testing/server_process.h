@@ -43,6 +43,12 @@ int StartCli(const std::vector<std::string>& args);
 
 std::string TempDir();
 
+// Where a test finds a file the build made (the server, the command, a module): `built_path`
+// as the build wrote it, or, with TVMFFI_TEST_ARTIFACTS set, the file of that name in that
+// folder. The packed GPU checks (scripts/gpu-pack) run this way on a host that has the GPU but
+// not the build tree.
+std::string Artifact(const std::string& built_path);
+
 // Waits (up to timeout_s) for a file to exist: test functions create one once they run, so a
 // test waits for an observable state instead of sleeping.
 bool WaitForFile(const std::string& path, int timeout_s = 30);
