@@ -90,14 +90,43 @@ bool ConsumeDigits(std::string_view* rest, uint32_t* value) {
   TVM_FFI_UNREACHABLE();
 }
 
-DLDataType Parse(std::string_view str) {
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The short spellings ("i32", "u8", "f16", "bf16", "f8_e4m3fn", "fp8_e5m2", "fp4_e2m1fn") in
+// their long form; any other string as it is.
+std::string_view Unalias(std::string_view str, std::string* storage) {
+  struct Alias {
+    const char* prefix;
+    bool digit_follows;  // the alias is the prefix and then a digit ("i32"), not a word
+    const char* canonical;
+  };
+  static constexpr Alias kAliases[] = {
+      {"i", true, "int"},         {"u", true, "uint"},        {"bf", true, "bfloat"},
+      {"fp8_", false, "float8_"}, {"fp6_", false, "float6_"}, {"fp4_", false, "float4_"},
+      {"f8_", false, "float8_"},  {"f6_", false, "float6_"},  {"f4_", false, "float4_"},
+      {"f", true, "float"},
+  };
+  for (const Alias& a : kAliases) {
+    size_t n = std::strlen(a.prefix);
+    if (str.substr(0, n) != a.prefix) continue;
+    if (a.digit_follows && (str.size() <= n || !IsDigit(str[n]))) continue;
+    storage->assign(a.canonical);
+    storage->append(str.substr(n));
+    return *storage;
+  }
+  return str;
+}
+
+DLDataType Parse(std::string_view original) {
   DLDataType dtype;
-  if (str.empty() || str == "void") {
+  if (original.empty() || original == "void") {
     dtype.code = kDLOpaqueHandle;
     dtype.bits = 0;
     dtype.lanes = 0;
     return dtype;
   }
+  std::string storage;
+  std::string_view str = Unalias(original, &storage);
   std::string_view rest = str;
   int code = -1;
   int fixed_bits = 0;
@@ -113,16 +142,18 @@ DLDataType Parse(std::string_view str) {
   } else {
     const NamedCode* match = MatchPrefix(kFloatSubByte, &rest);
     if (match == nullptr) match = MatchPrefix(kBasic, &rest);
-    if (match == nullptr) Unknown(str);
+    if (match == nullptr) Unknown(original);
     code = match->code;
     fixed_bits = match->fixed_bits;
+    // float4 packs two to a byte, and its lanes may be written "_x2" as well as "x2"
+    if (code == kDLFloat4_e2m1fn && rest.substr(0, 2) == "_x") rest.remove_prefix(1);
   }
   dtype.code = static_cast<uint8_t>(code);
   dtype.bits = static_cast<uint8_t>(fixed_bits != 0 ? fixed_bits : DefaultBits(code));
   dtype.lanes = 1;
   uint32_t value = 0;
-  if (fixed_bits == 0 && !rest.empty() && rest[0] >= '0' && rest[0] <= '9') {
-    if (!ConsumeDigits(&rest, &value) || value == 0 || value > 255) Unknown(str);
+  if (fixed_bits == 0 && !rest.empty() && IsDigit(rest[0])) {
+    if (!ConsumeDigits(&rest, &value) || value == 0 || value > 255) Unknown(original);
     dtype.bits = static_cast<uint8_t>(value);
   }
   if (!rest.empty()) {
@@ -131,9 +162,9 @@ DLDataType Parse(std::string_view str) {
       sign = -1;
       rest.remove_prefix(7);
     }
-    if (rest.empty() || rest[0] != 'x') Unknown(str);
+    if (rest.empty() || rest[0] != 'x') Unknown(original);
     rest.remove_prefix(1);
-    if (!ConsumeDigits(&rest, &value) || !rest.empty()) Unknown(str);
+    if (!ConsumeDigits(&rest, &value) || !rest.empty()) Unknown(original);
     dtype.lanes = static_cast<uint16_t>(sign * static_cast<int32_t>(value));
   }
   return dtype;

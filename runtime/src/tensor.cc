@@ -169,8 +169,8 @@ int TVMFFITensorCreateUnsafeView(TVMFFIObjectHandle source, const DLTensor* prot
     TVM_FFI_THROW(ValueError) << "CreateUnsafeView: invalid prototype shape";
   }
   ObjectRef keep = GetRef<ObjectRef>(static_cast<Object*>(src));
-  auto obj = make_inplace_array_object<TensorViewObj, int64_t>(2 * prototype->ndim, std::move(keep),
-                                                               *prototype, src->data, src->device);
+  auto obj = make_inplace_array_object<TensorViewObj, int64_t>(
+      2 * prototype->ndim, std::move(keep), *prototype, prototype->data, prototype->device);
   *out = details::ObjectUnsafe::MoveObjectPtrToTVMFFIObjectPtr(std::move(obj));
   TVM_FFI_SAFE_CALL_END();
 }

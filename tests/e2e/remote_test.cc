@@ -777,7 +777,7 @@ TEST(RemoteServer, UnaryRpcsHealthAndReflection) {
     ctx.set_deadline(deadline());
     v1::ServerInfo info;
     ASSERT_TRUE(stub->GetServerInfo(&ctx, v1::GetServerInfoRequest(), &info).ok());
-    EXPECT_EQ(info.ffi_version(), "0.1.13");
+    EXPECT_EQ(info.ffi_version(), "0.1.14");
     EXPECT_EQ(info.protocol_version(), 1u);
   }
   {

@@ -323,6 +323,15 @@ static int InitHandle(void** out) {
   *out = &value;
   return 0;
 }
+static int InitNull(void** out) {
+  *out = NULL;
+  return 0;
+}
+static int DeinitFails(void* handle) {
+  (void)handle;
+  TVMFFIErrorSetRaisedFromCStr("RuntimeError", "deinit failed");
+  return -1;
+}
 static int g_deinit = 0;
 static int DeinitHandle(void* handle) {
   g_deinit += *(int*)handle;
@@ -348,6 +357,17 @@ int CAbiMisc(void) {
   EXPECT(TVMFFIHandleInitOnce(&handle, InitHandle) == 0 && handle == first);
   EXPECT(TVMFFIHandleDeinitOnce(&handle, DeinitHandle) == 0 && handle == NULL);
   EXPECT(TVMFFIHandleDeinitOnce(&handle, DeinitHandle) == 0 && g_deinit == 5);
+  /* An init function that leaves the handle NULL fails (else the next call would run it again);
+     a failed deinit function still leaves the handle taken. */
+  EXPECT(TVMFFIHandleInitOnce(&handle, InitNull) != 0 && handle == NULL);
+  TVMFFIObjectHandle raised = NULL;
+  TVMFFIErrorMoveFromRaised(&raised);
+  EXPECT(raised != NULL);
+  if (raised != NULL) TVMFFIObjectDecRef(raised);
+  EXPECT(TVMFFIHandleInitOnce(&handle, InitHandle) == 0 && handle != NULL);
+  EXPECT(TVMFFIHandleDeinitOnce(&handle, DeinitFails) != 0 && handle == NULL);
+  TVMFFIErrorMoveFromRaised(&raised);
+  if (raised != NULL) TVMFFIObjectDecRef(raised);
 
   /* The custom allocator slot is never empty. */
   TVMFFICustomAllocator* builtin = TVMFFIGetCustomAllocator();

@@ -37,6 +37,29 @@ TEST(DataType, Defaults) {
   EXPECT_EQ(t.bits, 8);
 }
 
+// Upstream's short spellings parse to the same dtype as the long names, which print back.
+TEST(DataType, ShortAliases) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"i32", "int32"},
+      {"u8", "uint8"},
+      {"f16", "float16"},
+      {"bf16", "bfloat16"},
+      {"i8x4", "int8x4"},
+      {"f8_e4m3fn", "float8_e4m3fn"},
+      {"fp8_e5m2", "float8_e5m2"},
+      {"f6_e2m3fn", "float6_e2m3fn"},
+      {"fp4_e2m1fn", "float4_e2m1fn"},
+      {"f4_e2m1fn_x2", "float4_e2m1fnx2"},
+      {"float4_e2m1fn_x2", "float4_e2m1fnx2"},
+  };
+  for (const auto& [alias, name] : cases) {
+    EXPECT_EQ(Print(Parse(alias)), name) << alias;
+  }
+  for (const char* bad : {"i", "u", "bf", "fx", "f8_", "float8_e5m2_x2"}) {
+    EXPECT_THROW(Parse(bad), Error) << bad;
+  }
+}
+
 TEST(DataType, BadNamesAreValueErrors) {
   for (const char* bad :
        {"floaty", "int32x", "int32xq", "float8_e9m9", "int999", "x4", "int8x4y"}) {

@@ -88,12 +88,12 @@ TEST(Layout, CellsFollowTheHeader) {
   EXPECT_EQ(bytes->data[bytes->size], '\0');
 }
 
-TEST(Layout, VersionIsV0_1_13) {
+TEST(Layout, VersionIsV0_1_14) {  // upstream tag v0.1.13-post2
   TVMFFIVersion v;
   TVMFFIGetVersion(&v);
   EXPECT_EQ(v.major, 0u);
   EXPECT_EQ(v.minor, 1u);
-  EXPECT_EQ(v.patch, 13u);
+  EXPECT_EQ(v.patch, 14u);
 }
 
 }  // namespace

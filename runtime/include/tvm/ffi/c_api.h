@@ -1,8 +1,8 @@
 /*
- * tvmffi-rpc runtime: the stable C ABI of tvm-ffi v0.1.13.
+ * tvmffi-rpc runtime: the stable C ABI of tvm-ffi v0.1.13-post2 (version 0.1.14).
  *
  * Every type, enum value, struct layout and function signature here is binary-compatible with
- * upstream apache/tvm-ffi v0.1.13 (facts: shared/reference/tvm-ffi-abi.md). The text is ours.
+ * upstream apache/tvm-ffi v0.1.13-post2 (facts: shared/reference/tvm-ffi-abi.md). The text is ours.
  * The header is plain C: a C translation unit compiles against it.
  *
  * Calling convention: every function is one TVMFFISafeCallType. Arguments are borrowed
@@ -42,7 +42,7 @@
 /* ABI version this header describes. TVMFFIGetVersion reports the library's. */
 #define TVM_FFI_VERSION_MAJOR 0
 #define TVM_FFI_VERSION_MINOR 1
-#define TVM_FFI_VERSION_PATCH 13
+#define TVM_FFI_VERSION_PATCH 14
 
 #ifdef __cplusplus
 extern "C" {

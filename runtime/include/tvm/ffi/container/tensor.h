@@ -55,6 +55,12 @@ inline size_t GetDataSize(const DLTensor& arr) {
   for (int i = 0; i < arr.ndim; ++i) numel *= arr.shape[i];
   return GetDataSize(numel, arr.dtype);
 }
+/*! \brief Whether the host may offset a pointer into the device's memory (CPU, CUDA, ROCm and
+ *         their host/managed kinds); elsewhere data is a handle and byte_offset carries offsets. */
+inline bool IsDirectAddressDevice(const DLDevice& device) {
+  return device.device_type <= kDLCUDAHost || device.device_type == kDLCUDAManaged ||
+         device.device_type == kDLROCM || device.device_type == kDLROCMHost;
+}
 /*! \brief Row-major compact (dimensions of extent 1 may have any stride). */
 inline bool IsContiguous(const DLTensor& arr) {
   if (arr.strides == nullptr) return true;
@@ -213,8 +219,11 @@ class Tensor : public ObjectRef {
     prototype.shape = const_cast<int64_t*>(shape.data());
     prototype.strides = const_cast<int64_t*>(strides.data());
     int64_t offset = elem_offset.has_value() ? elem_offset.value() : 0;
-    prototype.byte_offset +=
-        static_cast<uint64_t>(offset) * ((dtype().bits * dtype().lanes + 7) / 8);
+    prototype.byte_offset += ffi::GetDataSize(offset, prototype.dtype);
+    if (prototype.byte_offset != 0 && IsDirectAddressDevice(prototype.device)) {
+      prototype.data = static_cast<char*>(prototype.data) + prototype.byte_offset;
+      prototype.byte_offset = 0;
+    }
     TVMFFIObjectHandle out = nullptr;
     TVM_FFI_CHECK_SAFE_CALL(TVMFFITensorCreateUnsafeView(Handle(), &prototype, &out));
     return FromOwnedHandle(out);

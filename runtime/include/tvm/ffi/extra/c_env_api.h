@@ -1,6 +1,6 @@
 /*
  * tvmffi-rpc runtime: tvm-ffi's environment C API (streams, tensor allocation, signals, module
- * symbols), binary-compatible with upstream v0.1.13.
+ * symbols), binary-compatible with upstream v0.1.13-post2.
  */
 #ifndef TVM_FFI_EXTRA_C_ENV_API_H_
 #define TVM_FFI_EXTRA_C_ENV_API_H_
