@@ -189,9 +189,6 @@ class Encoder {
 
   absl::Status EncodeMap(const TVMFFIAny& v, v1::ValueMap* out, int depth) {
     const auto* map = reinterpret_cast<const ffi::MapObj*>(v.v_obj);
-    if (!map->IsSmallMap()) {
-      return TypeError("cannot send a Map in upstream's dense layout (built by another runtime)");
-    }
     for (const auto& kv : *map) {
       TVMFFI_RPC_RETURN_IF_ERROR(Encode(*ffi::details::AnyUnsafe::TVMFFIAnyPtrFromAny(kv.first),
                                         out->add_keys(), depth + 1));

@@ -82,16 +82,15 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("ffi.MapForwardIterFunctor",
            [](const Map<Any, Any>& m) {
              // f(0): current key, f(1): current value, f(2): advance (false at the end).
-             auto pos = std::make_shared<size_t>(0);
+             auto pos = std::make_shared<ffi::MapObj::const_iterator>(m.get()->begin());
              return ffi::Function::FromTyped([m, pos](int64_t op) -> Any {
                const ffi::MapObj* obj = m.get();
                if (op == 2) {
-                 ++*pos;
-                 return *pos < obj->size();
+                 if (*pos != obj->end()) ++*pos;
+                 return *pos != obj->end();
                }
-               if (*pos >= obj->size()) TVM_FFI_THROW(IndexError) << "map iterator at end";
-               const auto& kv = obj->begin()[*pos];
-               return op == 0 ? kv.first : kv.second;
+               if (*pos == obj->end()) TVM_FFI_THROW(IndexError) << "map iterator at end";
+               return op == 0 ? (*pos)->first : (*pos)->second;
              });
            })
       .def_packed("ffi.Shape",

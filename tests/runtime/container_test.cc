@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 using namespace tvm::ffi;
@@ -105,5 +108,124 @@ TEST(ContainerGlobals, BuildAndReadThroughTheRegistry) {
   EXPECT_EQ(s.Product(), 6);
   auto keys = Function::GetGlobalRequired("ffi.GetRegisteredTypeKeys")().cast<Array<String>>();
   EXPECT_NE(std::find(keys.begin(), keys.end(), String("ffi.Module")), keys.end());
+}
+}  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+// A map in upstream's dense form, laid out by hand as code compiled against upstream's headers
+// lays it out (facts from upstream's map_base.h): the MapBaseObj fields, then fib_shift and the
+// insertion-order list's head and tail; data points to blocks of 16 metadata bytes and 16
+// items {key, value, prev, next}.
+struct UpstreamDenseMap {
+  TVMFFIObject header;
+  void* data;
+  uint64_t size;
+  uint64_t slots;  // no small tag
+  void (*data_deleter)(void*);
+  uint32_t fib_shift;
+  uint64_t head;
+  uint64_t tail;
+};
+struct UpstreamDenseItem {
+  TVMFFIAny key;
+  TVMFFIAny value;
+  uint64_t prev;
+  uint64_t next;
+};
+constexpr uint64_t kEnd = ~uint64_t{0};
+constexpr size_t kBlockBytes = 16 * (1 + sizeof(UpstreamDenseItem));
+int dense_maps_deleted = 0;
+
+UpstreamDenseItem* ItemAt(void* data, uint64_t index) {
+  char* block = static_cast<char*>(data) + (index / 16) * kBlockBytes;
+  return reinterpret_cast<UpstreamDenseItem*>(block + 16 +
+                                              (index % 16) * sizeof(UpstreamDenseItem));
+}
+
+void DeleteDenseMap(void* self, int flags) {
+  if ((flags & kTVMFFIObjectDeleterFlagBitMaskStrong) == 0) return;
+  auto* m = static_cast<UpstreamDenseMap*>(self);
+  for (uint64_t i = m->head; i != kEnd;) {
+    UpstreamDenseItem* item = ItemAt(m->data, i);
+    i = item->next;
+    if (item->key.type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(item->key.v_obj);
+  }
+  std::free(m->data);
+  std::free(m);
+  ++dense_maps_deleted;
+}
+
+// keys[i] -> i * 10, stored at the given slots (scattered, as hashing leaves them), linked in
+// the order of `keys`.
+Map<Any, Any> MakeUpstreamDenseMap(const std::vector<std::string>& keys,
+                                   const std::vector<uint64_t>& slots) {
+  auto* m = static_cast<UpstreamDenseMap*>(std::calloc(1, sizeof(UpstreamDenseMap)));
+  m->header.combined_ref_count = 1;
+  m->header.type_index = kTVMFFIMap;
+  m->header.deleter = DeleteDenseMap;
+  m->slots = 32;
+  m->data = std::calloc(2, kBlockBytes);
+  std::memset(m->data, 0xFF, 16);  // empty metadata
+  std::memset(static_cast<char*>(m->data) + kBlockBytes, 0xFF, 16);
+  m->size = keys.size();
+  m->head = m->tail = kEnd;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    UpstreamDenseItem* item = ItemAt(m->data, slots[i]);
+    Any key = String(keys[i]);
+    item->key = details::AnyUnsafe::MoveAnyToTVMFFIAny(std::move(key));
+    item->value.type_index = kTVMFFIInt;
+    item->value.v_int64 = static_cast<int64_t>(i) * 10;
+    item->prev = m->tail;
+    item->next = kEnd;
+    if (m->tail != kEnd) ItemAt(m->data, m->tail)->next = slots[i];
+    if (m->head == kEnd) m->head = slots[i];
+    m->tail = slots[i];
+  }
+  return details::ObjectUnsafe::ObjectRefFromObjectPtr<Map<Any, Any>>(
+      details::ObjectUnsafe::ObjectPtrFromOwned<Object>(reinterpret_cast<Object*>(m)));
+}
+
+TEST(Map, ReadsUpstreamsDenseFormInInsertionOrder) {
+  dense_maps_deleted = 0;
+  const std::vector<std::string> keys = {"zebra", "alpha", "a-long-key-not-small",
+                                         "beta",  "gamma", "delta"};
+  {
+    Map<Any, Any> m = MakeUpstreamDenseMap(keys, {17, 3, 30, 0, 9, 21});
+    EXPECT_FALSE(m.get()->IsSmallMap());
+    EXPECT_EQ(m.size(), keys.size());
+    std::vector<std::string> seen;
+    for (const auto& [k, v] : m) {
+      seen.push_back(k.cast<String>());
+      EXPECT_EQ(v.cast<int64_t>(), static_cast<int64_t>(seen.size() - 1) * 10);
+    }
+    EXPECT_EQ(seen, keys);
+    EXPECT_EQ(m.at(String("gamma")).cast<int64_t>(), 40);
+    EXPECT_EQ(m.count(String("nope")), 0u);
+    EXPECT_TRUE(m.find(String("delta")) != m.end());
+    // Typed views check every entry.
+    auto typed = Any(m).try_cast<Map<String, int64_t>>();
+    ASSERT_TRUE(typed.has_value());
+    EXPECT_EQ(typed->at("beta"), 30);
+    // A change copies into the small form; the dense original is left as it was.
+    Map<Any, Any> changed = m;
+    changed.Set(String("epsilon"), 60);
+    changed.erase(String("zebra"));
+    EXPECT_TRUE(changed.get()->IsSmallMap());
+    EXPECT_EQ(changed.size(), keys.size());
+    EXPECT_EQ(m.size(), keys.size());
+    EXPECT_EQ(m.at(String("zebra")).cast<int64_t>(), 0);
+    EXPECT_EQ((*changed.begin()).first.cast<String>(), "alpha");
+    // The globals bindings use walk it too.
+    Function iter = Function::GetGlobalRequired("ffi.MapForwardIterFunctor");
+    Function it = iter(m).cast<Function>();
+    std::vector<std::string> walked;
+    do {
+      walked.push_back(it(0).cast<String>());
+    } while (it(2).cast<bool>());
+    EXPECT_EQ(walked, keys);
+  }
+  EXPECT_EQ(dense_maps_deleted, 1);
 }
 }  // namespace

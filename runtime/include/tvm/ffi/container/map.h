@@ -1,8 +1,11 @@
 /*
  * tvmffi-rpc runtime: Map<K, V>, an immutable copy-on-write associative container that keeps
- * insertion order. MapObj has upstream's MapBaseObj fields (data, size, slots, data_deleter)
- * and always uses the small-map form (slots tagged, entries as an inline key/value array):
- * lookups are linear, which upstream's inline code also reads correctly.
+ * insertion order. MapObj has upstream's MapBaseObj fields (data, size, slots, data_deleter).
+ * Maps made here always use upstream's small form (slots tagged, entries as an inline key/value
+ * array), which upstream's inline code reads and extends correctly. Maps that code compiled
+ * against upstream's headers made in upstream's dense form (a hash table of 16-slot blocks
+ * whose items are linked in insertion order) are read here too: iterated along that list and
+ * searched linearly; a change to one makes a small-form copy first.
  */
 #ifndef TVM_FFI_CONTAINER_MAP_H_
 #define TVM_FFI_CONTAINER_MAP_H_
@@ -15,7 +18,9 @@
 #include <tvm/ffi/string.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -44,11 +49,35 @@ inline bool AnyKeyEqual(const Any& a, const Any& b) {
 }
 }  // namespace details
 
-/*! \brief Map storage: `size` key/value pairs at `data`, room for (slots & ~tag) of them. */
+/*! \brief Map storage: small form (`size` key/value pairs at `data`, room for
+ *         (slots & ~tag)) or upstream's dense form (see the file comment). */
 class MapObj : public Object {
  public:
   using KVType = std::pair<Any, Any>;
   static constexpr uint64_t kSmallTagMask = static_cast<uint64_t>(1) << 63;
+
+  /*! \brief Walks the entries in insertion order, in either form. */
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = KVType;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const KVType*;
+    using reference = const KVType&;
+    const_iterator(const MapObj* self, uint64_t index) : self_(self), index_(index) {}
+    const KVType& operator*() const { return *self_->EntryAt(index_); }
+    const KVType* operator->() const { return self_->EntryAt(index_); }
+    const_iterator& operator++() {
+      index_ = self_->NextIndex(index_);
+      return *this;
+    }
+    bool operator==(const const_iterator& other) const { return index_ == other.index_; }
+    bool operator!=(const const_iterator& other) const { return index_ != other.index_; }
+
+   private:
+    const MapObj* self_;
+    uint64_t index_;
+  };
 
   MapObj() = default;
   // Only maps made by this library's Map<K, V> (always small) are destroyed here; upstream
@@ -59,14 +88,12 @@ class MapObj : public Object {
     if (data_deleter_ != nullptr) data_deleter_(data_);
   }
   size_t size() const { return static_cast<size_t>(size_); }
-  uint64_t capacity() const { return slots_ & ~kSmallTagMask; }
-  /*! \brief Small (inline array) form; dense maps only come from upstream-compiled code. */
+  /*! \brief Room in the small form (0 for a dense map: it is never extended in place here). */
+  uint64_t capacity() const { return IsSmallMap() ? slots_ & ~kSmallTagMask : 0; }
   bool IsSmallMap() const { return (slots_ & kSmallTagMask) != 0; }
-  const KVType* begin() const {
-    if (TVM_FFI_UNLIKELY(!IsSmallMap())) ThrowDenseUnsupported();
-    return static_cast<const KVType*>(data_);
-  }
-  const KVType* end() const { return begin() + size_; }
+  const_iterator begin() const { return const_iterator(this, IsSmallMap() ? 0 : Dense().head); }
+  const_iterator end() const { return const_iterator(this, IsSmallMap() ? size_ : kDenseEnd); }
+  /*! \brief The small form's entries (the caller has checked IsSmallMap()). */
   KVType* MutableBegin() { return static_cast<KVType*>(data_); }
   const KVType* Find(const Any& key) const {
     for (const KVType& kv : *this) {
@@ -91,11 +118,40 @@ class MapObj : public Object {
   TVM_FFI_DECLARE_OBJECT_INFO_STATIC(StaticTypeKey::kTVMFFIMap, MapObj, Object);
 
  private:
-  [[noreturn]] static void ThrowDenseUnsupported() {
-    TVM_FFI_THROW(TypeError) << "this Map uses upstream's dense hash layout, which tvmffi-rpc's "
-                                "runtime cannot read yet";
-    TVM_FFI_UNREACHABLE();
+  // Upstream's dense form. Its object has three more fields after these four; data points to
+  // blocks of kDenseBlockCap metadata bytes followed by kDenseBlockCap items.
+  struct DenseFields {
+    uint32_t fib_shift;
+    uint64_t head;  // first item in insertion order, kDenseEnd when empty
+    uint64_t tail;
+  };
+  struct DenseItem {
+    KVType kv;
+    uint64_t prev;
+    uint64_t next;  // kDenseEnd after the last
+  };
+  static_assert(sizeof(DenseItem) == 48, "upstream's dense map item is 48 bytes");
+  static constexpr uint64_t kDenseBlockCap = 16;
+  static constexpr uint64_t kDenseBlockBytes = kDenseBlockCap * (1 + sizeof(DenseItem));
+  static constexpr uint64_t kDenseEnd = ~static_cast<uint64_t>(0);
+
+  const DenseFields& Dense() const {
+    return *reinterpret_cast<const DenseFields*>(reinterpret_cast<const char*>(this) +
+                                                 sizeof(MapObj));
   }
+  const DenseItem* DenseItemAt(uint64_t index) const {
+    const char* block =
+        static_cast<const char*>(data_) + (index / kDenseBlockCap) * kDenseBlockBytes;
+    return reinterpret_cast<const DenseItem*>(block + kDenseBlockCap +
+                                              (index % kDenseBlockCap) * sizeof(DenseItem));
+  }
+  const KVType* EntryAt(uint64_t index) const {
+    return IsSmallMap() ? static_cast<const KVType*>(data_) + index : &DenseItemAt(index)->kv;
+  }
+  uint64_t NextIndex(uint64_t index) const {
+    return IsSmallMap() ? index + 1 : DenseItemAt(index)->next;
+  }
+
   void* data_{nullptr};
   uint64_t size_{0};
   uint64_t slots_{kSmallTagMask};
@@ -161,25 +217,27 @@ class Map : public ObjectRef {
   /*! \brief Iterates (key, value) pairs converted to K and V, in insertion order. */
   class iterator {
    public:
-    explicit iterator(const MapObj::KVType* ptr) : ptr_(ptr) {}
+    explicit iterator(MapObj::const_iterator it) : it_(it) {}
     std::pair<K, V> operator*() const {
-      return std::pair<K, V>(ConvertKey(ptr_->first), ConvertValue(ptr_->second));
+      return std::pair<K, V>(ConvertKey(it_->first), ConvertValue(it_->second));
     }
     iterator& operator++() {
-      ++ptr_;
+      ++it_;
       return *this;
     }
-    bool operator==(const iterator& other) const { return ptr_ == other.ptr_; }
-    bool operator!=(const iterator& other) const { return ptr_ != other.ptr_; }
+    bool operator==(const iterator& other) const { return it_ == other.it_; }
+    bool operator!=(const iterator& other) const { return it_ != other.it_; }
 
    private:
-    const MapObj::KVType* ptr_;
+    MapObj::const_iterator it_;
   };
   iterator begin() const { return iterator(get()->begin()); }
   iterator end() const { return iterator(get()->end()); }
   iterator find(const K& key) const {
-    const MapObj::KVType* kv = get()->Find(Any(key));
-    return kv == nullptr ? end() : iterator(kv);
+    for (MapObj::const_iterator it = get()->begin(); it != get()->end(); ++it) {
+      if (details::AnyKeyEqual(it->first, Any(key))) return iterator(it);
+    }
+    return end();
   }
 
   const MapObj* get() const { return static_cast<const MapObj*>(data_.get()); }
@@ -203,7 +261,8 @@ class Map : public ObjectRef {
   MapObj* CopyOnWrite(uint64_t extra) {
     const MapObj* cur = get();
     uint64_t need = cur->size_ + extra;
-    if (!data_.unique() || need > cur->capacity()) {
+    // a dense map (made by upstream's code) is never changed in place: it is copied first
+    if (!data_.unique() || !cur->IsSmallMap() || need > cur->capacity()) {
       uint64_t cap = std::max<uint64_t>(need, need > cur->capacity() ? cur->capacity() * 2 : 0);
       cap = std::max<uint64_t>(cap, cur->capacity());
       ObjectPtr<MapObj> out = MapObj::Empty(cap);
