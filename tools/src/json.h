@@ -12,8 +12,9 @@
 
 namespace tvmffi::rpc::tools {
 
-// One JSON value: numbers without '.', 'e' or 'E' are ints, others floats; strings are
-// ffi::String; arrays are Array<Any>; objects are Map<String, Any>.
+// One JSON value, read by the runtime's json::Parse: numbers without '.', 'e' or 'E' are ints,
+// others floats; strings are ffi::String; arrays are Array<Any>; objects are Map<Any, Any> with
+// String keys. Malformed text is a ValueError saying what was expected where.
 absl::StatusOr<tvm::ffi::Any> ParseJson(std::string_view text);
 
 // The value as JSON. Values JSON cannot express are shown as strings ("<ffi.Function>") or
