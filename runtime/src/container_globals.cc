@@ -29,6 +29,10 @@ int64_t CheckIndex(int64_t i, size_t size, const char* what) {
 }
 
 }  // namespace
+
+namespace internal {
+ObjectRef MissingObjectSingleton() { return MissingObject(); }
+}  // namespace internal
 }  // namespace ffi
 }  // namespace tvm
 
