@@ -1,0 +1,172 @@
+// StructuralEqual / StructuralHash (<tvm/ffi/extra/structural_equal.h>, structural_hash.h):
+// values by content, maps in any order, tensors by bytes, objects by their type's structural
+// kind (tree nodes by fields, free variables bound only where the caller maps them).
+#include <gtest/gtest.h>
+#include <tvm/ffi/extra/structural_equal.h>
+#include <tvm/ffi/extra/structural_hash.h>
+#include <tvm/ffi/tvm_ffi.h>
+
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "testing/host_tensor.h"
+
+namespace {
+using namespace tvm::ffi;
+using tvmffi::rpc::testing::HostTensor;
+
+bool Eq(const Any& a, const Any& b, bool map_free_vars = false) {
+  bool eq = StructuralEqual::Equal(a, b, map_free_vars);
+  if (eq) {  // equal values hash alike
+    EXPECT_EQ(StructuralHash::Hash(a, map_free_vars), StructuralHash::Hash(b, map_free_vars));
+  }
+  return eq;
+}
+
+TEST(Structural, ValuesAndContainers) {
+  EXPECT_TRUE(Eq(1, 1));
+  EXPECT_FALSE(Eq(1, 2));
+  EXPECT_FALSE(Eq(1, 1.0));  // different kinds
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(Eq(nan, -nan));
+  std::string long_text(100, 'x');  // on the heap, the short one inline
+  EXPECT_TRUE(Eq(String(long_text), String(long_text)));
+  EXPECT_TRUE(Eq(String("ab"), String("ab")));
+  EXPECT_FALSE(Eq(String("ab"), String("abc")));
+  EXPECT_TRUE(
+      Eq(Array<Any>{1, String("a"), Array<Any>{}}, Array<Any>{1, String("a"), Array<Any>{}}));
+  EXPECT_FALSE(Eq(Array<Any>{1, 2}, Array<Any>{2, 1}));
+  EXPECT_FALSE(Eq(Array<Any>{1}, Array<Any>{1, 1}));
+  // Maps in any insertion order.
+  Map<Any, Any> a{{String("x"), 1}, {String("y"), Array<Any>{2}}, {3, 4}};
+  Map<Any, Any> b{{3, 4}, {String("y"), Array<Any>{2}}, {String("x"), 1}};
+  EXPECT_TRUE(Eq(a, b));
+  b.Set(3, 5);
+  EXPECT_FALSE(Eq(a, b));
+  EXPECT_TRUE(Eq(Shape({2, 3}), Shape({2, 3})));
+  EXPECT_FALSE(Eq(Shape({2, 3}), Shape({3, 2})));
+  // The global is the same function.
+  EXPECT_TRUE(Function::GetGlobalRequired("ffi.StructuralEqual")(a, a, false, false).cast<bool>());
+  EXPECT_EQ(Function::GetGlobalRequired("ffi.StructuralHash")(a, false, false).cast<int64_t>(),
+            static_cast<int64_t>(StructuralHash::Hash(a)));
+}
+
+TEST(Structural, TensorsByShapeDtypeAndBytes) {
+  Tensor x = HostTensor(Shape({4}), DLDataType{kDLInt, 32, 1});
+  Tensor y = HostTensor(Shape({4}), DLDataType{kDLInt, 32, 1});
+  for (int i = 0; i < 4; ++i) {
+    static_cast<int32_t*>(x.data_ptr())[i] = i;
+    static_cast<int32_t*>(y.data_ptr())[i] = i;
+  }
+  EXPECT_TRUE(Eq(x, y));
+  static_cast<int32_t*>(y.data_ptr())[3] = 7;
+  EXPECT_FALSE(Eq(x, y));
+  EXPECT_TRUE(StructuralEqual::Equal(x, y, false, /*skip_tensor_content=*/true));
+  EXPECT_FALSE(Eq(x, HostTensor(Shape({4}), DLDataType{kDLFloat, 32, 1})));
+}
+
+// A node type with fields x and body, and a variable type; both with their structural kind.
+class NodeObj : public Object {
+ public:
+  Any x;
+  Any body;
+  Any note;  // SEqHashIgnore
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("structural_test.Node", NodeObj, Object);
+};
+class VarObj : public Object {
+ public:
+  Any name;
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("structural_test.Var", VarObj, Object);
+};
+
+template <typename T>
+int GetAny(void* addr, TVMFFIAny* out) {
+  Any copy = *static_cast<Any*>(addr);
+  *out = details::AnyUnsafe::MoveAnyToTVMFFIAny(std::move(copy));
+  return 0;
+}
+
+template <typename Obj>
+void Register(int32_t type_index, TVMFFISEqHashKind kind,
+              std::initializer_list<std::pair<const char*, int64_t>> fields) {
+  ObjectPtr<Obj> sample = make_object<Obj>();
+  int64_t offset = 0;
+  for (const auto& [name, flags] : fields) {
+    TVMFFIFieldInfo info{};
+    info.name = TVMFFIByteArray{name, std::strlen(name)};
+    info.flags = flags;
+    info.size = sizeof(Any);
+    info.alignment = alignof(Any);
+    info.offset = static_cast<int64_t>(sizeof(Object)) + offset;  // Any fields in order
+    offset += static_cast<int64_t>(sizeof(Any));
+    info.getter = GetAny<Obj>;
+    info.default_value_or_factory.type_index = kTVMFFINone;
+    info.field_static_type_index = kTVMFFIAny;
+    ASSERT_EQ(TVMFFITypeRegisterField(type_index, &info), 0);
+  }
+  TVMFFITypeMetadata metadata{};
+  metadata.structural_eq_hash_kind = kind;
+  ASSERT_EQ(TVMFFITypeRegisterMetadata(type_index, &metadata), 0);
+}
+
+void RegisterTypes() {
+  static bool done = [] {
+    Register<NodeObj>(NodeObj::RuntimeTypeIndex(), kTVMFFISEqHashKindTreeNode,
+                      {{"x", kTVMFFIFieldFlagBitMaskSEqHashDefRecursive},
+                       {"body", 0},
+                       {"note", kTVMFFIFieldFlagBitMaskSEqHashIgnore}});
+    Register<VarObj>(VarObj::RuntimeTypeIndex(), kTVMFFISEqHashKindFreeVar,
+                     {{"name", kTVMFFIFieldFlagBitMaskSEqHashIgnore}});
+    return true;
+  }();
+  (void)done;
+}
+
+ObjectRef Var(const char* name) {
+  ObjectPtr<VarObj> v = make_object<VarObj>();
+  v->name = String(name);
+  return ObjectRef(v);
+}
+// fn(x) -> body, with x bound by the definition field
+ObjectRef Fn(ObjectRef x, Any body, const char* note) {
+  ObjectPtr<NodeObj> n = make_object<NodeObj>();
+  n->x = x;
+  n->body = std::move(body);
+  n->note = String(note);
+  return ObjectRef(n);
+}
+
+TEST(Structural, ObjectsByFieldsAndVariablesByBinding) {
+  RegisterTypes();
+  ASSERT_EQ(sizeof(NodeObj), sizeof(Object) + 3 * sizeof(Any));  // the offsets used above
+  ObjectRef a = Var("a");
+  ObjectRef b = Var("b");
+  // The same shape with a different variable: equal, since x is defined by the node.
+  EXPECT_TRUE(Eq(Fn(a, Array<Any>{a, 1}, "one"), Fn(b, Array<Any>{b, 1}, "two")));
+  // A variable used where the other side uses a different one is not equal.
+  EXPECT_FALSE(Eq(Fn(a, Array<Any>{a, 1}, ""), Fn(b, Array<Any>{a, 1}, "")));
+  // Free variables: equal only to themselves, unless the caller maps them.
+  EXPECT_TRUE(Eq(a, a));
+  EXPECT_FALSE(Eq(a, b));
+  EXPECT_TRUE(Eq(a, b, /*map_free_vars=*/true));
+  EXPECT_TRUE(Eq(Array<Any>{a, a}, Array<Any>{b, b}, true));
+  EXPECT_FALSE(Eq(Array<Any>{a, a}, Array<Any>{a, b}, true));
+  // A type without structural information is a TypeError.
+  try {
+    StructuralEqual::Equal(Function::GetGlobalRequired("ffi.StructuralEqual"),
+                           Function::GetGlobalRequired("ffi.StructuralHash"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), "TypeError");
+  }
+}
+
+TEST(Structural, DeepNestingIsAnErrorNotACrash) {
+  Array<Any> deep;
+  for (int i = 0; i < 10000; ++i) deep = Array<Any>{deep};
+  EXPECT_THROW(StructuralEqual::Equal(deep, deep), Error);
+  EXPECT_THROW(StructuralHash::Hash(deep), Error);
+}
+
+}  // namespace
