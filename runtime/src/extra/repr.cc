@@ -31,6 +31,7 @@ namespace tvm {
 namespace ffi {
 namespace internal {
 ObjectRef MissingObjectSingleton();  // container_globals.cc
+ObjectRef KwargsObjectSingleton();   // auto_init.cc
 }  // namespace internal
 namespace {
 
@@ -210,6 +211,7 @@ class Printer {
     if (done != done_.end()) return done->second;
     if (in_progress_.count(obj) != 0) return "...";
     if (obj == internal::MissingObjectSingleton().get()) return "<MISSING>";
+    if (obj == internal::KwargsObjectSingleton().get()) return "<KWARGS>";
     in_progress_.insert(obj);
     std::string text = PrintObject(value, obj, ti, depth);
     in_progress_.erase(obj);
