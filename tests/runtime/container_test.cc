@@ -145,16 +145,17 @@ UpstreamDenseItem* ItemAt(void* data, uint64_t index) {
 }
 
 void DeleteDenseMap(void* self, int flags) {
-  if ((flags & kTVMFFIObjectDeleterFlagBitMaskStrong) == 0) return;
   auto* m = static_cast<UpstreamDenseMap*>(self);
-  for (uint64_t i = m->head; i != kEnd;) {
-    UpstreamDenseItem* item = ItemAt(m->data, i);
-    i = item->next;
-    if (item->key.type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(item->key.v_obj);
+  if (flags & kTVMFFIObjectDeleterFlagBitMaskStrong) {  // destroy the contents
+    for (uint64_t i = m->head; i != kEnd;) {
+      UpstreamDenseItem* item = ItemAt(m->data, i);
+      i = item->next;
+      if (item->key.type_index >= kTVMFFIStaticObjectBegin) TVMFFIObjectDecRef(item->key.v_obj);
+    }
+    std::free(m->data);
+    ++dense_maps_deleted;
   }
-  std::free(m->data);
-  std::free(m);
-  ++dense_maps_deleted;
+  if (flags & kTVMFFIObjectDeleterFlagBitMaskWeak) std::free(m);  // free the object itself
 }
 
 // keys[i] -> i * 10, stored at the given slots (scattered, as hashing leaves them), linked in
@@ -162,7 +163,7 @@ void DeleteDenseMap(void* self, int flags) {
 Map<Any, Any> MakeUpstreamDenseMap(const std::vector<std::string>& keys,
                                    const std::vector<uint64_t>& slots) {
   auto* m = static_cast<UpstreamDenseMap*>(std::calloc(1, sizeof(UpstreamDenseMap)));
-  m->header.combined_ref_count = 1;
+  m->header.combined_ref_count = details::kCombinedRefCountBothOne;
   m->header.type_index = kTVMFFIMap;
   m->header.deleter = DeleteDenseMap;
   m->slots = 32;

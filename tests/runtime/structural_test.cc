@@ -2,6 +2,7 @@
 // values by content, maps in any order, tensors by bytes, objects by their type's structural
 // kind (tree nodes by fields, free variables bound only where the caller maps them).
 #include <gtest/gtest.h>
+#include <tvm/ffi/extra/dataclass.h>
 #include <tvm/ffi/extra/structural_equal.h>
 #include <tvm/ffi/extra/structural_hash.h>
 #include <tvm/ffi/tvm_ffi.h>
@@ -167,6 +168,40 @@ TEST(Structural, DeepNestingIsAnErrorNotACrash) {
   for (int i = 0; i < 10000; ++i) deep = Array<Any>{deep};
   EXPECT_THROW(StructuralEqual::Equal(deep, deep), Error);
   EXPECT_THROW(StructuralHash::Hash(deep), Error);
+}
+
+}  // namespace
+
+namespace {
+using namespace tvm::ffi;
+using reflection::AccessPath;
+
+TEST(Structural, FirstMismatchIsAPathIntoEachSide) {
+  EXPECT_FALSE(StructuralEqual::GetFirstMismatch(Array<Any>{1, 2}, Array<Any>{1, 2}).has_value());
+  auto diff = StructuralEqual::GetFirstMismatch(
+      Array<Any>{1, Map<Any, Any>{{String("k"), Array<Any>{5, 6}}}},
+      Array<Any>{1, Map<Any, Any>{{String("k"), Array<Any>{5, 7}}}});
+  ASSERT_TRUE(diff.has_value());
+  AccessPath expected = AccessPath::Root()->ArrayItem(1)->MapItem(String("k"))->ArrayItem(1);
+  EXPECT_TRUE((*diff).get<0>()->PathEqual(expected));
+  EXPECT_TRUE((*diff).get<1>()->PathEqual(expected));
+  EXPECT_EQ(ReprPrint((*diff).get<0>()), "<root>[1][\"k\"][1]");
+  // A longer side: the missing item shows on the shorter one.
+  diff = StructuralEqual::GetFirstMismatch(Array<Any>{1, 2, 3}, Array<Any>{1, 2});
+  ASSERT_TRUE(diff.has_value());
+  EXPECT_EQ(ReprPrint((*diff).get<0>()), "<root>[2]");
+  EXPECT_EQ(ReprPrint((*diff).get<1>()), "<root>[<missing:2>]");
+  diff = StructuralEqual::GetFirstMismatch(Map<Any, Any>{{String("a"), 1}},
+                                           Map<Any, Any>{{String("b"), 1}});
+  ASSERT_TRUE(diff.has_value());
+  EXPECT_EQ(ReprPrint((*diff).get<1>()), "<root>[<missing:\"a\">]");
+  // Paths: prefixes, steps, and the full repr.
+  AccessPath p = AccessPath::Root()->Attr("cfg")->ArrayItem(0)->AttrMissing("w");
+  EXPECT_TRUE(AccessPath::Root()->Attr("cfg")->IsPrefixOf(p));
+  EXPECT_FALSE(AccessPath::Root()->Attr("other")->IsPrefixOf(p));
+  EXPECT_EQ(p->ToSteps().size(), 3u);
+  EXPECT_EQ(ReprPrint(p), "<root>.cfg[0][<missing:\"w\">]");
+  EXPECT_TRUE(StructuralEqual::Equal(p, AccessPath::FromSteps(p->ToSteps())));
 }
 
 }  // namespace

@@ -17,6 +17,9 @@
 //   type's __s_equal__ attribute fn(lhs, rhs, compare(l, r, def_region_kind, field_name)).
 // The hash follows the same walk, so equal values hash alike; maps hash their entries in the
 // order of their keys' hashes. The hash values are ours, not upstream's numbers.
+// GetFirstMismatch runs the same comparison and records, on the way back from the first
+// difference, the steps that lead to it on each side (a missing array item or map key shows as
+// a *Missing step on the side that lacks it).
 #include <tvm/ffi/c_api.h>
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map.h>
@@ -26,6 +29,7 @@
 #include <tvm/ffi/extra/structural_equal.h>
 #include <tvm/ffi/extra/structural_hash.h>
 #include <tvm/ffi/function.h>
+#include <tvm/ffi/reflection/access_path.h>
 #include <tvm/ffi/reflection/registry.h>
 
 #include <algorithm>
@@ -152,11 +156,19 @@ bool CpuTensorBytesEqual(const DLTensor& a, const DLTensor& b) {
 
 // ---- equality --------------------------------------------------------------------------------
 
+using reflection::AccessStep;
+
 class EqualChecker {
  public:
   EqualChecker(bool map_free_vars, bool skip_tensor_content)
       : region_(map_free_vars ? kTVMFFIDefRegionKindRecursive : kTVMFFIDefRegionKindNone),
         skip_tensor_content_(skip_tensor_content) {}
+
+  // Records the steps to the first difference, innermost first, into these.
+  void RecordPaths(std::vector<AccessStep>* lhs, std::vector<AccessStep>* rhs) {
+    lhs_path_ = lhs;
+    rhs_path_ = rhs;
+  }
 
   bool Equal(const Any& lhs, const Any& rhs) {
     Depth depth(&depth_);
@@ -183,15 +195,8 @@ class EqualChecker {
       case TypeIndex::kTVMFFIStr:
       case TypeIndex::kTVMFFIBytes:
         return BytesOf(lhs) == BytesOf(rhs);
-      case TypeIndex::kTVMFFIArray: {
-        Array<Any> a = lhs.cast<Array<Any>>();
-        Array<Any> b = rhs.cast<Array<Any>>();
-        if (a.size() != b.size()) return false;
-        for (size_t i = 0; i < a.size(); ++i) {
-          if (!Equal(a[static_cast<int64_t>(i)], b[static_cast<int64_t>(i)])) return false;
-        }
-        return true;
-      }
+      case TypeIndex::kTVMFFIArray:
+        return ArrayEqual(lhs.cast<Array<Any>>(), rhs.cast<Array<Any>>());
       case TypeIndex::kTVMFFIMap:
         return MapEqual(lhs.cast<Map<Any, Any>>(), rhs.cast<Map<Any, Any>>());
       case TypeIndex::kTVMFFIShape: {
@@ -207,6 +212,31 @@ class EqualChecker {
   }
 
  private:
+  bool Recording() const { return lhs_path_ != nullptr; }
+  void Note(AccessStep lhs, AccessStep rhs) {
+    if (!Recording()) return;
+    lhs_path_->push_back(std::move(lhs));
+    rhs_path_->push_back(std::move(rhs));
+  }
+
+  bool ArrayEqual(const Array<Any>& a, const Array<Any>& b) {
+    if (a.size() != b.size() && !Recording()) return false;
+    int64_t n = static_cast<int64_t>(std::min(a.size(), b.size()));
+    for (int64_t i = 0; i < n; ++i) {
+      if (!Equal(a[i], b[i])) {
+        Note(AccessStep::ArrayItem(i), AccessStep::ArrayItem(i));
+        return false;
+      }
+    }
+    if (a.size() == b.size()) return true;
+    if (a.size() > b.size()) {
+      Note(AccessStep::ArrayItem(n), AccessStep::ArrayItemMissing(n));
+    } else {
+      Note(AccessStep::ArrayItemMissing(n), AccessStep::ArrayItem(n));
+    }
+    return false;
+  }
+
   bool TensorEqual(const Tensor& a, const Tensor& b) {
     if (a.get() == b.get()) return true;
     const DLTensor& x = *a.GetDLTensorPtr();
@@ -220,12 +250,33 @@ class EqualChecker {
   }
 
   bool MapEqual(const Map<Any, Any>& a, const Map<Any, Any>& b) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size() && !Recording()) return false;
     for (const auto& [key, value] : a) {
-      auto it = b.find(Counterpart(key));
-      if (it == b.end() || !Equal(value, (*it).second)) return false;
+      Any other_key = Counterpart(key);
+      auto it = b.find(other_key);
+      if (it == b.end()) {
+        Note(AccessStep::MapItem(key), AccessStep::MapItemMissing(other_key));
+        return false;
+      }
+      if (!Equal(value, (*it).second)) {
+        Note(AccessStep::MapItem(key), AccessStep::MapItem(other_key));
+        return false;
+      }
     }
-    return true;
+    if (a.size() == b.size()) return true;
+    for (const auto& [key, value] : b) {
+      Any other_key = Origin(key);
+      if (a.find(other_key) == a.end()) {
+        Note(AccessStep::MapItemMissing(other_key), AccessStep::MapItem(key));
+        return false;
+      }
+    }
+    return false;
+  }
+  Any Origin(const Any& key) const {
+    if (key.type_index() < TypeIndex::kTVMFFIStaticObjectBegin) return key;
+    auto it = rhs_to_lhs_.find(ObjectOf(key));
+    return it == rhs_to_lhs_.end() ? key : Any(it->second);
   }
   // An object key stands for the rhs object it was matched with.
   Any Counterpart(const Any& key) const {
@@ -274,11 +325,16 @@ class EqualChecker {
     if (hook.type_index() != TypeIndex::kTVMFFINone) {
       if (callback_ == nullptr) {
         callback_ = Function::FromTyped(
-            [this](AnyView l, AnyView r, int region, AnyView /*field_name*/) -> bool {
+            [this](AnyView l, AnyView r, int region, AnyView field_name) -> bool {
               RegionScope scope(&region_, region == kTVMFFIDefRegionKindNone
                                               ? region_
                                               : static_cast<TVMFFIDefRegionKind>(region));
-              return Equal(Any(l), Any(r));
+              bool same = Equal(Any(l), Any(r));
+              if (!same && Recording()) {
+                String name = field_name.cast<String>();
+                Note(AccessStep::Attr(name), AccessStep::Attr(name));
+              }
+              return same;
             });
       }
       return hook.cast<Function>()(GetRef<ObjectRef>(lhs), GetRef<ObjectRef>(rhs), callback_)
@@ -287,7 +343,10 @@ class EqualChecker {
     bool differs = ForEachField(info, [&](const TVMFFIFieldInfo& f) {
       if (f.flags & kTVMFFIFieldFlagBitMaskSEqHashIgnore) return false;
       RegionScope scope(&region_, RegionOfField(f, region_));
-      return !Equal(FieldValue(lhs, f), FieldValue(rhs, f));
+      if (Equal(FieldValue(lhs, f), FieldValue(rhs, f))) return false;
+      String name(f.name.data, f.name.size);
+      Note(AccessStep::Attr(name), AccessStep::Attr(name));
+      return true;
     });
     return !differs;
   }
@@ -296,6 +355,8 @@ class EqualChecker {
   bool skip_tensor_content_;
   int depth_ = 0;
   Function callback_{nullptr};
+  std::vector<AccessStep>* lhs_path_ = nullptr;
+  std::vector<AccessStep>* rhs_path_ = nullptr;
   std::unordered_map<const Object*, ObjectRef> lhs_to_rhs_;
   std::unordered_map<const Object*, ObjectRef> rhs_to_lhs_;
 };
@@ -466,6 +527,20 @@ bool StructuralEqual::Equal(const Any& lhs, const Any& rhs, bool map_free_vars,
   return EqualChecker(map_free_vars, skip_tensor_content).Equal(lhs, rhs);
 }
 
+Optional<reflection::AccessPathPair> StructuralEqual::GetFirstMismatch(const Any& lhs,
+                                                                       const Any& rhs,
+                                                                       bool map_free_vars,
+                                                                       bool skip_tensor_content) {
+  EqualChecker checker(map_free_vars, skip_tensor_content);
+  std::vector<AccessStep> lhs_steps;
+  std::vector<AccessStep> rhs_steps;
+  checker.RecordPaths(&lhs_steps, &rhs_steps);
+  if (checker.Equal(lhs, rhs)) return std::nullopt;
+  using reflection::AccessPath;
+  return reflection::AccessPathPair(AccessPath::FromSteps(lhs_steps.rbegin(), lhs_steps.rend()),
+                                    AccessPath::FromSteps(rhs_steps.rbegin(), rhs_steps.rend()));
+}
+
 uint64_t StructuralHash::Hash(const Any& value, bool map_free_vars, bool skip_tensor_content) {
   return Hasher(map_free_vars, skip_tensor_content).Hash(value);
 }
@@ -477,6 +552,7 @@ TVM_FFI_STATIC_INIT_BLOCK() {
   namespace ffi = tvm::ffi;
   ffi::reflection::GlobalDef()
       .def("ffi.StructuralEqual", ffi::StructuralEqual::Equal)
+      .def("ffi.GetFirstStructuralMismatch", ffi::StructuralEqual::GetFirstMismatch)
       .def("ffi.StructuralHash",
            [](const ffi::Any& value, bool map_free_vars, bool skip_tensor_content) {
              return static_cast<int64_t>(

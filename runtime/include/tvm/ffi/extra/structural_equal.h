@@ -1,13 +1,14 @@
 /*
  * tvmffi-rpc runtime: structural equality of values (upstream's
- * <tvm/ffi/extra/structural_equal.h>; GetFirstMismatch, which returns access paths, is not
- * implemented yet).
+ * <tvm/ffi/extra/structural_equal.h>).
  */
 #ifndef TVM_FFI_EXTRA_STRUCTURAL_EQUAL_H_
 #define TVM_FFI_EXTRA_STRUCTURAL_EQUAL_H_
 
 #include <tvm/ffi/any.h>
 #include <tvm/ffi/extra/base.h>
+#include <tvm/ffi/optional.h>
+#include <tvm/ffi/reflection/access_path.h>
 
 namespace tvm {
 namespace ffi {
@@ -23,6 +24,9 @@ class StructuralEqual {
   TVM_FFI_EXTRA_CXX_API static bool Equal(const Any& lhs, const Any& rhs,
                                           bool map_free_vars = false,
                                           bool skip_tensor_content = false);
+  /*! \brief Where lhs and rhs first differ, as a path into each; none when they are equal. */
+  TVM_FFI_EXTRA_CXX_API static Optional<reflection::AccessPathPair> GetFirstMismatch(
+      const Any& lhs, const Any& rhs, bool map_free_vars = false, bool skip_tensor_content = false);
   TVM_FFI_INLINE bool operator()(const Any& lhs, const Any& rhs) const {
     return Equal(lhs, rhs, false, false);
   }
