@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "reflection_util.h"
+
 namespace tvm {
 namespace ffi {
 namespace internal {
@@ -30,6 +32,67 @@ namespace internal {
 ObjectRef KwargsObjectSingleton() {
   static ObjectRef* kwargs = new ObjectRef(make_object<Object>());
   return *kwargs;
+}
+
+namespace {
+// The type's __ffi_new__ function, or null.
+const TVMFFIAny* NewAttr(const TVMFFITypeInfo* info) {
+  TVMFFIByteArray name{"__ffi_new__", 11};
+  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&name);
+  if (column == nullptr) return nullptr;
+  int32_t i = info->type_index - column->begin_index;
+  if (i < 0 || i >= column->size || column->data[i].type_index != TypeIndex::kTVMFFIFunction) {
+    return nullptr;
+  }
+  return &column->data[i];
+}
+}  // namespace
+
+bool CanMakeEmpty(const TVMFFITypeInfo* info) {
+  return (info->metadata != nullptr && info->metadata->creator != nullptr) ||
+         NewAttr(info) != nullptr;
+}
+
+int CallFieldSetter(const TVMFFIFieldInfo* f, void* addr, const TVMFFIAny* value) {
+  if ((f->flags & kTVMFFIFieldFlagBitSetterIsFunctionObj) == 0) {
+    return reinterpret_cast<TVMFFIFieldSetter>(f->setter)(addr, value);
+  }
+  TVMFFIAny args[2]{};
+  args[0].type_index = TypeIndex::kTVMFFIOpaquePtr;
+  args[0].v_ptr = addr;
+  args[1] = *value;
+  TVMFFIAny result{};
+  result.type_index = TypeIndex::kTVMFFINone;
+  int rc = TVMFFIFunctionCall(f->setter, args, 2, &result);
+  if (rc == 0) details::AnyUnsafe::MoveTVMFFIAnyToAny(&result);  // drop the result
+  return rc;
+}
+
+void SetFieldToDefault(const TVMFFIFieldInfo* f, void* addr) {
+  int rc;
+  if (f->flags & kTVMFFIFieldFlagBitMaskDefaultFromFactory) {
+    Any value = AnyView::CopyFromTVMFFIAny(f->default_value_or_factory).cast<Function>()();
+    rc = CallFieldSetter(f, addr, details::AnyUnsafe::TVMFFIAnyPtrFromAny(value));
+  } else {
+    rc = CallFieldSetter(f, addr, &f->default_value_or_factory);
+  }
+  if (rc != 0) throw details::MoveFromSafeCallRaised();
+}
+
+ObjectPtr<Object> NewEmptyObject(const TVMFFITypeInfo* info) {
+  if (info->metadata != nullptr && info->metadata->creator != nullptr) {
+    TVMFFIObjectHandle handle = nullptr;
+    if (info->metadata->creator(&handle) != 0) throw details::MoveFromSafeCallRaised();
+    return details::ObjectUnsafe::ObjectPtrFromOwned<Object>(static_cast<Object*>(handle));
+  }
+  if (const TVMFFIAny* maker = NewAttr(info)) {
+    ObjectRef made = AnyView::CopyFromTVMFFIAny(*maker).cast<Function>()().cast<ObjectRef>();
+    return details::ObjectUnsafe::ObjectPtrFromObjectRef<Object>(std::move(made));
+  }
+  TVM_FFI_THROW(RuntimeError) << "Type `"
+                              << std::string_view(info->type_key.data, info->type_key.size)
+                              << "` has no creator and no __ffi_new__: it cannot be made empty";
+  TVM_FFI_UNREACHABLE();
 }
 
 }  // namespace internal
@@ -73,21 +136,6 @@ std::shared_ptr<InitPlan> PlanFor(const TVMFFITypeInfo* info) {
   std::stable_partition(plan->positional.begin(), plan->positional.end(),
                         [&](size_t i) { return !plan->fields[i].has_default; });
   return plan;
-}
-
-int CallSetter(const TVMFFIFieldInfo* f, void* addr, const TVMFFIAny* value) {
-  if ((f->flags & kTVMFFIFieldFlagBitSetterIsFunctionObj) == 0) {
-    return reinterpret_cast<TVMFFIFieldSetter>(f->setter)(addr, value);
-  }
-  TVMFFIAny args[2]{};
-  args[0].type_index = TypeIndex::kTVMFFIOpaquePtr;
-  args[0].v_ptr = addr;
-  args[1] = *value;
-  TVMFFIAny result{};
-  result.type_index = TypeIndex::kTVMFFINone;
-  int rc = TVMFFIFunctionCall(f->setter, args, 2, &result);
-  if (rc == 0) details::AnyUnsafe::MoveTVMFFIAnyToAny(&result);  // drop the result
-  return rc;
 }
 
 class Binder {
@@ -152,7 +200,7 @@ class Binder {
 
   void Set(size_t index, const TVMFFIAny* value) {
     const TVMFFIFieldInfo* f = plan_.fields[index].info;
-    if (CallSetter(f, Addr(f), value) != 0) {
+    if (internal::CallFieldSetter(f, Addr(f), value) != 0) {
       Error cause = details::MoveFromSafeCallRaised();
       // the setter's message, indented under the field it was for
       std::string message =
@@ -165,48 +213,19 @@ class Binder {
     }
     set_[index] = true;
   }
-  void SetDefault(const TVMFFIFieldInfo* f) {
-    int rc;
-    if (f->flags & kTVMFFIFieldFlagBitMaskDefaultFromFactory) {
-      Any value = AnyView::CopyFromTVMFFIAny(f->default_value_or_factory).cast<Function>()();
-      rc = CallSetter(f, Addr(f), details::AnyUnsafe::TVMFFIAnyPtrFromAny(value));
-    } else {
-      rc = CallSetter(f, Addr(f), &f->default_value_or_factory);
-    }
-    if (rc != 0) throw details::MoveFromSafeCallRaised();
-  }
+  void SetDefault(const TVMFFIFieldInfo* f) { internal::SetFieldToDefault(f, Addr(f)); }
 
   const InitPlan& plan_;
   Object* obj_;
   std::vector<bool> set_;
 };
 
-ObjectPtr<Object> NewEmpty(const TVMFFITypeInfo* info) {
-  if (info->metadata != nullptr && info->metadata->creator != nullptr) {
-    TVMFFIObjectHandle handle = nullptr;
-    if (info->metadata->creator(&handle) != 0) throw details::MoveFromSafeCallRaised();
-    return details::ObjectUnsafe::ObjectPtrFromOwned<Object>(static_cast<Object*>(handle));
-  }
-  TVMFFIByteArray name{"__ffi_new__", 11};
-  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&name);
-  int32_t i = info->type_index - (column != nullptr ? column->begin_index : 0);
-  if (column != nullptr && i >= 0 && i < column->size &&
-      column->data[i].type_index == TypeIndex::kTVMFFIFunction) {
-    ObjectRef made =
-        AnyView::CopyFromTVMFFIAny(column->data[i]).cast<Function>()().cast<ObjectRef>();
-    return details::ObjectUnsafe::ObjectPtrFromObjectRef<Object>(std::move(made));
-  }
-  TVM_FFI_THROW(RuntimeError) << "Type `" << View(info->type_key)
-                              << "` has no creator and no __ffi_new__: it cannot be made empty";
-  TVM_FFI_UNREACHABLE();
-}
-
 void RegisterFFIInit(int32_t type_index) {
   const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
   if (info == nullptr) TVM_FFI_THROW(ValueError) << "no type with index " << type_index;
   std::shared_ptr<InitPlan> plan = PlanFor(info);
   Function init = Function::FromPacked([plan, info](PackedArgs args, Any* rv) {
-    ObjectPtr<Object> obj = NewEmpty(info);
+    ObjectPtr<Object> obj = internal::NewEmptyObject(info);
     Binder(*plan, obj.get()).Bind(reinterpret_cast<const TVMFFIAny*>(args.data()), args.size());
     *rv = ObjectRef(std::move(obj));
   });
