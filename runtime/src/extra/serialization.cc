@@ -33,7 +33,7 @@ namespace tvm {
 namespace ffi {
 namespace {
 
-constexpr int kMaxDepth = 4096;
+constexpr int kMaxDepth = 1000;  // as Python's recursion limit; well within a thread's stack
 
 // ---- base64 (RFC 4648, with padding) ---------------------------------------------------------
 

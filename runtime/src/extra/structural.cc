@@ -46,7 +46,7 @@ namespace tvm {
 namespace ffi {
 namespace {
 
-constexpr int kMaxDepth = 4096;
+constexpr int kMaxDepth = 1000;  // as Python's recursion limit; well within a thread's stack
 
 const TVMFFIAny* Raw(const Any& v) { return details::AnyUnsafe::TVMFFIAnyPtrFromAny(v); }
 const Object* ObjectOf(const Any& v) { return reinterpret_cast<const Object*>(Raw(v)->v_obj); }
