@@ -3,6 +3,8 @@
 // kind (tree nodes by fields, free variables bound only where the caller maps them).
 #include <gtest/gtest.h>
 #include <tvm/ffi/extra/dataclass.h>
+#include <tvm/ffi/extra/json.h>
+#include <tvm/ffi/extra/serialization.h>
 #include <tvm/ffi/extra/structural_equal.h>
 #include <tvm/ffi/extra/structural_hash.h>
 #include <tvm/ffi/tvm_ffi.h>
@@ -202,6 +204,42 @@ TEST(Structural, FirstMismatchIsAPathIntoEachSide) {
   EXPECT_EQ(p->ToSteps().size(), 3u);
   EXPECT_EQ(ReprPrint(p), "<root>.cfg[0][<missing:\"w\">]");
   EXPECT_TRUE(StructuralEqual::Equal(p, AccessPath::FromSteps(p->ToSteps())));
+}
+
+}  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+// Upstream's List and Dict have the storage of Array and Map under their own type indexes;
+// code compiled against upstream's headers makes them. Made here the same way.
+Any AsList(Array<Any> items) {
+  ObjectPtr<ArrayObj> p = ArrayObj::Empty(static_cast<int64_t>(items.size()));
+  for (const Any& item : items) p->EmplaceBackUnchecked(item);
+  reinterpret_cast<TVMFFIObject*>(p.get())->type_index = kTVMFFIList;
+  return Any(ObjectRef(std::move(p)));
+}
+Any AsDict(Map<Any, Any> items) {
+  ObjectPtr<MapObj> p = MapObj::Empty(items.size());
+  for (const auto& [k, v] : items) p->EmplaceUnchecked(k, v);
+  reinterpret_cast<TVMFFIObject*>(p.get())->type_index = kTVMFFIDict;
+  return Any(ObjectRef(std::move(p)));
+}
+
+TEST(Structural, UpstreamsListAndDictAreReadAsTheirOwnKinds) {
+  Any list = AsList(Array<Any>{1, String("a")});
+  EXPECT_TRUE(Eq(list, AsList(Array<Any>{1, String("a")})));
+  EXPECT_FALSE(Eq(list, AsList(Array<Any>{1, String("b")})));
+  EXPECT_FALSE(Eq(list, Array<Any>{1, String("a")}));  // a List is not an Array
+  Any dict = AsDict(Map<Any, Any>{{String("k"), 1}, {String("j"), 2}});
+  EXPECT_TRUE(Eq(dict, AsDict(Map<Any, Any>{{String("j"), 2}, {String("k"), 1}})));
+  EXPECT_FALSE(Eq(dict, Map<Any, Any>{{String("k"), 1}, {String("j"), 2}}));
+  EXPECT_EQ(ReprPrint(list), "[1, \"a\"]");
+  EXPECT_EQ(ReprPrint(AsList(Array<Any>{1})), "[1]");
+  EXPECT_EQ(ReprPrint(dict), "{\"k\": 1, \"j\": 2}");
+  EXPECT_EQ(std::string(json::Stringify(ToJSONGraph(list))),
+            R"({"root_index":2,"nodes":[{"type":"int","data":1},{"type":"ffi.String","data":"a"},)"
+            R"({"type":"ffi.List","data":[0,1]}]})");
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 #ifndef TVMFFI_RUNTIME_SRC_EXTRA_REFLECTION_UTIL_H_
 #define TVMFFI_RUNTIME_SRC_EXTRA_REFLECTION_UTIL_H_
 
+#include <tvm/ffi/any.h>
 #include <tvm/ffi/c_api.h>
+#include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/map.h>
 #include <tvm/ffi/object.h>
 
 namespace tvm {
@@ -20,6 +23,18 @@ bool CanMakeEmpty(const TVMFFITypeInfo* info);
 int CallFieldSetter(const TVMFFIFieldInfo* f, void* addr, const TVMFFIAny* value);
 /*! \brief Sets the field to its default (a value, or a factory's result); throws on error. */
 void SetFieldToDefault(const TVMFFIFieldInfo* f, void* addr);
+
+/*! \brief A List (built by code compiled against upstream's headers; same storage as an Array)
+ *         read as an Array, or an Array as itself. Read only: never changed through the view. */
+inline Array<Any> SequenceView(const Any& v) {
+  return details::ObjectUnsafe::ObjectRefFromUnowned<Array<Any>>(
+      reinterpret_cast<Object*>(details::AnyUnsafe::TVMFFIAnyPtrFromAny(v)->v_obj));
+}
+/*! \brief A Dict (upstream's; same storage as a Map, small or dense) read as a Map. Read only. */
+inline Map<Any, Any> MappingView(const Any& v) {
+  return details::ObjectUnsafe::ObjectRefFromUnowned<Map<Any, Any>>(
+      reinterpret_cast<Object*>(details::AnyUnsafe::TVMFFIAnyPtrFromAny(v)->v_obj));
+}
 
 }  // namespace internal
 }  // namespace ffi

@@ -2,10 +2,11 @@
 // a Python-like text of any value. Facts from upstream v0.1.13-post2:
 //   None, True/False, ints, floats as an ostream prints them (six significant digits), strings
 //   double-quoted with Python's escapes, bytes as b"...", dtypes and devices ("cpu:0") by name;
-//   Array as a tuple "(a, b)" ("(a,)" for one), Map as "{k: v}", Shape as "Shape(1, 2)", a
-//   tensor as "float32[2, 3]@cpu:0"; an object of a reflected type as "type.key(f=v, ...)" over
-//   its fields, ancestors' first, without those flagged ReprOff (just "type.key" when none);
-//   a type's own __ffi_repr__ attribute (fn(obj, repr_of_child) -> String) wins.
+//   Array as a tuple "(a, b)" ("(a,)" for one), List as "[a, b]", Map and Dict as "{k: v}", Shape
+//   as "Shape(1, 2)", a tensor as "float32[2, 3]@cpu:0"; an object of a reflected type as
+//   "type.key(f=v, ...)" over its fields, ancestors' first, without those flagged ReprOff (just
+//   "type.key" when none); a type's own __ffi_repr__ attribute (fn(obj, repr_of_child) -> String)
+//   wins.
 // An object met again while it is being printed is "..."; one printed before is reused.
 // Nesting deeper than kMaxDepth is a ValueError rather than a stack overflow.
 #include <tvm/ffi/c_api.h>
@@ -26,6 +27,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "reflection_util.h"
 
 namespace tvm {
 namespace ffi {
@@ -235,20 +238,23 @@ class Printer {
       }
     }
     switch (ti) {
-      case TypeIndex::kTVMFFIArray: {
-        Array<Any> items = value.cast<Array<Any>>();
-        std::string out = "(";
+      case TypeIndex::kTVMFFIArray:
+      case TypeIndex::kTVMFFIList: {  // a tuple (1, 2) or (1,); a List as [1, 2]
+        bool list = ti == TypeIndex::kTVMFFIList;
+        Array<Any> items = internal::SequenceView(value);
+        std::string out = list ? "[" : "(";
         for (size_t i = 0; i < items.size(); ++i) {
           if (i > 0) out += ", ";
           out += Print(items[static_cast<int64_t>(i)], depth + 1);
         }
-        if (items.size() == 1) out += ",";
-        return out + ")";
+        if (items.size() == 1 && !list) out += ",";
+        return out + (list ? "]" : ")");
       }
-      case TypeIndex::kTVMFFIMap: {
+      case TypeIndex::kTVMFFIMap:
+      case TypeIndex::kTVMFFIDict: {
         std::string out = "{";
         bool first = true;
-        for (const auto& [k, v] : value.cast<Map<Any, Any>>()) {
+        for (const auto& [k, v] : internal::MappingView(value)) {
           if (!first) out += ", ";
           first = false;
           out += Print(k, depth + 1) + ": " + Print(v, depth + 1);

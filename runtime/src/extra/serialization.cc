@@ -205,19 +205,23 @@ class GraphWriter {
             String(Base64Encode(std::string_view(b.data(), b.size()))));
         return node;
       }
-      case TypeIndex::kTVMFFIArray: {
+      case TypeIndex::kTVMFFIArray:
+      case TypeIndex::kTVMFFIList: {
         std::vector<Any> items;
-        for (const Any& item : value.cast<Array<Any>>()) items.push_back(NodeOf(item));
-        set(StaticTypeKey::kTVMFFIArray, json::Array(items.begin(), items.end()));
+        for (const Any& item : internal::SequenceView(value)) items.push_back(NodeOf(item));
+        set(ti == TypeIndex::kTVMFFIList ? StaticTypeKey::kTVMFFIList : StaticTypeKey::kTVMFFIArray,
+            json::Array(items.begin(), items.end()));
         return node;
       }
-      case TypeIndex::kTVMFFIMap: {
+      case TypeIndex::kTVMFFIMap:
+      case TypeIndex::kTVMFFIDict: {
         std::vector<Any> items;
-        for (const auto& [k, v] : value.cast<Map<Any, Any>>()) {
+        for (const auto& [k, v] : internal::MappingView(value)) {
           items.push_back(NodeOf(k));
           items.push_back(NodeOf(v));
         }
-        set(StaticTypeKey::kTVMFFIMap, json::Array(items.begin(), items.end()));
+        set(ti == TypeIndex::kTVMFFIDict ? StaticTypeKey::kTVMFFIDict : StaticTypeKey::kTVMFFIMap,
+            json::Array(items.begin(), items.end()));
         return node;
       }
       case TypeIndex::kTVMFFIShape: {

@@ -5,7 +5,8 @@
 // - Values of different type indexes differ, except a string (or bytes) stored inline and one
 //   on the heap, which compare by content. Other POD values compare by their 8 bytes; any NaN
 //   equals any NaN.
-// - Array elementwise; Map by key (keys mapped through the objects already matched), in any
+// - Array (and upstream's List) elementwise; Map (and Dict) by key (keys mapped through the objects
+// already matched), in any
 //   order; Shape elementwise; Tensor by shape, dtype and, unless skip_tensor_content, the bytes
 //   of a contiguous CPU tensor.
 // - Objects by their type's structural kind (type metadata; absent or Unsupported is a
@@ -41,6 +42,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "reflection_util.h"
 
 namespace tvm {
 namespace ffi {
@@ -196,9 +199,11 @@ class EqualChecker {
       case TypeIndex::kTVMFFIBytes:
         return BytesOf(lhs) == BytesOf(rhs);
       case TypeIndex::kTVMFFIArray:
-        return ArrayEqual(lhs.cast<Array<Any>>(), rhs.cast<Array<Any>>());
+      case TypeIndex::kTVMFFIList:
+        return ArrayEqual(internal::SequenceView(lhs), internal::SequenceView(rhs));
       case TypeIndex::kTVMFFIMap:
-        return MapEqual(lhs.cast<Map<Any, Any>>(), rhs.cast<Map<Any, Any>>());
+      case TypeIndex::kTVMFFIDict:
+        return MapEqual(internal::MappingView(lhs), internal::MappingView(rhs));
       case TypeIndex::kTVMFFIShape: {
         Shape a = lhs.cast<Shape>();
         Shape b = rhs.cast<Shape>();
@@ -398,14 +403,16 @@ class Hasher {
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(ti);
     uint64_t type_hash = info != nullptr ? info->type_key_hash : static_cast<uint64_t>(ti);
     switch (ti) {
-      case TypeIndex::kTVMFFIArray: {
-        Array<Any> a = value.cast<Array<Any>>();
+      case TypeIndex::kTVMFFIArray:
+      case TypeIndex::kTVMFFIList: {
+        Array<Any> a = internal::SequenceView(value);
         uint64_t h = Mix(type_hash, a.size());
         for (const Any& item : a) h = Mix(h, Hash(item));
         return h;
       }
       case TypeIndex::kTVMFFIMap:
-        return MapHash(value.cast<Map<Any, Any>>(), type_hash);
+      case TypeIndex::kTVMFFIDict:
+        return MapHash(internal::MappingView(value), type_hash);
       case TypeIndex::kTVMFFIShape: {
         Shape s = value.cast<Shape>();
         uint64_t h = Mix(type_hash, s.size());
