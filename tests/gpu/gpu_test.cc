@@ -19,6 +19,7 @@
 
 #include "testing/error_of.h"
 #include "testing/host_tensor.h"
+#include "testing/remote_copies.h"
 #include "testing/server_process.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/device/device_tensor.h"
@@ -199,54 +200,8 @@ TEST(Gpu, CopiesOfEveryDtypeAndShapeRoundTripThroughTheGpu) {
     ConnectOptions options;
     options.shared_memory = shared_memory;
     Session session = Connect(server->address(), options);
-    auto round_trip = [&](const ffi::Tensor& host, const std::string& what) {
-      SCOPED_TRACE(what);
-      std::vector<int64_t> shape(host.shape().begin(), host.shape().end());
-      RemoteTensor t = session.Empty(ffi::Shape(shape), host.dtype(), kGpu);
-      ASSERT_EQ(t.device().device_type, kDLCUDA);
-      t.CopyFrom(host);
-      ffi::Tensor back = t.ToHost();
-      ASSERT_EQ(back.GetDataSize(), host.GetDataSize());
-      EXPECT_EQ(back.device().device_type, kDLCPU);
-      EXPECT_EQ(ffi::DLDataTypeToString(back.dtype()), ffi::DLDataTypeToString(host.dtype()));
-      EXPECT_EQ(std::vector<int64_t>(back.shape().begin(), back.shape().end()), shape);
-      if (host.GetDataSize() != 0) {
-        EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), host.GetDataSize()), 0);
-      }
-    };
-    for (const char* name : testing::kDTypeNames) {
-      DLDataType dtype = ffi::StringToDLDataType(name);
-      if (dtype.code == kDLOpaqueHandle) continue;  // no bytes to copy
-      ffi::Tensor t = testing::HostTensor(ffi::Shape({3, 5}), dtype);
-      for (size_t i = 0; i < t.GetDataSize(); ++i) static_cast<uint8_t*>(t.data_ptr())[i] = i * 7;
-      round_trip(t, name);
-    }
-    ffi::Tensor scalar = testing::HostTensor(ffi::Shape(std::vector<int64_t>{}), kF32);
-    *static_cast<float*>(scalar.data_ptr()) = 2.5f;
-    round_trip(scalar, "0-d");
-    round_trip(testing::HostTensor(ffi::Shape({0, 3}), kF32), "empty");
-    for (int64_t bytes : {int64_t{5 << 20} + 3, int64_t{64 << 20} + 1}) {
-      ffi::Tensor large = testing::HostTensor(ffi::Shape({bytes}), kU8);
-      auto* data = static_cast<uint8_t*>(large.data_ptr());
-      for (int64_t i = 0; i < bytes; ++i) data[i] = static_cast<uint8_t>(i * 11 % 253);
-      round_trip(large, std::to_string(bytes) + " bytes");
-    }
-    // A transposed view: element [i][j] of the [33][64] view is base[j][i] of a [64][33] block.
-    ffi::Tensor block = testing::HostTensor(ffi::Shape({64, 33}), kF32);
-    auto* values = static_cast<float*>(block.data_ptr());
-    for (int i = 0; i < 64 * 33; ++i) values[i] = static_cast<float>(i);
-    int64_t shape[2] = {33, 64}, strides[2] = {1, 33};
-    DLTensor view{values, DLDevice{kDLCPU, 0}, 2, kF32, shape, strides, 0};
-    RemoteTensor t = session.Empty(ffi::Shape({33, 64}), kF32, kGpu);
-    t.CopyFrom(&view);
-    ffi::Tensor back = t.ToHost();
-    int wrong = 0;
-    for (int i = 0; i < 33; ++i) {
-      for (int j = 0; j < 64; ++j) {
-        wrong += static_cast<const float*>(back.data_ptr())[i * 64 + j] != values[j * 33 + i];
-      }
-    }
-    EXPECT_EQ(wrong, 0);
+    testing::ExpectEveryDtypeAndShapeRoundTrips(session, kGpu,
+                                                {int64_t{5 << 20} + 3, int64_t{64 << 20} + 1});
   }
 }
 

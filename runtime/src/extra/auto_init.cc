@@ -17,6 +17,7 @@
 #include <tvm/ffi/string.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,24 @@ const TVMFFIAny* NewAttr(const TVMFFITypeInfo* info) {
   return &column->data[i];
 }
 }  // namespace
+
+AnyView TypeHook(const char* name, int32_t type_index) {
+  TVMFFIByteArray bytes{name, std::strlen(name)};
+  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&bytes);
+  if (column == nullptr || type_index < column->begin_index ||
+      type_index - column->begin_index >= column->size) {
+    return AnyView();
+  }
+  return AnyView::CopyFromTVMFFIAny(column->data[type_index - column->begin_index]);
+}
+
+Any ReadField(const Object* obj, const TVMFFIFieldInfo& f) {
+  TVMFFIAny raw{};
+  raw.type_index = TypeIndex::kTVMFFINone;
+  void* addr = const_cast<char*>(reinterpret_cast<const char*>(obj)) + f.offset;
+  if (f.getter == nullptr || f.getter(addr, &raw) != 0) throw details::MoveFromSafeCallRaised();
+  return details::AnyUnsafe::MoveTVMFFIAnyToAny(&raw);
+}
 
 bool CanMakeEmpty(const TVMFFITypeInfo* info) {
   return (info->metadata != nullptr && info->metadata->creator != nullptr) ||

@@ -24,6 +24,20 @@ int CallFieldSetter(const TVMFFIFieldInfo* f, void* addr, const TVMFFIAny* value
 /*! \brief Sets the field to its default (a value, or a factory's result); throws on error. */
 void SetFieldToDefault(const TVMFFIFieldInfo* f, void* addr);
 
+/*! \brief The value a type registered in attribute column `name` (e.g. "__ffi_repr__"), or
+ *         None when the column or the type's entry is absent. */
+AnyView TypeHook(const char* name, int32_t type_index);
+/*! \brief The field's value, through its getter; throws the getter's error. */
+Any ReadField(const Object* obj, const TVMFFIFieldInfo& f);
+/*! \brief Calls fn(field) for every field of the type, ancestors' first. */
+template <typename Fn>
+void ForEachField(const TVMFFITypeInfo* info, Fn fn) {
+  for (int32_t d = 1; d <= info->type_depth; ++d) {
+    const TVMFFITypeInfo* owner = d < info->type_depth ? info->type_ancestors[d] : info;
+    for (int32_t i = 0; i < owner->num_fields; ++i) fn(owner->fields[i]);
+  }
+}
+
 /*! \brief A List (built by code compiled against upstream's headers; same storage as an Array)
  *         read as an Array, or an Array as itself. Read only: never changed through the view. */
 inline Array<Any> SequenceView(const Any& v) {

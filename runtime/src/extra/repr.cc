@@ -40,43 +40,8 @@ namespace {
 
 constexpr int kMaxDepth = 1000;
 
-const char* DeviceName(int type) {
-  switch (type) {
-    case kDLCPU:
-      return "cpu";
-    case kDLCUDA:
-      return "cuda";
-    case kDLCUDAHost:
-      return "cuda_host";
-    case kDLOpenCL:
-      return "opencl";
-    case kDLVulkan:
-      return "vulkan";
-    case kDLMetal:
-      return "metal";
-    case kDLVPI:
-      return "vpi";
-    case kDLROCM:
-      return "rocm";
-    case kDLROCMHost:
-      return "rocm_host";
-    case kDLExtDev:
-      return "ext_dev";
-    case kDLCUDAManaged:
-      return "cuda_managed";
-    case kDLOneAPI:
-      return "oneapi";
-    case kDLWebGPU:
-      return "webgpu";
-    case kDLHexagon:
-      return "hexagon";
-    default:
-      return "unknown";
-  }
-}
-
 std::string DeviceText(DLDevice d) {
-  return std::string(DeviceName(d.device_type)) + ":" + std::to_string(d.device_id);
+  return std::string(DLDeviceType2Str(d.device_type)) + ":" + std::to_string(d.device_id);
 }
 
 void AppendHex(std::string* out, const char* prefix, int width, uint32_t value) {
@@ -224,18 +189,11 @@ class Printer {
 
  private:
   std::string PrintObject(const Any& value, const Object* obj, int32_t ti, int depth) {
-    static const TVMFFITypeAttrColumn* repr_column = [] {
-      TVMFFIByteArray name{"__ffi_repr__", 12};
-      return TVMFFIGetTypeAttrColumn(&name);
-    }();
-    if (repr_column != nullptr && ti >= repr_column->begin_index &&
-        ti - repr_column->begin_index < repr_column->size) {
-      AnyView hook = AnyView::CopyFromTVMFFIAny(repr_column->data[ti - repr_column->begin_index]);
-      if (hook.type_index() != TypeIndex::kTVMFFINone) {
-        Function child = Function::FromTyped(
-            [this, depth](AnyView v) -> String { return String(Print(Any(v), depth + 1)); });
-        return std::string(hook.cast<Function>()(value, child).cast<String>());
-      }
+    AnyView hook = internal::TypeHook("__ffi_repr__", ti);
+    if (hook.type_index() != TypeIndex::kTVMFFINone) {
+      Function child = Function::FromTyped(
+          [this, depth](AnyView v) -> String { return String(Print(Any(v), depth + 1)); });
+      return std::string(hook.cast<Function>()(value, child).cast<String>());
     }
     switch (ti) {
       case TypeIndex::kTVMFFIArray:
@@ -297,13 +255,7 @@ class Printer {
         const TVMFFIFieldInfo& f = owner->fields[i];
         if ((f.flags & kTVMFFIFieldFlagBitMaskReprOff) != 0) continue;
         if (!seen.insert(View(f.name)).second) continue;
-        TVMFFIAny raw{};
-        raw.type_index = TypeIndex::kTVMFFINone;
-        void* addr = const_cast<char*>(reinterpret_cast<const char*>(obj)) + f.offset;
-        if (f.getter == nullptr || f.getter(addr, &raw) != 0) {
-          throw details::MoveFromSafeCallRaised();
-        }
-        Any field = details::AnyUnsafe::MoveTVMFFIAnyToAny(&raw);
+        Any field = internal::ReadField(obj, f);
         if (!fields.empty()) fields += ", ";
         fields += std::string(View(f.name)) + "=" + Print(field, depth + 1);
       }

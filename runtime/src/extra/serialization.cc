@@ -115,24 +115,6 @@ struct NodeKeyEqual {
   bool operator()(const Any& a, const Any& b) const { return details::AnyKeyEqual(a, b); }
 };
 
-AnyView TypeHook(const char* name, int32_t type_index) {
-  TVMFFIByteArray bytes{name, std::strlen(name)};
-  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&bytes);
-  if (column == nullptr || type_index < column->begin_index ||
-      type_index - column->begin_index >= column->size) {
-    return AnyView();
-  }
-  return AnyView::CopyFromTVMFFIAny(column->data[type_index - column->begin_index]);
-}
-
-template <typename Fn>
-void ForEachField(const TVMFFITypeInfo* info, Fn fn) {
-  for (int32_t d = 1; d <= info->type_depth; ++d) {
-    const TVMFFITypeInfo* owner = d < info->type_depth ? info->type_ancestors[d] : info;
-    for (int32_t i = 0; i < owner->num_fields; ++i) fn(owner->fields[i]);
-  }
-}
-
 bool IsInlineField(int32_t static_type) {
   return static_type == TypeIndex::kTVMFFINone || static_type == TypeIndex::kTVMFFIBool ||
          static_type == TypeIndex::kTVMFFIInt || static_type == TypeIndex::kTVMFFIFloat ||
@@ -242,7 +224,7 @@ class GraphWriter {
   }
 
   Any ObjectData(const Any& value, int32_t ti) {
-    AnyView hook = TypeHook("__data_to_json__", ti);
+    AnyView hook = internal::TypeHook("__data_to_json__", ti);
     if (hook.type_index() != TypeIndex::kTVMFFINone) return hook.cast<Function>()(value);
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(ti);
     if (!internal::CanMakeEmpty(info)) {
@@ -252,14 +234,8 @@ class GraphWriter {
     }
     const Object* obj = reinterpret_cast<const Object*>(Raw(value)->v_obj);
     json::Object data;
-    ForEachField(info, [&](const TVMFFIFieldInfo& f) {
-      TVMFFIAny raw{};
-      raw.type_index = TypeIndex::kTVMFFINone;
-      void* addr = const_cast<char*>(reinterpret_cast<const char*>(obj)) + f.offset;
-      if (f.getter == nullptr || f.getter(addr, &raw) != 0) {
-        throw details::MoveFromSafeCallRaised();
-      }
-      Any field = details::AnyUnsafe::MoveTVMFFIAnyToAny(&raw);
+    internal::ForEachField(info, [&](const TVMFFIFieldInfo& f) {
+      Any field = internal::ReadField(obj, f);
       String name(f.name.data, f.name.size);
       if (f.field_static_type_index == TypeIndex::kTVMFFIDataType) {
         data.Set(name, DLDataTypeToString(field.cast<DLDataType>()));
@@ -401,7 +377,7 @@ class GraphReader {
     }
     auto data = node.find(String("data"));
     Any payload = data == node.end() ? Any() : (*data).second;
-    AnyView hook = TypeHook("__data_from_json__", ti);
+    AnyView hook = internal::TypeHook("__data_from_json__", ti);
     if (hook.type_index() != TypeIndex::kTVMFFINone) return hook.cast<Function>()(payload);
     return DecodeObject(ti, payload);
   }
@@ -413,7 +389,7 @@ class GraphReader {
       Malformed("the data of a `" + std::string(View(info->type_key)) + "` is not an object");
     }
     ObjectPtr<Object> obj = internal::NewEmptyObject(info);
-    ForEachField(info, [&](const TVMFFIFieldInfo& f) {
+    internal::ForEachField(info, [&](const TVMFFIFieldInfo& f) {
       void* addr = reinterpret_cast<char*>(obj.get()) + f.offset;
       auto it = fields->find(String(f.name.data, f.name.size));
       if (it == fields->end()) {

@@ -79,27 +79,10 @@ TVMFFISEqHashKind KindOf(const TVMFFITypeInfo* info) {
 }
 
 // The hook a type registered in attribute column `name`, or None.
-AnyView TypeHook(const char* name, int32_t type_index) {
-  TVMFFIByteArray bytes{name, std::strlen(name)};
-  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&bytes);
-  if (column == nullptr || type_index < column->begin_index ||
-      type_index - column->begin_index >= column->size) {
-    return AnyView();
-  }
-  return AnyView::CopyFromTVMFFIAny(column->data[type_index - column->begin_index]);
-}
-
-Any FieldValue(const Object* obj, const TVMFFIFieldInfo& f) {
-  TVMFFIAny raw{};
-  raw.type_index = TypeIndex::kTVMFFINone;
-  void* addr = const_cast<char*>(reinterpret_cast<const char*>(obj)) + f.offset;
-  if (f.getter == nullptr || f.getter(addr, &raw) != 0) throw details::MoveFromSafeCallRaised();
-  return details::AnyUnsafe::MoveTVMFFIAnyToAny(&raw);
-}
 
 // Calls fn(field) for the fields of info's type, ancestors' first; stops when fn returns true.
 template <typename Fn>
-bool ForEachField(const TVMFFITypeInfo* info, Fn fn) {
+bool ForEachFieldUntil(const TVMFFITypeInfo* info, Fn fn) {
   for (int32_t d = 1; d <= info->type_depth; ++d) {
     const TVMFFITypeInfo* owner = d < info->type_depth ? info->type_ancestors[d] : info;
     for (int32_t i = 0; i < owner->num_fields; ++i) {
@@ -326,7 +309,7 @@ class EqualChecker {
   }
 
   bool FieldsEqual(const Object* lhs, const Object* rhs, const TVMFFITypeInfo* info) {
-    AnyView hook = TypeHook("__s_equal__", info->type_index);
+    AnyView hook = internal::TypeHook("__s_equal__", info->type_index);
     if (hook.type_index() != TypeIndex::kTVMFFINone) {
       if (callback_ == nullptr) {
         callback_ = Function::FromTyped(
@@ -345,10 +328,10 @@ class EqualChecker {
       return hook.cast<Function>()(GetRef<ObjectRef>(lhs), GetRef<ObjectRef>(rhs), callback_)
           .cast<bool>();
     }
-    bool differs = ForEachField(info, [&](const TVMFFIFieldInfo& f) {
+    bool differs = ForEachFieldUntil(info, [&](const TVMFFIFieldInfo& f) {
       if (f.flags & kTVMFFIFieldFlagBitMaskSEqHashIgnore) return false;
       RegionScope scope(&region_, RegionOfField(f, region_));
-      if (Equal(FieldValue(lhs, f), FieldValue(rhs, f))) return false;
+      if (Equal(internal::ReadField(lhs, f), internal::ReadField(rhs, f))) return false;
       String name(f.name.data, f.name.size);
       Note(AccessStep::Attr(name), AccessStep::Attr(name));
       return true;
@@ -495,7 +478,7 @@ class Hasher {
 
   uint64_t FieldsHash(const Object* obj, const TVMFFITypeInfo* info) {
     uint64_t h = info->type_key_hash;
-    AnyView hook = TypeHook("__s_hash__", info->type_index);
+    AnyView hook = internal::TypeHook("__s_hash__", info->type_index);
     if (hook.type_index() != TypeIndex::kTVMFFINone) {
       if (callback_ == nullptr) {
         callback_ = Function::FromTyped([this](AnyView v, int64_t seed, int region) -> int64_t {
@@ -509,10 +492,10 @@ class Hasher {
           hook.cast<Function>()(GetRef<ObjectRef>(obj), static_cast<int64_t>(h), callback_)
               .cast<int64_t>());
     }
-    ForEachField(info, [&](const TVMFFIFieldInfo& f) {
+    ForEachFieldUntil(info, [&](const TVMFFIFieldInfo& f) {
       if (f.flags & kTVMFFIFieldFlagBitMaskSEqHashIgnore) return false;
       RegionScope scope(&region_, RegionOfField(f, region_));
-      h = Mix(h, Hash(FieldValue(obj, f)));
+      h = Mix(h, Hash(internal::ReadField(obj, f)));
       return false;
     });
     return h;
