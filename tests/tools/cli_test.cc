@@ -78,6 +78,22 @@ TEST(Cli, FlagsAnyWhereInEitherSpellingAndFromTheEnvironment) {
   EXPECT_EQ(r.out.rfind("tvmffi ", 0), 0u) << r.out;
 }
 
+// JSON arguments and results go through the runtime's JSON: strict numbers, surrogate pairs
+// decoded to UTF-8 and written back as such (they were CESU-8), the shortest float spelling
+// (0.1 was 0.10000000000000001), infinities as Infinity (they were the string "inf").
+TEST(Cli, JsonIsReadAndWrittenStrictly) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  testing::CommandResult r = RunCli({"call", "--server", server.address(), "e2e.echo",
+                                     R"([0.1, 1e400, "\ud83d\ude00", "a\u0001"])"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[0.1, Infinity, \"\xF0\x9F\x98\x80\", \"a\\u0001\"]\n");
+  for (const char* bad : {"+1", "01", ".5", R"("\uzzzz")", "[1,]"}) {
+    r = RunCli({"call", "--server", server.address(), "e2e.echo", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("bad JSON argument"), std::string::npos) << r.err;
+  }
+}
+
 // `--timeout 0` is no limit, as the help says (it made every call, and connecting, time out at
 // once); a negative or non-numeric timeout is a usage error.
 TEST(Cli, TimeoutZeroMeansNoLimit) {

@@ -20,8 +20,11 @@ namespace tvmffi::rpc::tools {
 namespace ffi = tvm::ffi;
 namespace {
 
-// The runtime's JSON string escaping, quoted.
-std::string Quote(std::string_view s) { return "\"" + ffi::details::EscapeJSON(s) + "\""; }
+// A string as the runtime's json::Stringify writes it: UTF-8 as it is, control characters
+// escaped.
+std::string Quote(std::string_view s) {
+  return std::string(ffi::json::Stringify(ffi::String(std::string(s))));
+}
 
 }  // namespace
 
@@ -44,15 +47,8 @@ std::string ToJson(const ffi::Any& value) {
       return value.cast<bool>() ? "true" : "false";
     case kTVMFFIInt:
       return std::to_string(value.cast<int64_t>());
-    case kTVMFFIFloat: {
-      double d = value.cast<double>();
-      if (!std::isfinite(d)) return Quote(std::to_string(d));
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "%.17g", d);
-      std::string s = buf;
-      if (s.find_first_of(".eE") == std::string::npos) s += ".0";
-      return s;
-    }
+    case kTVMFFIFloat:  // the shortest text that reads back (0.1, 1e+22), NaN, Infinity
+      return std::string(ffi::json::Stringify(value));
     case kTVMFFISmallStr:
     case kTVMFFIStr:
       return Quote(value.cast<std::string>());
