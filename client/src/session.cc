@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "channel.h"
+#include "signature.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/grpc/grpc_stream.h"
@@ -107,6 +108,18 @@ ffi::Function Session::GetGlobalRequired(const std::string& name) const {
 std::vector<std::string> Session::ListGlobalNames(const std::string& prefix) const {
   auto names = Op("$list_globals", {ffi::Any(ffi::String(prefix))}).cast<ffi::Array<ffi::String>>();
   return std::vector<std::string>(names.begin(), names.end());
+}
+
+std::vector<FunctionDescription> Session::DescribeGlobals(const std::string& prefix) const {
+  auto rows = Op("$describe_globals", {ffi::Any(ffi::String(prefix))})
+                  .cast<ffi::Array<ffi::Array<ffi::String>>>();
+  std::vector<FunctionDescription> out;
+  for (const ffi::Array<ffi::String>& row : rows) {
+    if (row.size() != 3) TVM_FFI_THROW(ValueError) << "malformed function description";
+    out.push_back(FunctionDescription{std::string(row[0]), std::string(row[1]),
+                                      internal::SignatureFromMetadata(std::string(row[2]))});
+  }
+  return out;
 }
 
 ffi::Module Session::LoadModule(const std::string& name) const {

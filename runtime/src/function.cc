@@ -221,6 +221,16 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              }
              return ffi::String(entry->metadata);
            })
+      // Not upstream's: the docstring a global was registered with ("" when none), which
+      // tvmffi-server lists for `tvmffi ls`.
+      .def("ffi.GetGlobalFuncDoc",
+           [](const ffi::String& name) -> ffi::String {
+             auto entry = GlobalRegistry::Global()->Get(name.view());
+             if (entry == nullptr) {
+               TVM_FFI_THROW(RuntimeError) << "Global Function is not found: " << name;
+             }
+             return ffi::String(entry->doc);
+           })
       .def("ffi.FunctionFromExternC",
            [](void* self, void* safe_call, void* deleter) -> ffi::Function {
              return ffi::Function::FromExternC(self,

@@ -167,6 +167,25 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
     for (const std::string& name : PublishedNames(prefix.view())) names.push_back(name);
     return names;
   });
+  // [[name, doc, metadata JSON], ...] of the published globals starting with prefix; doc and
+  // metadata are "" for a function this process did not register (an isolated module's).
+  ops_["$describe_globals"] = ffi::Function::FromTyped([this](const ffi::String& prefix) {
+    static const ffi::Function doc_of = ffi::Function::GetGlobalRequired("ffi.GetGlobalFuncDoc");
+    static const ffi::Function metadata_of =
+        ffi::Function::GetGlobalRequired("ffi.GetGlobalFuncMetadata");
+    ffi::Array<ffi::Array<ffi::String>> out;
+    for (const std::string& name : PublishedNames(prefix.view())) {
+      ffi::String doc, metadata;
+      try {
+        doc = doc_of(ffi::String(name)).cast<ffi::String>();
+        metadata = metadata_of(ffi::String(name)).cast<ffi::String>();
+      } catch (const ffi::Error&) {
+        // not in this process's registry (an isolated module's) or removed meanwhile
+      }
+      out.push_back(ffi::Array<ffi::String>{ffi::String(name), doc, metadata});
+    }
+    return out;
+  });
   ops_["$load_module"] = ffi::Function::FromTyped([this](const ffi::String& name) {
     absl::StatusOr<ffi::Module> mod = modules_->Get(std::string(name));
     if (!mod.ok()) throw StatusToError(mod.status());

@@ -258,12 +258,14 @@ grpc::Status FFIService::ListFunctions(grpc::ServerContext* context,
   grpc::Status auth = CheckAuth(context);
   if (!auth.ok()) return auth;
   std::optional<ffi::Function> metadata = ffi::Function::GetGlobal("ffi.GetGlobalFuncMetadata");
+  std::optional<ffi::Function> doc = ffi::Function::GetGlobal("ffi.GetGlobalFuncDoc");
   for (const std::string& name : dispatcher_->PublishedNames(request->prefix())) {
     v1::FunctionInfo* info = response->add_functions();
     info->set_name(name);
     if (metadata.has_value() && ffi::Function::GetGlobal(name).has_value()) {
       try {
         info->set_metadata((*metadata)(ffi::String(name)).cast<std::string>());
+        if (doc.has_value()) info->set_doc((*doc)(ffi::String(name)).cast<std::string>());
       } catch (const ffi::Error&) {
         // removed meanwhile: no metadata
       }

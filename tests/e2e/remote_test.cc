@@ -410,8 +410,11 @@ TEST_F(RemoteTest, CommandLine) {
   EXPECT_NE(r.err.find("Traceback"), std::string::npos);
   r = RunCli({"call", "--server", addr, "e2e.add", "1", "not-json"});
   EXPECT_EQ(r.exit_code, 2);
+  // ls: each function with its signature and docstring (the docstrings were never sent).
   r = RunCli({"ls", "--server", addr, "my_ext."});
-  EXPECT_EQ(r.out, "my_ext.add_one\nmy_ext.throw_error\n");
+  EXPECT_EQ(r.out,
+            "my_ext.add_one(int) -> int\n    Add one to the input\n"
+            "my_ext.throw_error(int) -> None\n    Raise ValueError for a negative input\n");
   r = RunCli({"ping", "--server", addr});
   EXPECT_EQ(r.exit_code, 0);
   r = RunCli({"ping", "--server", "127.0.0.1:1", "--timeout", "1"});

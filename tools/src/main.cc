@@ -35,7 +35,8 @@ Commands:
   call FUNC [ARG...]   call FUNC on the server; each ARG is a JSON literal (41, 2.5, true,
                        null, "text", [1,2], {"k": 1}) or @FILE.npy (a tensor read from a
                        NumPy file); prints the result as JSON on stdout
-  ls [PREFIX]          list the server's published global functions
+  ls [PREFIX]          list the server's published global functions: each name with its
+                       signature, then its docstring (indented) when it has one
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
                        prints the name, for `call --module NAME`
@@ -356,10 +357,13 @@ int main(int argc, char** argv) {
       std::cout << name << "\n";
       return 0;
     }
-    if (command == "ls") {
-      for (const std::string& name :
-           session.ListGlobalNames(positional.size() > 1 ? positional[1] : "")) {
-        std::cout << name << "\n";
+    if (command == "ls") {  // name, signature when known, then the docstring indented
+      for (const tvmffi::rpc::FunctionDescription& f :
+           session.DescribeGlobals(positional.size() > 1 ? positional[1] : "")) {
+        std::cout << f.name;
+        if (!f.signature.empty()) std::cout << f.signature;
+        std::cout << "\n";
+        if (!f.doc.empty()) std::cout << "    " << f.doc << "\n";
       }
       return 0;
     }

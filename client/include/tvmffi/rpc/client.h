@@ -60,6 +60,13 @@ struct ConnectOptions {
   bool retry_unavailable = false;
 };
 
+// A published function as the server describes it.
+struct FunctionDescription {
+  std::string name;
+  std::string doc;        // the docstring it was registered with; "" when none
+  std::string signature;  // "(int, ffi.Tensor) -> int" from its type schema; "" when unknown
+};
+
 // A device the server drives.
 struct DeviceInfo {
   DLDevice device{kDLCPU, 0};
@@ -129,6 +136,9 @@ class Session {
   tvm::ffi::Function GetGlobalRequired(const std::string& name) const;
   // The server's published global names starting with prefix.
   std::vector<std::string> ListGlobalNames(const std::string& prefix = "") const;
+  // The same functions with their docstrings and signatures (those of an --isolate module's
+  // functions are not known to the server's front and come back empty).
+  std::vector<FunctionDescription> DescribeGlobals(const std::string& prefix = "") const;
   // A module the server loaded (--load, by file stem) or loads from its --module-dir.
   tvm::ffi::Module LoadModule(const std::string& name) const;
   // Sends the shared library at local_path to the server, which loads it and serves it as a
