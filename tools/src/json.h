@@ -18,8 +18,8 @@ namespace tvmffi::rpc::tools {
 absl::StatusOr<tvm::ffi::Any> ParseJson(std::string_view text);
 
 // The value as JSON, numbers and strings spelled as the runtime's json::Stringify spells them
-// (0.1, 1e+22, NaN, Infinity; UTF-8 as it is). Values JSON cannot express are shown as strings ("<ffi.Function>") or
-// objects ({"dtype": "float32"}, {"tensor": {...}}).
+// (0.1, 1e+22, NaN, Infinity; UTF-8 as it is). Values JSON cannot express are shown as strings
+// ("<ffi.Function>") or objects ({"dtype": "float32"}, {"tensor": {...}}).
 std::string ToJson(const tvm::ffi::Any& value);
 
 }  // namespace tvmffi::rpc::tools
