@@ -192,6 +192,15 @@ int TVMFFIAnyViewToOwnedAny(const TVMFFIAny* any_view, TVMFFIAny* out) {
 }
 
 // Registry functions that modules and bindings look up by name.
+namespace {
+// The registry entry of a global; RuntimeError when there is none.
+auto RequireGlobal(const tvm::ffi::String& name) {
+  auto entry = GlobalRegistry::Global()->Get(name.view());
+  if (entry == nullptr) TVM_FFI_THROW(RuntimeError) << "Global Function is not found: " << name;
+  return entry;
+}
+}  // namespace
+
 TVM_FFI_STATIC_INIT_BLOCK() {
   namespace ffi = tvm::ffi;
   namespace refl = tvm::ffi::reflection;
@@ -214,23 +223,11 @@ TVM_FFI_STATIC_INIT_BLOCK() {
              });
            })
       .def("ffi.GetGlobalFuncMetadata",
-           [](const ffi::String& name) -> ffi::String {
-             auto entry = GlobalRegistry::Global()->Get(name.view());
-             if (entry == nullptr) {
-               TVM_FFI_THROW(RuntimeError) << "Global Function is not found: " << name;
-             }
-             return ffi::String(entry->metadata);
-           })
+           [](const ffi::String& name) { return ffi::String(RequireGlobal(name)->metadata); })
       // Not upstream's: the docstring a global was registered with ("" when none), which
       // tvmffi-server lists for `tvmffi ls`.
       .def("ffi.GetGlobalFuncDoc",
-           [](const ffi::String& name) -> ffi::String {
-             auto entry = GlobalRegistry::Global()->Get(name.view());
-             if (entry == nullptr) {
-               TVM_FFI_THROW(RuntimeError) << "Global Function is not found: " << name;
-             }
-             return ffi::String(entry->doc);
-           })
+           [](const ffi::String& name) { return ffi::String(RequireGlobal(name)->doc); })
       .def("ffi.FunctionFromExternC",
            [](void* self, void* safe_call, void* deleter) -> ffi::Function {
              return ffi::Function::FromExternC(self,

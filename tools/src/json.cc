@@ -9,10 +9,6 @@
 #include <tvm/ffi/function.h>
 #include <tvm/ffi/string.h>
 
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
-
 #include "absl/strings/str_cat.h"
 #include "tvmffi/proto/status.h"
 

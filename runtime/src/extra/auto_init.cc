@@ -35,28 +35,17 @@ ObjectRef KwargsObjectSingleton() {
   return *kwargs;
 }
 
-namespace {
-// The type's __ffi_new__ function, or null.
-const TVMFFIAny* NewAttr(const TVMFFITypeInfo* info) {
-  TVMFFIByteArray name{"__ffi_new__", 11};
-  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&name);
-  if (column == nullptr) return nullptr;
-  int32_t i = info->type_index - column->begin_index;
-  if (i < 0 || i >= column->size || column->data[i].type_index != TypeIndex::kTVMFFIFunction) {
-    return nullptr;
-  }
-  return &column->data[i];
-}
-}  // namespace
-
-AnyView TypeHook(const char* name, int32_t type_index) {
+TypeAttr::TypeAttr(const char* name) {
   TVMFFIByteArray bytes{name, std::strlen(name)};
-  const TVMFFITypeAttrColumn* column = TVMFFIGetTypeAttrColumn(&bytes);
-  if (column == nullptr || type_index < column->begin_index ||
-      type_index - column->begin_index >= column->size) {
+  column_ = TVMFFIGetTypeAttrColumn(&bytes);
+}
+
+AnyView TypeAttr::operator[](int32_t type_index) const {
+  if (column_ == nullptr || type_index < column_->begin_index ||
+      type_index - column_->begin_index >= column_->size) {
     return AnyView();
   }
-  return AnyView::CopyFromTVMFFIAny(column->data[type_index - column->begin_index]);
+  return AnyView::CopyFromTVMFFIAny(column_->data[type_index - column_->begin_index]);
 }
 
 Any ReadField(const Object* obj, const TVMFFIFieldInfo& f) {
@@ -67,9 +56,18 @@ Any ReadField(const Object* obj, const TVMFFIFieldInfo& f) {
   return details::AnyUnsafe::MoveTVMFFIAnyToAny(&raw);
 }
 
+namespace {
+// The type's __ffi_new__ function, or None.
+AnyView NewFunction(const TVMFFITypeInfo* info) {
+  static const TypeAttr new_attr("__ffi_new__");
+  AnyView fn = new_attr[info->type_index];
+  return fn.type_index() == TypeIndex::kTVMFFIFunction ? fn : AnyView();
+}
+}  // namespace
+
 bool CanMakeEmpty(const TVMFFITypeInfo* info) {
   return (info->metadata != nullptr && info->metadata->creator != nullptr) ||
-         NewAttr(info) != nullptr;
+         NewFunction(info).type_index() != TypeIndex::kTVMFFINone;
 }
 
 int CallFieldSetter(const TVMFFIFieldInfo* f, void* addr, const TVMFFIAny* value) {
@@ -104,8 +102,8 @@ ObjectPtr<Object> NewEmptyObject(const TVMFFITypeInfo* info) {
     if (info->metadata->creator(&handle) != 0) throw details::MoveFromSafeCallRaised();
     return details::ObjectUnsafe::ObjectPtrFromOwned<Object>(static_cast<Object*>(handle));
   }
-  if (const TVMFFIAny* maker = NewAttr(info)) {
-    ObjectRef made = AnyView::CopyFromTVMFFIAny(*maker).cast<Function>()().cast<ObjectRef>();
+  if (AnyView maker = NewFunction(info); maker.type_index() != TypeIndex::kTVMFFINone) {
+    ObjectRef made = maker.cast<Function>()().cast<ObjectRef>();
     return details::ObjectUnsafe::ObjectPtrFromObjectRef<Object>(std::move(made));
   }
   TVM_FFI_THROW(RuntimeError) << "Type `"

@@ -437,7 +437,7 @@ class Writer {
         return;
       case TypeIndex::kTVMFFIArray: {
         ffi::Array<Any> items = value.cast<ffi::Array<Any>>();
-        Open('[', items.empty());
+        out_.push_back('[');
         bool first = true;
         for (const Any& item : items) {
           Separate(&first, level + 1);
@@ -448,7 +448,7 @@ class Writer {
       }
       case TypeIndex::kTVMFFIMap: {
         ffi::Map<Any, Any> items = value.cast<ffi::Map<Any, Any>>();
-        Open('{', items.empty());
+        out_.push_back('{');
         bool first = true;
         for (const auto& [key, item] : items) {
           if (key.type_index() != TypeIndex::kTVMFFISmallStr &&
@@ -471,10 +471,6 @@ class Writer {
   std::string Take() { return std::move(out_); }
 
  private:
-  void Open(char bracket, bool empty) {
-    out_.push_back(bracket);
-    (void)empty;
-  }
   void Separate(bool* first, int level) {
     if (!*first) out_.push_back(',');
     *first = false;

@@ -24,9 +24,18 @@ int CallFieldSetter(const TVMFFIFieldInfo* f, void* addr, const TVMFFIAny* value
 /*! \brief Sets the field to its default (a value, or a factory's result); throws on error. */
 void SetFieldToDefault(const TVMFFIFieldInfo* f, void* addr);
 
-/*! \brief The value a type registered in attribute column `name` (e.g. "__ffi_repr__"), or
- *         None when the column or the type's entry is absent. */
-AnyView TypeHook(const char* name, int32_t type_index);
+/*! \brief One type-attribute column (e.g. "__ffi_repr__"), looked up once: the columns exist
+ *         from the library's load on and keep their address. Keep one as a function-local
+ *         static; reading an entry is then two loads. */
+class TypeAttr {
+ public:
+  explicit TypeAttr(const char* name);
+  /*! \brief The type's entry, or None when it has none. */
+  AnyView operator[](int32_t type_index) const;
+
+ private:
+  const TVMFFITypeAttrColumn* column_;
+};
 /*! \brief The field's value, through its getter; throws the getter's error. */
 Any ReadField(const Object* obj, const TVMFFIFieldInfo& f);
 /*! \brief Calls fn(field) for every field of the type, ancestors' first. */

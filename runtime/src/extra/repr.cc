@@ -189,7 +189,8 @@ class Printer {
 
  private:
   std::string PrintObject(const Any& value, const Object* obj, int32_t ti, int depth) {
-    AnyView hook = internal::TypeHook("__ffi_repr__", ti);
+    static const internal::TypeAttr repr_attr("__ffi_repr__");
+    AnyView hook = repr_attr[ti];
     if (hook.type_index() != TypeIndex::kTVMFFINone) {
       Function child = Function::FromTyped(
           [this, depth](AnyView v) -> String { return String(Print(Any(v), depth + 1)); });

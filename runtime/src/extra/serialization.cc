@@ -133,12 +133,9 @@ class GraphWriter {
     if (++depth_ > kMaxDepth) {
       TVM_FFI_THROW(ValueError) << "ToJSONGraph: the value is nested deeper than " << kMaxDepth;
     }
+    // (an object that refers to itself is never finished: it ends at the depth bound)
     json::Object node = MakeNode(value);
     --depth_;
-    // a child may have claimed this value while the node was made (an object that refers to
-    // itself cannot be written, and ends at the depth bound)
-    auto again = index_.find(value);
-    if (again != index_.end()) return again->second;
     int64_t index = static_cast<int64_t>(nodes_.size());
     nodes_.push_back(std::move(node));
     index_.emplace(value, index);
@@ -224,7 +221,8 @@ class GraphWriter {
   }
 
   Any ObjectData(const Any& value, int32_t ti) {
-    AnyView hook = internal::TypeHook("__data_to_json__", ti);
+    static const internal::TypeAttr to_json("__data_to_json__");
+    AnyView hook = to_json[ti];
     if (hook.type_index() != TypeIndex::kTVMFFINone) return hook.cast<Function>()(value);
     const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(ti);
     if (!internal::CanMakeEmpty(info)) {
@@ -377,7 +375,8 @@ class GraphReader {
     }
     auto data = node.find(String("data"));
     Any payload = data == node.end() ? Any() : (*data).second;
-    AnyView hook = internal::TypeHook("__data_from_json__", ti);
+    static const internal::TypeAttr from_json("__data_from_json__");
+    AnyView hook = from_json[ti];
     if (hook.type_index() != TypeIndex::kTVMFFINone) return hook.cast<Function>()(payload);
     return DecodeObject(ti, payload);
   }

@@ -309,7 +309,8 @@ class EqualChecker {
   }
 
   bool FieldsEqual(const Object* lhs, const Object* rhs, const TVMFFITypeInfo* info) {
-    AnyView hook = internal::TypeHook("__s_equal__", info->type_index);
+    static const internal::TypeAttr s_equal("__s_equal__");
+    AnyView hook = s_equal[info->type_index];
     if (hook.type_index() != TypeIndex::kTVMFFINone) {
       if (callback_ == nullptr) {
         callback_ = Function::FromTyped(
@@ -478,7 +479,8 @@ class Hasher {
 
   uint64_t FieldsHash(const Object* obj, const TVMFFITypeInfo* info) {
     uint64_t h = info->type_key_hash;
-    AnyView hook = internal::TypeHook("__s_hash__", info->type_index);
+    static const internal::TypeAttr s_hash("__s_hash__");
+    AnyView hook = s_hash[info->type_index];
     if (hook.type_index() != TypeIndex::kTVMFFINone) {
       if (callback_ == nullptr) {
         callback_ = Function::FromTyped([this](AnyView v, int64_t seed, int region) -> int64_t {

@@ -95,11 +95,17 @@ class MapObj : public Object {
   const_iterator end() const { return const_iterator(this, IsSmallMap() ? size_ : kDenseEnd); }
   /*! \brief The small form's entries (the caller has checked IsSmallMap()). */
   KVType* MutableBegin() { return static_cast<KVType*>(data_); }
-  const KVType* Find(const Any& key) const {
-    for (const KVType& kv : *this) {
-      if (details::AnyKeyEqual(kv.first, key)) return &kv;
+  /*! \brief The entry of key, or end(). Linear in either form. */
+  const_iterator FindIter(const Any& key) const {
+    const_iterator it = begin();
+    for (const_iterator last = end(); it != last; ++it) {
+      if (details::AnyKeyEqual(it->first, key)) break;
     }
-    return nullptr;
+    return it;
+  }
+  const KVType* Find(const Any& key) const {
+    const_iterator it = FindIter(key);
+    return it == end() ? nullptr : &*it;
   }
   /*! \brief An empty map with room for capacity entries. */
   static ObjectPtr<MapObj> Empty(uint64_t capacity) {
@@ -233,12 +239,7 @@ class Map : public ObjectRef {
   };
   iterator begin() const { return iterator(get()->begin()); }
   iterator end() const { return iterator(get()->end()); }
-  iterator find(const K& key) const {
-    for (MapObj::const_iterator it = get()->begin(); it != get()->end(); ++it) {
-      if (details::AnyKeyEqual(it->first, Any(key))) return iterator(it);
-    }
-    return end();
-  }
+  iterator find(const K& key) const { return iterator(get()->FindIter(Any(key))); }
 
   const MapObj* get() const { return static_cast<const MapObj*>(data_.get()); }
   const MapObj* operator->() const { return get(); }
