@@ -139,6 +139,33 @@ void BM_StdMapLookup(benchmark::State& state) {
 }
 BENCHMARK(BM_StdMapLookup);
 
+// ffi::Map lookups: n String keys (the last one looked up, key made once). Maps made here keep
+// upstream's small form at any size, so a lookup is a linear scan; the baseline is a
+// std::unordered_map of the same n keys.
+void BM_FfiMapLookup(benchmark::State& state) {
+  ffi::Map<ffi::Any, ffi::Any> map;
+  int64_t n = state.range(0);
+  for (int64_t i = 0; i < n; ++i) map.Set(ffi::String("bench.key." + std::to_string(i)), i);
+  const ffi::Any key = ffi::String("bench.key." + std::to_string(n - 1));
+  for (auto _ : state) {
+    const auto* kv = map.get()->Find(key);
+    benchmark::DoNotOptimize(kv);
+  }
+}
+BENCHMARK(BM_FfiMapLookup)->Arg(4)->Arg(64);
+void BM_StdMapLookupN(benchmark::State& state) {
+  std::unordered_map<std::string, int64_t> map;
+  int64_t n = state.range(0);
+  for (int64_t i = 0; i < n; ++i) map["bench.key." + std::to_string(i)] = i;
+  const std::string key = "bench.key." + std::to_string(n - 1);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(key.data());
+    auto it = map.find(key);
+    benchmark::DoNotOptimize(it);
+  }
+}
+BENCHMARK(BM_StdMapLookupN)->Arg(4)->Arg(64);
+
 void BM_CxxThrowCatch(benchmark::State& state) {
   for (auto _ : state) {
     try {
@@ -189,6 +216,8 @@ int main(int argc, char** argv) {
        {"BM_TypedFunctionWrapperCall", "BM_CAbiFloorPackEachCall"},
        {"BM_CAbiFunctionCall", "BM_CAbiFloorPackedOnce"},
        {"BM_GetGlobal", "BM_StdMapLookup"},
+       {"BM_FfiMapLookup/4", "BM_StdMapLookupN/4"},
+       {"BM_FfiMapLookup/64", "BM_StdMapLookupN/64"},
        {"BM_ErrorRoundTripNoBacktrace", "BM_CxxThrowCatch"},
        {"BM_ErrorRoundTripWithBacktrace", "BM_CxxThrowCatch"}});
 }
