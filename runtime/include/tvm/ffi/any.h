@@ -25,10 +25,15 @@ namespace details {
 template <typename T>
 inline constexpr bool is_any_v = std::is_same_v<T, Any> || std::is_same_v<T, AnyView>;
 
-// Pointers (const Obj*) come back bare, everything else as std::optional<T>.
-template <typename T>
+// Pointers (const Obj*) and Object classes (as<MyObj>() is as<const MyObj*>()) come back bare,
+// everything else as std::optional<T>.
+template <typename T, typename = void>
 struct AsResult {
   using type = std::optional<T>;
+};
+template <typename TObj>
+struct AsResult<TObj, std::enable_if_t<std::is_base_of_v<Object, TObj>>> {
+  using type = const TObj*;
 };
 template <typename TObj>
 struct AsResult<const TObj*> {
@@ -84,7 +89,9 @@ class AnyView {
   /*! \brief The value if it is stored exactly as T (no conversion). */
   template <typename T>
   typename details::AsResult<T>::type as() const {
-    if constexpr (std::is_pointer_v<T>) {
+    if constexpr (std::is_base_of_v<Object, T>) {
+      return as<const T*>();
+    } else if constexpr (std::is_pointer_v<T>) {
       return TypeTraits<T>::CheckAnyStrict(&data_)
                  ? TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_)
                  : nullptr;
@@ -296,6 +303,10 @@ class AnyUnsafe {
   template <typename T>
   static T CopyFromAnyViewAfterCheck(const Any& any) {
     return TypeTraits<T>::CopyFromAnyViewAfterCheck(&any.data_);
+  }
+  template <typename T>
+  static T MoveFromAnyAfterCheck(Any&& any) {
+    return TypeTraits<T>::MoveFromAnyAfterCheck(&any.data_);
   }
   static Object* ObjectPtrFromAny(const Any& any) {
     return reinterpret_cast<Object*>(any.data_.v_obj);

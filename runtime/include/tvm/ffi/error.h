@@ -303,6 +303,7 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
   while (false) TVM_FFI_ICHECK_EQ(x, y)
 #define TVM_FFI_DCHECK_NE(x, y) \
   while (false) TVM_FFI_ICHECK_NE(x, y)
+#define TVM_FFI_DCHECK_NOTNULL(x) (x)
 #else
 #define TVM_FFI_DCHECK(x) TVM_FFI_ICHECK(x)
 #define TVM_FFI_DCHECK_LT(x, y) TVM_FFI_ICHECK_LT(x, y)
@@ -311,6 +312,7 @@ TVM_FFI_DEFINE_CHECK_OP_(NE, !=)
 #define TVM_FFI_DCHECK_GE(x, y) TVM_FFI_ICHECK_GE(x, y)
 #define TVM_FFI_DCHECK_EQ(x, y) TVM_FFI_ICHECK_EQ(x, y)
 #define TVM_FFI_DCHECK_NE(x, y) TVM_FFI_ICHECK_NE(x, y)
+#define TVM_FFI_DCHECK_NOTNULL(x) TVM_FFI_ICHECK_NOTNULL(x)
 #endif
 
 /*! \brief Opens a C ABI function body whose C++ exceptions become a return code. */

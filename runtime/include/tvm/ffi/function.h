@@ -10,6 +10,7 @@
 #include <tvm/ffi/base_details.h>
 #include <tvm/ffi/c_api.h>
 #include <tvm/ffi/error.h>
+#include <tvm/ffi/expected.h>
 #include <tvm/ffi/function_details.h>
 #include <tvm/ffi/memory.h>
 #include <tvm/ffi/object.h>
@@ -259,6 +260,43 @@ class Function : public ObjectRef {
   }
   void CallPacked(const AnyView* args, int32_t num_args, Any* result) const {
     static_cast<const FunctionObj*>(data_.get())->CallPacked(args, num_args, result);
+  }
+  /*!
+   * \brief Calls without throwing: the result as T, or the Error the call raised (also an
+   *        Error it returned, and a TypeError when the result is not a T).
+   */
+  template <typename T = Any, typename... Args>
+  Expected<T> CallExpected(Args&&... args) const {
+    constexpr size_t kNum = sizeof...(Args);
+    AnyView packed[kNum > 0 ? kNum : 1];
+    PackedArgs::Fill(packed, std::forward<Args>(args)...);
+    Any result;
+    FunctionObj* fn = const_cast<FunctionObj*>(static_cast<const FunctionObj*>(data_.get()));
+    int rc = fn->safe_call(fn, reinterpret_cast<const TVMFFIAny*>(packed),
+                           static_cast<int32_t>(kNum), reinterpret_cast<TVMFFIAny*>(&result));
+    if (rc != 0) return Unexpected(details::MoveFromSafeCallRaised());
+    if constexpr (std::is_same_v<T, Any>) {
+      return result;
+    } else {
+      if constexpr (std::is_void_v<T>) {
+        if (result.type_index() == TypeIndex::kTVMFFINone) return Expected<void>();
+      } else {
+        if (std::optional<T> value = result.template try_cast<T>()) return *std::move(value);
+      }
+      if (std::optional<Error> error = result.template try_cast<Error>()) {
+        return Unexpected(*std::move(error));
+      }
+      std::string expected;
+      if constexpr (std::is_void_v<T>) {
+        expected = "void";
+      } else {
+        expected = TypeTraits<T>::TypeStr();
+      }
+      return Unexpected(Error("TypeError",
+                              "CallExpected: result type mismatch, expected " + expected +
+                                  ", but got " + result.GetTypeKey(),
+                              ""));
+    }
   }
   void CallPacked(PackedArgs args, Any* result) const {
     CallPacked(args.data(), args.size(), result);

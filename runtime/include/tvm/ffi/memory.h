@@ -99,6 +99,12 @@ inline ObjectPtr<T> make_object(Args&&... args) {
   return details::ObjectUnsafe::ObjectPtrFromOwned<T>(static_cast<Object*>(ptr));
 }
 
+/*! \brief A new object of class T as a non-null Arc<T>. */
+template <typename T, typename... Args>
+inline Arc<T> make_arc(Args&&... args) {
+  return details::ObjectUnsafe::ArcFromObjectPtr(make_object<T>(std::forward<Args>(args)...));
+}
+
 /*! \brief Like make_object, with room for num_elems ElemType right after the object. The
  *         object's destructor must destroy any elements it constructed there. */
 template <typename ArrayType, typename ElemType, typename... Args>

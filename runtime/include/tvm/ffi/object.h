@@ -273,6 +273,42 @@ class WeakObjectPtr {
   friend class WeakObjectPtr;
 };
 
+/*! \brief Whether T is Object or derives from it; specialize it to true for a class that is
+ *         still incomplete where a container of Arc<T> is declared (a recursive type). */
+template <typename T>
+inline constexpr bool is_object_subclass_v = std::is_base_of_v<Object, T>;
+
+/*!
+ * \brief A non-null ObjectPtr: the same layout, copy and move, but no null state of its own
+ *        (make_arc creates one). A moved-from Arc, or one made with UnsafeInit for a
+ *        construct-then-fill flow, is empty and must be assigned before use.
+ */
+template <typename T>
+class Arc : public ObjectPtr<T> {
+ public:
+  Arc() = delete;
+  Arc(std::nullptr_t) = delete;
+  Arc(const Arc&) = default;
+  Arc(Arc&&) = default;
+  Arc& operator=(const Arc&) = default;
+  Arc& operator=(Arc&&) = default;
+  template <typename U, std::enable_if_t<std::is_base_of_v<T, U>, int> = 0>
+  Arc(const Arc<U>& other)  // NOLINT(*)
+      : ObjectPtr<T>(static_cast<const ObjectPtr<U>&>(other)) {}
+  template <typename U, std::enable_if_t<std::is_base_of_v<T, U>, int> = 0>
+  Arc(Arc<U>&& other)  // NOLINT(*)
+      : ObjectPtr<T>(static_cast<ObjectPtr<U>&&>(other)) {}
+  explicit Arc(UnsafeInit) : ObjectPtr<T>(nullptr) {}
+
+ private:
+  explicit Arc(ObjectPtr<T> ptr) : ObjectPtr<T>(std::move(ptr)) {}
+  using ObjectPtr<T>::reset;
+  using ObjectPtr<T>::swap;
+  template <typename>
+  friend class Arc;
+  friend class details::ObjectUnsafe;
+};
+
 /*! \brief Base of every managed reference: one ObjectPtr<Object>, 8 bytes. */
 class ObjectRef {
  public:
@@ -315,8 +351,13 @@ class ObjectRef {
 };
 
 /*! \brief Hash and equality of references by address, for unordered containers. */
+template <typename... V>
+class Variant;
+
 struct ObjectPtrHash {
   size_t operator()(const ObjectRef& a) const { return std::hash<const Object*>()(a.get()); }
+  template <typename... V>
+  size_t operator()(const Variant<V...>& a) const;  // container/variant.h
   template <typename T>
   size_t operator()(const ObjectPtr<T>& a) const {
     return std::hash<const Object*>()(a.get());
@@ -324,6 +365,8 @@ struct ObjectPtrHash {
 };
 struct ObjectPtrEqual {
   bool operator()(const ObjectRef& a, const ObjectRef& b) const { return a.same_as(b); }
+  template <typename... V>
+  bool operator()(const Variant<V...>& a, const Variant<V...>& b) const;  // container/variant.h
   template <typename T>
   bool operator()(const ObjectPtr<T>& a, const ObjectPtr<T>& b) const {
     return a == b;
@@ -363,6 +406,10 @@ class ObjectUnsafe {
     ptr.data_ = ref.data_.data_;
     ref.data_.data_ = nullptr;
     return ptr;
+  }
+  template <typename T>
+  static Arc<T> ArcFromObjectPtr(ObjectPtr<T>&& ptr) {
+    return Arc<T>(std::move(ptr));
   }
   template <typename TRef>
   static TRef ObjectRefFromObjectPtr(ObjectPtr<Object> ptr) {

@@ -38,6 +38,60 @@ struct TypeTraits {
 template <typename T>
 using TypeTraitsNoCR = TypeTraits<std::remove_const_t<std::remove_reference_t<T>>>;
 
+/*! \brief false for an ObjectRef type that brings TypeTraits of its own (specialize it so). */
+template <typename T>
+inline constexpr bool use_default_type_traits_v = true;
+
+/*!
+ * \brief Whether every SourceType value can be stored as a TargetType without conversion
+ *        (TargetType's storage reuses it): the same type, a base class, or Any.
+ */
+template <typename TargetType, typename SourceType, typename = void>
+inline constexpr bool type_subsumes_v =
+    std::is_base_of_v<TargetType, SourceType> || std::is_same_v<TargetType, SourceType>;
+template <typename SourceType>
+inline constexpr bool type_subsumes_v<Any, SourceType> = true;
+template <typename Base, typename Derived>
+inline constexpr bool type_subsumes_v<ObjectPtr<Base>, ObjectPtr<Derived>> =
+    std::is_base_of_v<Base, Derived>;
+template <typename Base, typename Derived>
+inline constexpr bool type_subsumes_v<Arc<Base>, Arc<Derived>> = std::is_base_of_v<Base, Derived>;
+template <typename Base, typename Derived>
+inline constexpr bool type_subsumes_v<ObjectPtr<Base>, Arc<Derived>> =
+    std::is_base_of_v<Base, Derived>;
+
+/*! \brief What a TypeTraits specialization written outside this library derives from. */
+struct TypeTraitsBase {
+  static constexpr bool convert_enabled = true;
+  static constexpr bool storage_enabled = true;
+  /*! \brief How a reflected field of this type is declared (kTVMFFIAny: any value). */
+  static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIAny;
+  /*! \brief The type a value holds, for a mismatch error (containers name the element). */
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* source) {
+    return TypeIndexToTypeKey(source->type_index);
+  }
+};
+
+/*! \brief The field_static_type_index of T's traits, kTVMFFIAny where they have none. */
+template <typename T, typename = void>
+struct TypeToFieldStaticTypeIndex {
+  static constexpr int32_t value = TypeIndex::kTVMFFIAny;
+};
+template <typename T>
+struct TypeToFieldStaticTypeIndex<T,
+                                  std::void_t<decltype(TypeTraits<T>::field_static_type_index)>> {
+  static constexpr int32_t value = TypeTraits<T>::field_static_type_index;
+};
+
+namespace details {
+template <typename T>
+inline constexpr bool storage_enabled_v = TypeTraits<T>::storage_enabled;
+template <typename... T>
+inline constexpr bool all_storage_enabled_v = (storage_enabled_v<T> && ...);
+template <typename T>
+inline constexpr bool convert_enabled_v = TypeTraits<T>::convert_enabled;
+}  // namespace details
+
 namespace details {
 // The type name a value holds, for error messages.
 inline std::string AnyTypeStr(const TVMFFIAny* src) {
@@ -86,6 +140,39 @@ struct TypeTraits<std::nullptr_t> : TypeTraitsPODBase {
     return std::nullopt;
   }
   static std::string TypeStr() { return StaticTypeKey::kTVMFFINone; }
+  static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
+};
+
+/*! \brief A bool that converts from a bool only (never from an int), e.g. as the first of
+ *         several fallbacks where an int must not be read as a bool. */
+class StrictBool {
+ public:
+  StrictBool(bool value) : value_(value) {}  // NOLINT(*)
+  operator bool() const { return value_; }   // NOLINT(*)
+
+ private:
+  bool value_;
+};
+
+template <>
+struct TypeTraits<StrictBool> : TypeTraitsPODBase {
+  static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIBool;
+  static void CopyToAnyView(const StrictBool& src, TVMFFIAny* result) {
+    result->type_index = TypeIndex::kTVMFFIBool;
+    result->zero_padding = 0;
+    result->v_int64 = static_cast<bool>(src) ? 1 : 0;
+  }
+  static void MoveToAny(StrictBool src, TVMFFIAny* result) { CopyToAnyView(src, result); }
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    return src->type_index == TypeIndex::kTVMFFIBool;
+  }
+  static StrictBool CopyFromAnyViewAfterCheck(const TVMFFIAny* src) { return src->v_int64 != 0; }
+  static StrictBool MoveFromAnyAfterCheck(TVMFFIAny* src) { return src->v_int64 != 0; }
+  static std::optional<StrictBool> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (CheckAnyStrict(src)) return StrictBool(src->v_int64 != 0);
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return StaticTypeKey::kTVMFFIBool; }
   static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
 };
 
@@ -201,8 +288,15 @@ struct TypeTraits<void*> : TypeTraitsPODBase {
 };
 
 namespace details {
-// Parses "cpu", "cuda:1", "rocm:0", ... (id defaults to 0); false on anything else.
+// Parses "cpu", "cuda:1", "rocm:0", ... (id defaults to 0; what follows a space is ignored);
+// false on anything else.
 inline bool ParseDeviceString(const char* data, size_t size, DLDevice* out) {
+  for (size_t i = 0; i < size; ++i) {
+    if (data[i] == ' ') {
+      size = i;
+      break;
+    }
+  }
   static constexpr struct {
     const char* name;
     int type;
@@ -213,12 +307,14 @@ inline bool ParseDeviceString(const char* data, size_t size, DLDevice* out) {
                 {"opencl", kDLOpenCL},
                 {"vulkan", kDLVulkan},
                 {"metal", kDLMetal},
+                {"mps", kDLMetal},
                 {"vpi", kDLVPI},
                 {"rocm", kDLROCM},
                 {"rocm_host", kDLROCMHost},
                 {"ext_dev", kDLExtDev},
                 {"oneapi", kDLOneAPI},
                 {"webgpu", kDLWebGPU},
+                {"wgpu", kDLWebGPU},
                 {"hexagon", kDLHexagon},
                 {"maia", kDLMAIA},
                 {"trn", kDLTrn}};
@@ -375,13 +471,17 @@ TVM_FFI_INLINE bool ObjectIsInstance(const TVMFFIObject* obj) {
 }
 }  // namespace details
 
-/*! \brief Every ObjectRef subclass without traits of its own: stored as its object. */
+/*! \brief The traits of an ObjectRef stored as its object (None where it is nullable); the
+ *         base of the traits that ObjectRef types bring of their own. */
 template <typename TObjRef>
-struct TypeTraits<TObjRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TObjRef> &&
-                                            !details::HasCustomAnyTraits<TObjRef>::value>> {
+struct ObjectRefTypeTraitsBase {
   using ContainerType = typename TObjRef::ContainerType;
   static constexpr bool convert_enabled = true;
   static constexpr bool storage_enabled = true;
+  static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIObject;
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* source) {
+    return details::AnyTypeStr(source);
+  }
 
   static void CopyToAnyView(const TObjRef& src, TVMFFIAny* result) {
     TVMFFIObject* obj = details::ObjectUnsafe::TVMFFIObjectPtrFromObjectRef(src);
@@ -430,6 +530,109 @@ struct TypeTraits<TObjRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TObjRef
   static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
 };
 
+/*! \brief Every ObjectRef subclass without traits of its own: stored as its object. */
+template <typename TObjRef>
+struct TypeTraits<TObjRef, std::enable_if_t<std::is_base_of_v<ObjectRef, TObjRef> &&
+                                            !details::HasCustomAnyTraits<TObjRef>::value &&
+                                            use_default_type_traits_v<TObjRef>>>
+    : ObjectRefTypeTraitsBase<TObjRef> {};
+
+/*!
+ * \brief ObjectRef traits that also convert from other types, tried in order: the
+ *        specialization declares `static TObjRef ConvertFallbackValue(F)` for each F.
+ */
+template <typename TObjRef, typename... FallbackTypes>
+struct ObjectRefWithFallbackTraitsBase : ObjectRefTypeTraitsBase<TObjRef> {
+  static std::optional<TObjRef> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (std::optional<TObjRef> direct = ObjectRefTypeTraitsBase<TObjRef>::TryCastFromAnyView(src)) {
+      return direct;
+    }
+    return TryFallbacks<FallbackTypes...>(src);
+  }
+
+ private:
+  template <typename First, typename... Rest>
+  static std::optional<TObjRef> TryFallbacks(const TVMFFIAny* src) {
+    static_assert(!std::is_same_v<First, bool>,
+                  "a bool fallback would take every int; use tvm::ffi::StrictBool");
+    if (auto value = TypeTraits<First>::TryCastFromAnyView(src)) {
+      return TypeTraits<TObjRef>::ConvertFallbackValue(*std::move(value));
+    }
+    if constexpr (sizeof...(Rest) > 0) {
+      return TryFallbacks<Rest...>(src);
+    } else {
+      return std::nullopt;
+    }
+  }
+};
+
+namespace details {
+// Traits shared by ObjectPtr<T> (nullable: None is a null pointer) and Arc<T> (never null).
+template <typename Ptr, typename TObject, bool kNullable>
+struct ObjectPtrTraitsImpl : TypeTraitsBase {
+  static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIObject;
+  static void CopyToAnyView(const Ptr& src, TVMFFIAny* result) {
+    if (src.get() == nullptr) {
+      SetNone(result);
+      return;
+    }
+    TVMFFIObject* header = ObjectUnsafe::GetHeader(static_cast<const Object*>(src.get()));
+    result->type_index = header->type_index;
+    result->zero_padding = 0;
+    result->v_obj = header;
+  }
+  static void MoveToAny(Ptr src, TVMFFIAny* result) {
+    CopyToAnyView(src, result);
+    if (result->type_index != TypeIndex::kTVMFFINone) {
+      ObjectUnsafe::IncRefObjectHandle(result->v_obj);
+    }
+  }
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return kNullable;
+    return src->type_index >= TypeIndex::kTVMFFIStaticObjectBegin &&
+           ObjectIsInstance<TObject>(src->v_obj);
+  }
+  static Ptr CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    Object* obj =
+        src->type_index == TypeIndex::kTVMFFINone ? nullptr : reinterpret_cast<Object*>(src->v_obj);
+    ObjectPtr<TObject> ptr = ObjectUnsafe::ObjectPtrFromUnowned<TObject>(obj);
+    if constexpr (kNullable) {
+      return ptr;
+    } else {
+      return ObjectUnsafe::ArcFromObjectPtr(std::move(ptr));
+    }
+  }
+  static Ptr MoveFromAnyAfterCheck(TVMFFIAny* src) {
+    Ptr out = CopyFromAnyViewAfterCheck(src);
+    if (src->type_index != TypeIndex::kTVMFFINone) {
+      ObjectUnsafe::DecRefObjectHandle(src->v_obj);
+    }
+    SetNone(src);
+    return out;
+  }
+  static std::optional<Ptr> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
+    return std::nullopt;
+  }
+  static std::string TypeStr() { return TObject::_type_key; }
+  static std::string TypeSchema() { return SchemaOf(TypeStr()); }
+};
+}  // namespace details
+
+/*! \brief ObjectPtr<T>: stored as its object; None is a null pointer. */
+template <typename TObject>
+struct TypeTraits<ObjectPtr<TObject>,
+                  std::enable_if_t<is_object_subclass_v<TObject> &&
+                                   std::is_same_v<TObject, std::remove_cv_t<TObject>>>>
+    : details::ObjectPtrTraitsImpl<ObjectPtr<TObject>, TObject, true> {};
+
+/*! \brief Arc<T>: stored as its object; never None. */
+template <typename TObject>
+struct TypeTraits<Arc<TObject>,
+                  std::enable_if_t<is_object_subclass_v<TObject> &&
+                                   std::is_same_v<TObject, std::remove_cv_t<TObject>>>>
+    : details::ObjectPtrTraitsImpl<Arc<TObject>, TObject, false> {};
+
 /*! \brief const TObj*: a borrowed pointer to an object of the given class. */
 template <typename TObj>
 struct TypeTraits<const TObj*, std::enable_if_t<std::is_base_of_v<Object, TObj>>> {
@@ -458,10 +661,19 @@ struct TypeTraits<const TObj*, std::enable_if_t<std::is_base_of_v<Object, TObj>>
   static std::string TypeStr() { return TObj::_type_key; }
   static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
 };
+/*! \brief TObj*: the same, for callables that take the object mutable. */
 template <typename TObj>
 struct TypeTraits<TObj*,
                   std::enable_if_t<std::is_base_of_v<Object, TObj> && !std::is_const_v<TObj>>>
-    : TypeTraits<const TObj*> {};
+    : TypeTraits<const TObj*> {
+  static TObj* CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    return const_cast<TObj*>(TypeTraits<const TObj*>::CopyFromAnyViewAfterCheck(src));
+  }
+  static std::optional<TObj*> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (TypeTraits<const TObj*>::CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
+    return std::nullopt;
+  }
+};
 
 }  // namespace ffi
 }  // namespace tvm

@@ -80,6 +80,21 @@ class Array : public ObjectRef {
   }
   explicit Array(ObjectPtr<ArrayObj> p) : ObjectRef(std::move(p)) {}
   explicit Array(UnsafeInit tag) : ObjectRef(tag) {}
+  Array(const Array&) = default;
+  Array(Array&&) = default;
+  Array& operator=(const Array&) = default;
+  Array& operator=(Array&&) = default;
+  /*! \brief An Array<U> whose elements every T can hold (e.g. Array<int> as
+   *         Array<Variant<int, float>>) shares its storage. */
+  template <typename U, typename = std::enable_if_t<!std::is_same_v<T, U> && type_subsumes_v<T, U>>>
+  Array(const Array<U>& other) : ObjectRef(other) {}  // NOLINT(*)
+  template <typename U, typename = std::enable_if_t<!std::is_same_v<T, U> && type_subsumes_v<T, U>>>
+  Array(Array<U>&& other) : ObjectRef(std::move(other)) {}  // NOLINT(*)
+  template <typename U, typename = std::enable_if_t<!std::is_same_v<T, U> && type_subsumes_v<T, U>>>
+  Array& operator=(const Array<U>& other) {
+    ObjectRef::operator=(other);
+    return *this;
+  }
 
   size_t size() const { return static_cast<size_t>(GetArrayObj()->size); }
   bool empty() const { return size() == 0; }
@@ -182,6 +197,9 @@ class Array : public ObjectRef {
     data_ = std::move(p);
   }
 };
+
+template <typename T, typename U>
+inline constexpr bool type_subsumes_v<Array<T>, Array<U>> = type_subsumes_v<T, U>;
 
 template <typename T>
 struct TypeTraits<Array<T>> {
