@@ -27,6 +27,7 @@
 #define TVM_FFI_STR_CONCAT(a, b) TVM_FFI_STR_CONCAT_(a, b)
 
 #if defined(__GNUC__) || defined(__clang__)
+#define TVM_FFI_COLD_CODE __attribute__((cold))
 #define TVM_FFI_PREDICT_TRUE(x) (__builtin_expect(static_cast<bool>(x), 1))
 #define TVM_FFI_PREDICT_FALSE(x) (__builtin_expect(static_cast<bool>(x), 0))
 // Tells the optimizer cond holds (undefined behaviour when it does not).
@@ -39,6 +40,7 @@
 // A file-local function run when the library (or executable) holding it is loaded.
 #define TVM_FFI_STATIC_INIT_BLOCK_DEF_(FnName) __attribute__((constructor)) static void FnName()
 #else
+#define TVM_FFI_COLD_CODE
 #define TVM_FFI_PREDICT_TRUE(x) (x)
 #define TVM_FFI_PREDICT_FALSE(x) (x)
 #define TVM_FFI_UNSAFE_ASSUME(cond) __assume(cond)

@@ -162,14 +162,26 @@ namespace details {
 // Collects a message with << and throws it as an Error when the statement ends.
 class ErrorBuilder {
  public:
-  ErrorBuilder(const char* kind, const TVMFFIByteArray* backtrace, bool log_before_throw)
-      : kind_(kind), backtrace_(backtrace->data, backtrace->size), log_(log_before_throw) {}
+  ErrorBuilder(std::string kind, const TVMFFIByteArray* backtrace, bool log_before_throw)
+      : kind_(std::move(kind)),
+        backtrace_(backtrace->data, backtrace->size),
+        log_(log_before_throw) {}
+  ErrorBuilder(std::string kind, std::string backtrace, bool log_before_throw)
+      : kind_(std::move(kind)), backtrace_(std::move(backtrace)), log_(log_before_throw) {}
+  /*! \brief An error that also carries a cause and an extra context object. */
+  ErrorBuilder(std::string kind, const TVMFFIByteArray* backtrace, bool log_before_throw,
+               std::optional<Error> cause_chain, std::optional<ObjectRef> extra_context)
+      : ErrorBuilder(std::move(kind), backtrace, log_before_throw) {
+    cause_chain_ = std::move(cause_chain);
+    extra_context_ = std::move(extra_context);
+  }
 #ifdef _MSC_VER
 #pragma warning(push)
 #pragma warning(disable : 4722)
 #endif
   [[noreturn]] ~ErrorBuilder() noexcept(false) {
-    Error error(kind_, stream_.str(), std::move(backtrace_));
+    Error error(std::move(kind_), stream_.str(), std::move(backtrace_), std::move(cause_chain_),
+                std::move(extra_context_));
     if (log_) std::cerr << error.FullMessage();
     throw error;
   }
@@ -179,9 +191,11 @@ class ErrorBuilder {
   std::ostringstream& stream() { return stream_; }
 
  private:
-  const char* kind_;
+  std::string kind_;
   std::string backtrace_;
   bool log_;
+  std::optional<Error> cause_chain_;
+  std::optional<ObjectRef> extra_context_;
   std::ostringstream stream_;
 };
 

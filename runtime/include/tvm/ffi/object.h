@@ -523,24 +523,30 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
   static int32_t _GetOrAllocRuntimeTypeIndex() { return TypeName::_type_index; }
 
 /*! \brief Reference class methods for a reference that may be null. */
-#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(TypeName, ParentType, ObjectName)           \
-  TypeName() = default;                                                                        \
-  explicit TypeName(::tvm::ffi::ObjectPtr<ObjectName> n) : ParentType(std::move(n)) {}         \
-  explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                           \
-  TVM_FFI_DEFINE_DEFAULT_COPY_MOVE_AND_ASSIGN(TypeName)                                        \
-  const ObjectName* operator->() const { return static_cast<const ObjectName*>(data_.get()); } \
-  const ObjectName* get() const { return operator->(); }                                       \
-  static constexpr bool _type_is_nullable = true;                                              \
-  using ContainerType = ObjectName;
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(TypeName, ParentType, ObjectName)   \
+  TypeName() = default;                                                                \
+  explicit TypeName(::tvm::ffi::ObjectPtr<ObjectName> n) : ParentType(std::move(n)) {} \
+  explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                   \
+  TVM_FFI_DEFINE_DEFAULT_COPY_MOVE_AND_ASSIGN(TypeName)                                \
+  TVM_FFI_OBJECT_REF_ACCESSORS_(ObjectName)                                            \
+  static constexpr bool _type_is_nullable = true;                                      \
+  using ContainerType = ObjectName
 
 /*! \brief Reference class methods for a reference that is never null. */
-#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NOTNULLABLE(TypeName, ParentType, ObjectName)        \
-  explicit TypeName(::tvm::ffi::ObjectPtr<ObjectName> n) : ParentType(std::move(n)) {}         \
-  explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                           \
-  TVM_FFI_DEFINE_DEFAULT_COPY_MOVE_AND_ASSIGN(TypeName)                                        \
-  const ObjectName* operator->() const { return static_cast<const ObjectName*>(data_.get()); } \
-  const ObjectName* get() const { return operator->(); }                                       \
-  static constexpr bool _type_is_nullable = false;                                             \
-  using ContainerType = ObjectName;
+#define TVM_FFI_DEFINE_OBJECT_REF_METHODS_NOTNULLABLE(TypeName, ParentType, ObjectName) \
+  explicit TypeName(::tvm::ffi::UnsafeInit tag) : ParentType(tag) {}                    \
+  TVM_FFI_DEFINE_DEFAULT_COPY_MOVE_AND_ASSIGN(TypeName)                                 \
+  TVM_FFI_OBJECT_REF_ACCESSORS_(ObjectName)                                             \
+  static constexpr bool _type_is_nullable = false;                                      \
+  using ContainerType = ObjectName
+
+// operator-> and get(): a mutable pointer for a class declared _type_mutable, else const.
+#define TVM_FFI_OBJECT_REF_ACCESSORS_(ObjectName)                                           \
+  using TVMFFIObjectPtrType_ =                                                              \
+      std::conditional_t<(ObjectName::_type_mutable), ObjectName*, const ObjectName*>;      \
+  TVMFFIObjectPtrType_ operator->() const {                                                 \
+    return static_cast<TVMFFIObjectPtrType_>(const_cast<::tvm::ffi::Object*>(data_.get())); \
+  }                                                                                         \
+  TVMFFIObjectPtrType_ get() const { return operator->(); }
 
 #endif  // TVM_FFI_OBJECT_H_

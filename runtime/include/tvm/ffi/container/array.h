@@ -6,6 +6,7 @@
 #define TVM_FFI_CONTAINER_ARRAY_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/seq_base.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/memory.h>
 #include <tvm/ffi/object.h>
@@ -22,45 +23,38 @@
 namespace tvm {
 namespace ffi {
 
-/*! \brief Array storage: elements are `size` Anys at `data` (inline, capacity reserved). */
-class ArrayObj : public Object, public TVMFFISeqCell {
+/*! \brief Array storage: `size` Anys stored inline after the object (data_deleter null). */
+class ArrayObj : public SeqBaseObj {
  public:
-  ArrayObj() {
-    data = nullptr;
-    size = 0;
-    capacity = 0;
-    data_deleter = nullptr;
-  }
-  ~ArrayObj() {
-    Any* elems = MutableBegin();
-    for (int64_t i = 0; i < size; ++i) elems[i].Any::~Any();
-    if (data_deleter != nullptr) data_deleter(data);
-  }
-  const Any* begin() const { return static_cast<const Any*>(data); }
-  const Any* end() const { return begin() + size; }
-  const Any& operator[](int64_t i) const { return begin()[i]; }
-  Any* MutableBegin() { return static_cast<Any*>(data); }
-
   /*! \brief An empty array with room for capacity elements. */
   static ObjectPtr<ArrayObj> Empty(int64_t capacity) {
+    if (capacity < 0) TVM_FFI_THROW(ValueError) << "cannot construct an Array of negative size";
     ObjectPtr<ArrayObj> p = make_inplace_array_object<ArrayObj, Any>(static_cast<size_t>(capacity));
     p->data = reinterpret_cast<char*>(p.get()) + sizeof(ArrayObj);
-    p->capacity = capacity;
+    p->TVMFFISeqCell::capacity = capacity;
+    return p;
+  }
+  /*! \brief n copies of value. */
+  static ObjectPtr<ArrayObj> CreateRepeated(int64_t n, const Any& value) {
+    ObjectPtr<ArrayObj> p = Empty(n);
+    p->EnlargeBy(n, value);
     return p;
   }
   /*! \brief Appends; the caller guarantees size < capacity. */
   void EmplaceBackUnchecked(Any value) {
-    new (MutableBegin() + size) Any(std::move(value));
-    ++size;
+    EmplaceInit(size(), std::move(value));
+    ++TVMFFISeqCell::size;
   }
+  Any* MutableBegin() const { return SeqBaseObj::MutableBegin(); }
 
   static constexpr int32_t _type_index = TypeIndex::kTVMFFIArray;
+  static constexpr bool _type_final = true;
   TVM_FFI_DECLARE_OBJECT_INFO_STATIC(StaticTypeKey::kTVMFFIArray, ArrayObj, Object);
 };
 static_assert(sizeof(ArrayObj) == 56, "ArrayObj is header + TVMFFISeqCell");
 
 /*! \brief Immutable sequence of T with copy-on-write mutation. Never null. */
-template <typename T>
+template <typename T, typename = std::enable_if_t<details::storage_enabled_v<T>>>
 class Array : public ObjectRef {
  public:
   static constexpr bool _type_custom_any_traits = true;
@@ -78,7 +72,11 @@ class Array : public ObjectRef {
     for (; first != last; ++first) p->EmplaceBackUnchecked(Any(T(*first)));
     data_ = std::move(p);
   }
+  /*! \brief n copies of value. */
+  Array(size_t n, const T& value)
+      : ObjectRef(ArrayObj::CreateRepeated(static_cast<int64_t>(n), Any(value))) {}
   explicit Array(ObjectPtr<ArrayObj> p) : ObjectRef(std::move(p)) {}
+  explicit Array(ObjectPtr<Object> p) : ObjectRef(std::move(p)) {}
   explicit Array(UnsafeInit tag) : ObjectRef(tag) {}
   Array(const Array&) = default;
   Array(Array&&) = default;
@@ -96,7 +94,8 @@ class Array : public ObjectRef {
     return *this;
   }
 
-  size_t size() const { return static_cast<size_t>(GetArrayObj()->size); }
+  size_t size() const { return GetArrayObj()->size(); }
+  size_t capacity() const { return GetArrayObj()->capacity(); }
   bool empty() const { return size() == 0; }
   /*! \brief Element i converted to T (IndexError when out of range). */
   T operator[](int64_t i) const {
@@ -105,58 +104,65 @@ class Array : public ObjectRef {
     }
     return Get(i);
   }
-  T front() const { return (*this)[0]; }
-  T back() const { return (*this)[static_cast<int64_t>(size()) - 1]; }
+  T front() const {
+    if (empty()) TVM_FFI_THROW(IndexError) << "front() on an empty Array";
+    return Get(0);
+  }
+  T back() const {
+    if (empty()) TVM_FFI_THROW(IndexError) << "back() on an empty Array";
+    return Get(static_cast<int64_t>(size()) - 1);
+  }
 
-  void push_back(T value) {
-    ArrayObj* p = CopyOnWrite(1);
-    p->EmplaceBackUnchecked(Any(std::move(value)));
+  void push_back(T value) { CopyOnWrite(1)->EmplaceBackUnchecked(Any(std::move(value))); }
+  template <typename... Args>
+  void emplace_back(Args&&... args) {
+    push_back(T(std::forward<Args>(args)...));
   }
   void Set(int64_t i, T value) {
     if (i < 0 || i >= static_cast<int64_t>(size())) {
       TVM_FFI_THROW(IndexError) << "Array index " << i << " out of range [0, " << size() << ")";
     }
-    ArrayObj* p = CopyOnWrite(0);
-    p->MutableBegin()[i] = Any(std::move(value));
+    CopyOnWrite(0)->SetItem(i, Any(std::move(value)));
   }
   void pop_back() {
-    ArrayObj* p = CopyOnWrite(0);
-    p->MutableBegin()[p->size - 1].reset();
-    --p->size;
+    if (empty()) TVM_FFI_THROW(IndexError) << "pop_back() on an empty Array";
+    CopyOnWrite(0)->pop_back();
   }
   void clear() { data_ = ArrayObj::Empty(0); }
   void reserve(int64_t n) {
-    if (n > GetArrayObj()->capacity) Reallocate(n);
+    if (n > static_cast<int64_t>(capacity())) Reallocate(n);
+  }
+  void resize(int64_t n) {
+    int64_t extra = n > static_cast<int64_t>(size()) ? n - static_cast<int64_t>(size()) : 0;
+    CopyOnWrite(extra)->resize(n);
   }
 
-  /*! \brief Iterates elements converted to T. */
-  class iterator {
-   public:
-    using iterator_category = std::random_access_iterator_tag;
-    using value_type = T;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = T;
-    explicit iterator(const Any* ptr) : ptr_(ptr) {}
-    T operator*() const { return ConvertElem(*ptr_); }
-    iterator& operator++() {
-      ++ptr_;
-      return *this;
-    }
-    iterator operator++(int) {
-      iterator old = *this;
-      ++ptr_;
-      return old;
-    }
-    difference_type operator-(const iterator& other) const { return ptr_ - other.ptr_; }
-    bool operator==(const iterator& other) const { return ptr_ == other.ptr_; }
-    bool operator!=(const iterator& other) const { return ptr_ != other.ptr_; }
-
-   private:
-    const Any* ptr_;
-  };
+  using iterator = details::SeqIterator<T>;
   iterator begin() const { return iterator(GetArrayObj()->begin()); }
   iterator end() const { return iterator(GetArrayObj()->end()); }
+
+  void insert(iterator position, const T& value) {
+    int64_t idx = position - begin();
+    CopyOnWrite(1)->insert(idx, Any(value));
+  }
+  template <typename Iter>
+  void insert(iterator position, Iter first, Iter last) {
+    int64_t idx = position - begin();
+    int64_t n = static_cast<int64_t>(std::distance(first, last));
+    std::vector<Any> values;
+    values.reserve(static_cast<size_t>(n));
+    for (; first != last; ++first) values.emplace_back(T(*first));
+    CopyOnWrite(n)->insert(idx, values.begin(), values.end());
+  }
+  void erase(iterator position) {
+    int64_t idx = position - begin();
+    CopyOnWrite(0)->erase(idx);
+  }
+  void erase(iterator first, iterator last) {
+    int64_t a = first - begin();
+    int64_t b = last - begin();
+    CopyOnWrite(0)->erase(a, b);
+  }
 
   const ArrayObj* GetArrayObj() const { return static_cast<const ArrayObj*>(data_.get()); }
   const ArrayObj* operator->() const { return GetArrayObj(); }
@@ -170,13 +176,13 @@ class Array : public ObjectRef {
       return elem.cast<T>();
     }
   }
-  T Get(int64_t i) const { return ConvertElem((*GetArrayObj())[i]); }
+  T Get(int64_t i) const { return ConvertElem(GetArrayObj()->begin()[i]); }
   // Makes the storage unique with room for extra more elements.
   ArrayObj* CopyOnWrite(int64_t extra) {
     const ArrayObj* cur = GetArrayObj();
-    int64_t need = cur->size + extra;
-    if (!data_.unique() || need > cur->capacity) {
-      int64_t cap = cur->capacity;
+    int64_t need = static_cast<int64_t>(cur->size()) + extra;
+    int64_t cap = static_cast<int64_t>(cur->capacity());
+    if (!data_.unique() || need > cap) {
       if (need > cap) cap = std::max<int64_t>(need, cap * 2);
       Reallocate(cap);
     }
@@ -187,12 +193,10 @@ class Array : public ObjectRef {
     ObjectPtr<ArrayObj> p = ArrayObj::Empty(capacity);
     if (data_.unique()) {
       // Sole owner: move elements instead of bumping reference counts.
-      ArrayObj* mut = static_cast<ArrayObj*>(data_.get());
-      for (int64_t i = 0; i < mut->size; ++i) {
-        p->EmplaceBackUnchecked(std::move(mut->MutableBegin()[i]));
-      }
+      Any* elems = static_cast<ArrayObj*>(data_.get())->MutableBegin();
+      for (size_t i = 0; i < cur->size(); ++i) p->EmplaceBackUnchecked(std::move(elems[i]));
     } else {
-      for (int64_t i = 0; i < cur->size; ++i) p->EmplaceBackUnchecked((*cur)[i]);
+      for (const Any& elem : *cur) p->EmplaceBackUnchecked(elem);
     }
     data_ = std::move(p);
   }
@@ -201,53 +205,70 @@ class Array : public ObjectRef {
 template <typename T, typename U>
 inline constexpr bool type_subsumes_v<Array<T>, Array<U>> = type_subsumes_v<T, U>;
 
-template <typename T>
-struct TypeTraits<Array<T>> {
-  static constexpr bool convert_enabled = true;
-  static constexpr bool storage_enabled = true;
-  static void CopyToAnyView(const Array<T>& src, TVMFFIAny* result) {
-    TypeTraits<ObjectRef>::CopyToAnyView(src, result);  // same storage as any object
-  }
-  static void MoveToAny(Array<T> src, TVMFFIAny* result) {
-    TypeTraits<ObjectRef>::MoveToAny(std::move(src), result);
-  }
+namespace details {
+// Traits shared by Array<T> and List<T>: stored as their own container (elements checked
+// without conversion), converted element-wise from the other one or with converting elements.
+template <typename SeqRef, typename SeqObj, typename T, int32_t kOwnIndex, int32_t kOtherIndex>
+struct SeqTraitsImpl : ObjectRefTypeTraitsBase<SeqRef> {
+  static constexpr int32_t field_static_type_index = kOwnIndex;
   static bool CheckAnyStrict(const TVMFFIAny* src) {
-    if (src->type_index != TypeIndex::kTVMFFIArray) return false;
+    if (src->type_index != kOwnIndex) return false;
     if constexpr (std::is_same_v<T, Any>) {
       return true;
     } else {
-      const ArrayObj* arr = reinterpret_cast<const ArrayObj*>(src->v_obj);
-      for (const Any& elem : *arr) {
-        if (!TypeTraits<T>::CheckAnyStrict(details::AnyUnsafe::TVMFFIAnyPtrFromAny(elem))) {
-          return false;
-        }
+      for (const Any& elem : *reinterpret_cast<const SeqBaseObj*>(src->v_obj)) {
+        if (!TypeTraits<T>::CheckAnyStrict(AnyUnsafe::TVMFFIAnyPtrFromAny(elem))) return false;
       }
       return true;
     }
   }
-  static Array<T> CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
-    return details::ObjectUnsafe::ObjectRefFromUnowned<Array<T>>(
-        reinterpret_cast<Object*>(src->v_obj));
+  static SeqRef CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    return ObjectUnsafe::ObjectRefFromUnowned<SeqRef>(reinterpret_cast<Object*>(src->v_obj));
   }
-  static Array<T> MoveFromAnyAfterCheck(TVMFFIAny* src) {
+  static SeqRef MoveFromAnyAfterCheck(TVMFFIAny* src) {
     Object* obj = reinterpret_cast<Object*>(src->v_obj);
-    details::SetNone(src);
-    return details::ObjectUnsafe::ObjectRefFromObjectPtr<Array<T>>(
-        details::ObjectUnsafe::ObjectPtrFromOwned<Object>(obj));
+    SetNone(src);
+    return ObjectUnsafe::ObjectRefFromObjectPtr<SeqRef>(
+        ObjectUnsafe::ObjectPtrFromOwned<Object>(obj));
   }
-  static std::optional<Array<T>> TryCastFromAnyView(const TVMFFIAny* src) {
+  static std::optional<SeqRef> TryCastFromAnyView(const TVMFFIAny* src) {
     if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
-    if (src->type_index != TypeIndex::kTVMFFIArray) return std::nullopt;
-    // Convert element-wise into a new array.
-    const ArrayObj* arr = reinterpret_cast<const ArrayObj*>(src->v_obj);
-    ObjectPtr<ArrayObj> out = ArrayObj::Empty(arr->size);
-    for (const Any& elem : *arr) {
-      std::optional<T> conv = elem.try_cast<T>();
-      if (!conv.has_value()) return std::nullopt;
-      out->EmplaceBackUnchecked(Any(std::move(*conv)));
+    if (src->type_index != kOwnIndex && src->type_index != kOtherIndex) return std::nullopt;
+    const SeqBaseObj* seq = reinterpret_cast<const SeqBaseObj*>(src->v_obj);
+    SeqRef out;
+    out.reserve(static_cast<int64_t>(seq->size()));
+    for (const Any& elem : *seq) {
+      if constexpr (std::is_same_v<T, Any>) {
+        out.push_back(elem);
+      } else {
+        std::optional<T> conv = elem.try_cast<T>();
+        if (!conv.has_value()) return std::nullopt;
+        out.push_back(std::move(*conv));
+      }
     }
-    return Array<T>(std::move(out));
+    return out;
   }
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    if (src->type_index == kOwnIndex || src->type_index == kOtherIndex) {
+      if constexpr (!std::is_same_v<T, Any>) {
+        const SeqBaseObj* seq = reinterpret_cast<const SeqBaseObj*>(src->v_obj);
+        for (size_t i = 0; i < seq->size(); ++i) {
+          const Any& elem = (*seq)[static_cast<int64_t>(i)];
+          if (!elem.try_cast<T>().has_value()) {
+            return TypeIndexToTypeKey(src->type_index) + "[index " + std::to_string(i) + ": " +
+                   elem.GetTypeKey() + "]";
+          }
+        }
+      }
+    }
+    return AnyTypeStr(src);
+  }
+};
+}  // namespace details
+
+template <typename T>
+struct TypeTraits<Array<T>> : details::SeqTraitsImpl<Array<T>, ArrayObj, T, TypeIndex::kTVMFFIArray,
+                                                     TypeIndex::kTVMFFIList> {
   static std::string TypeStr() { return "Array<" + TypeTraits<T>::TypeStr() + ">"; }
   static std::string TypeSchema() {
     return "{\"type\":\"ffi.Array\",\"args\":[" + TypeTraits<T>::TypeSchema() + "]}";

@@ -110,6 +110,7 @@ class AccessPathObj : public Object {
 
 class AccessPath : public ObjectRef {
  public:
+  explicit AccessPath(ObjectPtr<AccessPathObj> ptr) : ObjectRef(std::move(ptr)) {}
   static AccessPath Root() {
     return AccessPath(make_object<AccessPathObj>(std::nullopt, std::nullopt, 0));
   }
