@@ -68,12 +68,11 @@ class AnyView {
   AnyView() { details::SetNone(&data_); }
   AnyView(const AnyView&) = default;
   AnyView& operator=(const AnyView&) = default;
-  AnyView(AnyView&& other) : data_(other.data_) { details::SetNone(&other.data_); }
-  AnyView& operator=(AnyView&& other) {
-    data_ = other.data_;
-    details::SetNone(&other.data_);
-    return *this;
-  }
+  // Trivially copyable, as upstream's: an AnyView passed by value travels in registers, so a
+  // function taking one (a structural-visit hook, say) has the same C++ ABI on both sides.
+  AnyView(AnyView&& other) noexcept = default;
+  AnyView& operator=(AnyView&& other) noexcept = default;
+  ~AnyView() = default;
   AnyView(std::nullptr_t) { details::SetNone(&data_); }  // NOLINT(*)
   /*! \brief A view of an Any (valid while the Any lives). */
   AnyView(const Any& other);  // NOLINT(*)
@@ -264,6 +263,8 @@ inline Any::Any(const AnyView& other) : data_(other.data_) {
 
 static_assert(sizeof(Any) == sizeof(TVMFFIAny), "Any must be exactly a TVMFFIAny");
 static_assert(sizeof(AnyView) == sizeof(TVMFFIAny), "AnyView must be exactly a TVMFFIAny");
+static_assert(std::is_trivially_copyable_v<AnyView>,
+              "AnyView is passed by value in registers, as upstream's");
 
 /*! \brief Any and AnyView are storable in containers of Any. */
 template <>

@@ -24,6 +24,7 @@ template <typename R, typename... Args>
 struct FuncSignature {
   using RetType = R;
   using ArgsTuple = std::tuple<Args...>;
+  using ArgType = std::tuple<Args...>;
   static constexpr size_t num_args = sizeof...(Args);
 };
 

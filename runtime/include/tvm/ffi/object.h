@@ -443,6 +443,32 @@ class ObjectUnsafe {
   }
 };
 
+/*! \brief Whether a value of type actual_type_index is a target_type_index: the same index,
+ *         Any, str/bytes for their small forms, Object for every object, or a subtype. */
+TVM_FFI_INLINE bool RuntimeTypeIndexMatch(int32_t actual_type_index, int32_t target_type_index) {
+  if (actual_type_index == target_type_index || target_type_index == TypeIndex::kTVMFFIAny) {
+    return true;
+  }
+  if (target_type_index == TypeIndex::kTVMFFIStr) {
+    return actual_type_index == TypeIndex::kTVMFFISmallStr;
+  }
+  if (target_type_index == TypeIndex::kTVMFFIBytes) {
+    return actual_type_index == TypeIndex::kTVMFFISmallBytes;
+  }
+  if (target_type_index == TypeIndex::kTVMFFIObject) {
+    return actual_type_index >= TypeIndex::kTVMFFIStaticObjectBegin;
+  }
+  if (actual_type_index < TypeIndex::kTVMFFIStaticObjectBegin ||
+      target_type_index < TypeIndex::kTVMFFIStaticObjectBegin ||
+      actual_type_index < target_type_index) {
+    return false;  // a subtype's index is always above its parent's
+  }
+  const TVMFFITypeInfo* actual = TVMFFIGetTypeInfo(actual_type_index);
+  const TVMFFITypeInfo* target = TVMFFIGetTypeInfo(target_type_index);
+  return actual->type_depth > target->type_depth &&
+         actual->type_ancestors[target->type_depth]->type_index == target_type_index;
+}
+
 /*! \brief True when obj's type is target_index or one of its subtypes. */
 TVM_FFI_INLINE bool IsInstanceOfIndex(int32_t object_index, int32_t target_index,
                                       int32_t target_depth, bool target_final,
