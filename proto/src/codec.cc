@@ -326,7 +326,7 @@ class Decoder {
         if (static_cast<uint64_t>(v.shape().dims_size()) > limits_.max_elements) {
           return ValueError("shape has too many dimensions");
         }
-        return ffi::Any(ffi::Shape(v.shape().dims().data(), v.shape().dims_size()));
+        return ffi::Any(ffi::Shape(v.shape().dims().begin(), v.shape().dims().end()));
       }
       case v1::Value::kTensor:
         return DecodeTensor(v.tensor());

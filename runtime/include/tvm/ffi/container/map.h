@@ -224,8 +224,15 @@ class Map : public ObjectRef {
   class iterator {
    public:
     explicit iterator(MapObj::const_iterator it) : it_(it) {}
-    std::pair<K, V> operator*() const {
-      return std::pair<K, V>(ConvertKey(it_->first), ConvertValue(it_->second));
+    // Map<Any, Any> yields the stored pair itself; other maps yield converted copies.
+    using reference = std::conditional_t<std::is_same_v<K, Any> && std::is_same_v<V, Any>,
+                                         const std::pair<Any, Any>&, std::pair<K, V>>;
+    reference operator*() const {
+      if constexpr (std::is_same_v<K, Any> && std::is_same_v<V, Any>) {
+        return *it_;
+      } else {
+        return std::pair<K, V>(ConvertKey(it_->first), ConvertValue(it_->second));
+      }
     }
     iterator& operator++() {
       ++it_;

@@ -23,29 +23,6 @@
 namespace tvm {
 namespace ffi {
 
-/*! \brief A borrowed list of dimensions (shape or strides). */
-class ShapeView {
- public:
-  ShapeView() = default;
-  ShapeView(const int64_t* data, size_t size) : data_(data), size_(size) {}
-  ShapeView(const Shape& shape) : data_(shape.data()), size_(shape.size()) {}  // NOLINT(*)
-  const int64_t* data() const { return data_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  int64_t operator[](size_t i) const { return data_[i]; }
-  const int64_t* begin() const { return data_; }
-  const int64_t* end() const { return data_ + size_; }
-  int64_t Product() const {
-    int64_t n = 1;
-    for (int64_t d : *this) n *= d;
-    return n;
-  }
-
- private:
-  const int64_t* data_ = nullptr;
-  size_t size_ = 0;
-};
-
 /*! \brief Bytes needed for numel elements of dtype (sub-byte types rounded up). */
 inline size_t GetDataSize(int64_t numel, DLDataType dtype) {
   return static_cast<size_t>((numel * dtype.bits * dtype.lanes + 7) / 8);

@@ -73,7 +73,7 @@ class AccessStep : public ObjectRef {
 };
 
 inline bool AccessStepObj::StepEqual(const AccessStep& other) const {
-  return kind == other->kind && details::AnyKeyEqual(key, other->key);
+  return kind == other->kind && ::tvm::ffi::details::AnyKeyEqual(key, other->key);
 }
 
 class AccessPath;
