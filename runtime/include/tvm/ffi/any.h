@@ -56,6 +56,17 @@ inline constexpr bool can_view_v =
 template <typename T>
 inline constexpr bool can_store_v =
     std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>, StorageEnabled<T>>;
+// An Any can own a T when T's traits can move one in (storage_enabled or not: a borrowed
+// object pointer or byte array becomes an owned reference or Bytes).
+template <typename T, typename = void>
+struct HasMoveToAny : std::false_type {};
+template <typename T>
+struct HasMoveToAny<T, std::void_t<decltype(TypeTraitsNoCR<T>::MoveToAny(
+                           std::declval<std::decay_t<T>>(), static_cast<TVMFFIAny*>(nullptr)))>>
+    : std::true_type {};
+template <typename T>
+inline constexpr bool can_own_v =
+    std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>, HasMoveToAny<T>>;
 template <typename T>
 inline constexpr bool can_convert_to_v =
     std::conjunction_v<std::negation<IsAnyType<T>>, std::negation<std::is_pointer<T>>,
@@ -165,11 +176,11 @@ class Any {
   /*! \brief Owns a copy of a viewed value: raw strings and byte arrays become String/Bytes,
    *         an rvalue-ref slot is stolen, objects gain a reference. */
   Any(const AnyView& other);  // NOLINT(*)
-  template <typename T, typename = std::enable_if_t<details::can_store_v<T>>>
+  template <typename T, typename = std::enable_if_t<details::can_own_v<T>>>
   Any(T other) {  // NOLINT(*)
     TypeTraitsNoCR<T>::MoveToAny(std::move(other), &data_);
   }
-  template <typename T, typename = std::enable_if_t<details::can_store_v<T>>>
+  template <typename T, typename = std::enable_if_t<details::can_own_v<T>>>
   Any& operator=(T other) {
     Any(std::move(other)).swap(*this);
     return *this;

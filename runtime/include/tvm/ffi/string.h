@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tvm {
 namespace ffi {
@@ -119,11 +120,29 @@ class String : public details::BytesBase<String, details::StringObj, TypeIndex::
   String(std::string_view str) : Base(str.data(), str.size()) {}               // NOLINT(*)
   explicit String(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
 
-  String substr(size_t pos, size_t count = std::string::npos) const {
+  /*! \brief What find() returns when there is no match. */
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  /*! \brief [pos, pos + count) (clamped); std::out_of_range when pos > size(). */
+  String substr(size_t pos = 0, size_t count = npos) const {
     std::string_view v = view().substr(pos, count);
     return String(v.data(), v.size());
   }
   size_t find(std::string_view needle, size_t pos = 0) const { return view().find(needle, pos); }
+  size_t find(const char* needle, size_t pos, size_t count) const {
+    return view().find(std::string_view(needle, count), pos);
+  }
+  /*! \brief The pieces between delim characters (views into this string; as many as delims
+   *         plus one). */
+  std::vector<std::string_view> Split(char delim) const {
+    std::vector<std::string_view> parts;
+    std::string_view rest = view();
+    for (size_t at = rest.find(delim); at != std::string_view::npos; at = rest.find(delim)) {
+      parts.push_back(rest.substr(0, at));
+      rest.remove_prefix(at + 1);
+    }
+    parts.push_back(rest);
+    return parts;
+  }
   bool starts_with(std::string_view prefix) const {
     return size() >= prefix.size() && view().compare(0, prefix.size(), prefix) == 0;
   }
@@ -134,18 +153,31 @@ class String : public details::BytesBase<String, details::StringObj, TypeIndex::
 
   // Hidden friends: found only when a String is involved, so they never make comparisons of
   // other string types ambiguous.
-  friend bool operator==(const String& a, const String& b) { return a.view() == b.view(); }
-  friend bool operator==(const String& a, std::string_view b) { return a.view() == b; }
-  friend bool operator==(std::string_view a, const String& b) { return a == b.view(); }
-  friend bool operator==(const String& a, const char* b) { return a.view() == b; }
-  friend bool operator==(const char* a, const String& b) { return b.view() == a; }
-  friend bool operator==(const String& a, const std::string& b) { return a.view() == b; }
-  friend bool operator==(const std::string& a, const String& b) { return b.view() == a; }
-  friend bool operator!=(const String& a, const String& b) { return !(a == b); }
-  friend bool operator!=(const String& a, std::string_view b) { return !(a == b); }
-  friend bool operator!=(const String& a, const char* b) { return !(a == b); }
-  friend bool operator!=(const String& a, const std::string& b) { return !(a == b); }
-  friend bool operator<(const String& a, const String& b) { return a.view() < b.view(); }
+  // All six comparisons, by content, against String, std::string, std::string_view and C
+  // strings on either side.
+#define TVM_FFI_STRING_COMPARE_(Op)                                                          \
+  friend bool operator Op(const String& a, const String& b) { return a.view() Op b.view(); } \
+  friend bool operator Op(const String& a, std::string_view b) { return a.view() Op b; }     \
+  friend bool operator Op(std::string_view a, const String& b) { return a Op b.view(); }     \
+  friend bool operator Op(const String& a, const char* b) {                                  \
+    return a.view() Op std::string_view(b);                                                  \
+  }                                                                                          \
+  friend bool operator Op(const char* a, const String& b) {                                  \
+    return std::string_view(a) Op b.view();                                                  \
+  }                                                                                          \
+  friend bool operator Op(const String& a, const std::string& b) {                           \
+    return a.view() Op std::string_view(b);                                                  \
+  }                                                                                          \
+  friend bool operator Op(const std::string& a, const String& b) {                           \
+    return std::string_view(a) Op b.view();                                                  \
+  }
+  TVM_FFI_STRING_COMPARE_(==)
+  TVM_FFI_STRING_COMPARE_(!=)
+  TVM_FFI_STRING_COMPARE_(<)
+  TVM_FFI_STRING_COMPARE_(>)
+  TVM_FFI_STRING_COMPARE_(<=)
+  TVM_FFI_STRING_COMPARE_(>=)
+#undef TVM_FFI_STRING_COMPARE_
   friend String operator+(const String& a, const String& b) { return Concat(a.view(), b.view()); }
   friend String operator+(const String& a, const char* b) { return Concat(a.view(), b); }
   friend String operator+(const char* a, const String& b) { return Concat(a, b.view()); }
@@ -170,7 +202,7 @@ class Bytes : public details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTV
   Bytes() = default;
   Bytes(const char* data, size_t size) : Base(data, size) {}
   Bytes(const std::string& str) : Base(str.data(), str.size()) {}  // NOLINT(*)
-  explicit Bytes(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
+  Bytes(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}         // NOLINT(*)
   friend bool operator==(const Bytes& a, const Bytes& b) { return a.view() == b.view(); }
   friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
 };
@@ -292,6 +324,16 @@ struct TypeTraits<TVMFFIByteArray*> {
     result->type_index = TypeIndex::kTVMFFIByteArrayPtr;
     result->zero_padding = 0;
     result->v_ptr = src;
+  }
+  /*! \brief An Any made from the pointer owns a copy of the bytes (Bytes). */
+  static void MoveToAny(TVMFFIByteArray* src, TVMFFIAny* result) {
+    TypeTraits<Bytes>::MoveToAny(Bytes(*src), result);
+  }
+  static std::optional<TVMFFIByteArray*> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFIByteArrayPtr) {
+      return static_cast<TVMFFIByteArray*>(src->v_ptr);
+    }
+    return std::nullopt;
   }
   static std::string TypeStr() { return "bytes"; }
 };

@@ -647,6 +647,11 @@ struct TypeTraits<const TObj*, std::enable_if_t<std::is_base_of_v<Object, TObj>>
     result->zero_padding = 0;
     result->v_obj = details::ObjectUnsafe::GetHeader(src);
   }
+  /*! \brief An Any made from the pointer holds a new reference to the object. */
+  static void MoveToAny(const TObj* src, TVMFFIAny* result) {
+    CopyToAnyView(src, result);
+    if (src != nullptr) details::ObjectUnsafe::IncRefObjectHandle(result->v_obj);
+  }
   static bool CheckAnyStrict(const TVMFFIAny* src) {
     return src->type_index >= TypeIndex::kTVMFFIStaticObjectBegin &&
            details::ObjectIsInstance<TObj>(src->v_obj);
