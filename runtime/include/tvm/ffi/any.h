@@ -112,6 +112,18 @@ class AnyView {
       return std::nullopt;
     }
   }
+  /*! \brief The value stored exactly as T (no conversion); a TypeError naming both types
+   *         otherwise. */
+  template <typename T>
+  T as_or_throw() const {
+    if constexpr (std::is_same_v<T, Any> || std::is_same_v<T, AnyView>) {
+      return T(*this);
+    } else {
+      if (TypeTraits<T>::CheckAnyStrict(&data_))
+        return TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_);
+      details::ThrowCannotTreatAs(&data_, TypeTraits<T>::TypeStr());
+    }
+  }
   /*! \brief The value converted to T, or nullopt. */
   template <typename T>
   std::optional<T> try_cast() const {
@@ -199,6 +211,14 @@ class Any {
   template <typename T>
   typename details::AsResult<T>::type as() const {
     return AnyView(*this).as<T>();
+  }
+  template <typename T>
+  T as_or_throw() const {
+    if constexpr (std::is_same_v<T, Any>) {
+      return *this;
+    } else {
+      return AnyView(*this).as_or_throw<T>();
+    }
   }
   template <typename T>
   std::optional<T> try_cast() const {
@@ -325,6 +345,104 @@ class AnyUnsafe {
   }
 };
 }  // namespace details
+
+namespace details {
+// The bytes of a str/bytes value, small or heap; false for anything else.
+inline bool AnyBytesView(const TVMFFIAny* v, const char** data, size_t* size) {
+  if (v->type_index == TypeIndex::kTVMFFISmallStr ||
+      v->type_index == TypeIndex::kTVMFFISmallBytes) {
+    *data = v->v_bytes;
+    *size = v->small_str_len;
+    return true;
+  }
+  if (v->type_index == TypeIndex::kTVMFFIStr || v->type_index == TypeIndex::kTVMFFIBytes) {
+    const TVMFFIByteArray* arr = TVMFFIBytesGetByteArrayPtr(v->v_obj);
+    *data = arr->data;
+    *size = arr->size;
+    return true;
+  }
+  return false;
+}
+inline bool IsStrIndex(int32_t t) {
+  return t == TypeIndex::kTVMFFIStr || t == TypeIndex::kTVMFFISmallStr;
+}
+inline bool IsBytesIndex(int32_t t) {
+  return t == TypeIndex::kTVMFFIBytes || t == TypeIndex::kTVMFFISmallBytes;
+}
+// The type attribute column `name` (null when no type registered one).
+inline const TVMFFITypeAttrColumn* AttrColumn(const char* name) {
+  TVMFFIByteArray attr{name, std::char_traits<char>::length(name)};
+  return TVMFFIGetTypeAttrColumn(&attr);
+}
+inline const TVMFFIAny* AttrOf(const TVMFFITypeAttrColumn* column, int32_t type_index) {
+  if (column == nullptr) return nullptr;
+  int32_t slot = type_index - column->begin_index;
+  if (slot < 0 || slot >= column->size) return nullptr;
+  const TVMFFIAny* value = &column->data[slot];
+  return value->type_index == TypeIndex::kTVMFFINone ? nullptr : value;
+}
+// Calls a custom hook: a C function pointer (FPtr) or an ffi.Function, through the C ABI.
+Any CallAnyHook(const TVMFFIAny& hook, const TVMFFIAny* args, int32_t num_args);
+}  // namespace details
+
+/*!
+ * \brief Hash of an Any as a map key: strings and bytes by content (small and heap forms
+ *        alike), objects by their __any_hash__ type attribute when they have one, everything
+ *        else by its bits; combined with the type index.
+ */
+struct AnyHash {
+  uint64_t operator()(const Any& src) const {
+    const TVMFFIAny* v = details::AnyUnsafe::TVMFFIAnyPtrFromAny(src);
+    const char* data = nullptr;
+    size_t size = 0;
+    if (details::AnyBytesView(v, &data, &size)) {
+      int32_t kind =
+          details::IsStrIndex(v->type_index) ? TypeIndex::kTVMFFIStr : TypeIndex::kTVMFFIBytes;
+      return details::StableHashCombine(kind, details::StableHashBytes(data, size));
+    }
+    if (v->type_index >= TypeIndex::kTVMFFIStaticObjectBegin) {
+      static const TVMFFITypeAttrColumn* column = details::AttrColumn("__any_hash__");
+      if (const TVMFFIAny* hook = details::AttrOf(column, v->type_index)) {
+        uint64_t custom;
+        if (hook->type_index == TypeIndex::kTVMFFIOpaquePtr) {
+          custom =
+              static_cast<uint64_t>(reinterpret_cast<int64_t (*)(const Any&)>(hook->v_ptr)(src));
+        } else {
+          custom = static_cast<uint64_t>(details::CallAnyHook(*hook, v, 1).cast<int64_t>());
+        }
+        return details::StableHashCombine(v->type_index, custom);
+      }
+    }
+    return details::StableHashCombine(v->type_index, v->v_uint64);
+  }
+};
+
+/*! \brief Equality of Anys as map keys, consistent with AnyHash (__any_equal__ for objects
+ *         that register one). */
+struct AnyEqual {
+  bool operator()(const Any& lhs, const Any& rhs) const {
+    const TVMFFIAny* a = details::AnyUnsafe::TVMFFIAnyPtrFromAny(lhs);
+    const TVMFFIAny* b = details::AnyUnsafe::TVMFFIAnyPtrFromAny(rhs);
+    if (a->type_index == b->type_index && a->v_uint64 == b->v_uint64) return true;
+    const char *da = nullptr, *db = nullptr;
+    size_t na = 0, nb = 0;
+    if (details::AnyBytesView(a, &da, &na) && details::AnyBytesView(b, &db, &nb)) {
+      bool same_kind = details::IsStrIndex(a->type_index) == details::IsStrIndex(b->type_index);
+      return same_kind && na == nb && (na == 0 || std::memcmp(da, db, na) == 0);
+    }
+    if (a->type_index != b->type_index || a->type_index < TypeIndex::kTVMFFIStaticObjectBegin) {
+      return false;
+    }
+    static const TVMFFITypeAttrColumn* column = details::AttrColumn("__any_equal__");
+    const TVMFFIAny* hook = details::AttrOf(column, a->type_index);
+    if (hook == nullptr) return false;
+    if (hook->type_index == TypeIndex::kTVMFFIOpaquePtr) {
+      return reinterpret_cast<bool (*)(const Any&, const Any&)>(hook->v_ptr)(lhs, rhs);
+    }
+    TVMFFIAny args[2] = {*a, *b};
+    return details::CallAnyHook(*hook, args, 2).cast<bool>();
+  }
+};
 
 }  // namespace ffi
 }  // namespace tvm

@@ -204,6 +204,11 @@ class ErrorBuilder {
               TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
 }
 
+[[noreturn]] inline void ThrowCannotTreatAs(const TVMFFIAny* src, const std::string& target) {
+  throw Error("TypeError", "Cannot treat type `" + AnyTypeStr(src) + "` as type `" + target + "`",
+              TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
+}
+
 [[noreturn]] inline void ThrowIntOverflow(uint64_t value) {
   throw Error("OverflowError",
               "Integer " + std::to_string(value) + " does not fit in int64, the FFI's int",
@@ -219,6 +224,16 @@ inline Error MoveFromSafeCallRaised() {
   }
   return ObjectUnsafe::ObjectRefFromObjectPtr<Error>(
       ObjectUnsafe::ObjectPtrFromOwned<Object>(static_cast<Object*>(handle)));
+}
+
+inline Any CallAnyHook(const TVMFFIAny& hook, const TVMFFIAny* args, int32_t num_args) {
+  TVMFFIAny result;
+  result.type_index = TypeIndex::kTVMFFINone;
+  result.zero_padding = 0;
+  result.v_int64 = 0;
+  TVMFFIFunctionCell* cell = TVMFFIFunctionGetCellPtr(hook.v_obj);
+  if (cell->safe_call(hook.v_obj, args, num_args, &result) != 0) throw MoveFromSafeCallRaised();
+  return AnyUnsafe::MoveTVMFFIAnyToAny(&result);
 }
 
 /*! \brief Raises err into TLS (the slot takes its own reference). */

@@ -207,6 +207,128 @@ class Bytes : public details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTV
   friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
 };
 
+/*! \brief value as a quoted JSON string: \" \\ \/ \b \f \n \r \t escaped, other control
+ *         characters and DEL as \u00XX, everything else (UTF-8 included) as is. */
+inline String EscapeStringJSON(const String& value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  out.reserve(value.size() + 2);
+  for (char ch : value.view()) {
+    switch (ch) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '/':
+        out += "\\/";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        unsigned char u = static_cast<unsigned char>(ch);
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\u00";
+          out += kHex[u >> 4];
+          out += kHex[u & 0xf];
+        } else {
+          out += ch;
+        }
+      }
+    }
+  }
+  out += '"';
+  return String(out);
+}
+
+/*! \brief Deprecated name of EscapeStringJSON. */
+[[deprecated("Use EscapeStringJSON instead")]] inline String EscapeString(const String& value) {
+  return EscapeStringJSON(value);
+}
+
+/*! \brief value as a double-quoted Python-style literal: \n \t \r \\ \" escaped, other
+ *         control characters and DEL as \xNN, valid UTF-8 as \uXXXX or \UXXXXXXXX, and each
+ *         byte of malformed UTF-8 as \xNN. */
+inline String EscapedStringPy(const String& value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto hex = [&](std::string* out, uint32_t v, int digits) {
+    for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) *out += kHex[(v >> shift) & 0xf];
+  };
+  std::string_view in = value.view();
+  std::string out = "\"";
+  size_t i = 0;
+  while (i < in.size()) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '"':
+          out += "\\\"";
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            hex(&out, c, 2);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte UTF-8 sequence: its length from the leader, then continuation bytes.
+    size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    uint32_t cp = len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+    bool valid = len != 0 && i + len <= in.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      unsigned char cont = static_cast<unsigned char>(in[i + k]);
+      if ((cont & 0xc0) != 0x80) valid = false;
+      cp = (cp << 6) | (cont & 0x3f);
+    }
+    if (!valid) {
+      out += "\\x";
+      hex(&out, c, 2);
+      ++i;
+      continue;
+    }
+    if (cp <= 0xffff) {
+      out += "\\u";
+      hex(&out, cp, 4);
+    } else {
+      out += "\\U";
+      hex(&out, cp, 8);
+    }
+    i += len;
+  }
+  out += '"';
+  return String(out);
+}
+
 inline std::ostream& operator<<(std::ostream& os, const String& s) { return os << s.view(); }
 
 namespace details {

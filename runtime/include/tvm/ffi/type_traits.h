@@ -83,6 +83,24 @@ struct TypeToFieldStaticTypeIndex<T,
   static constexpr int32_t value = TypeTraits<T>::field_static_type_index;
 };
 
+/*! \brief The type index a value of type T has at run time (an object's: its class's). */
+template <typename T, typename = void>
+struct TypeToRuntimeTypeIndex {
+  static int32_t v() { return TypeToFieldStaticTypeIndex<T>::value; }
+};
+template <typename T>
+struct TypeToRuntimeTypeIndex<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> {
+  static int32_t v() { return T::ContainerType::RuntimeTypeIndex(); }
+};
+template <typename TObject>
+struct TypeToRuntimeTypeIndex<ObjectPtr<TObject>, std::enable_if_t<is_object_subclass_v<TObject>>> {
+  static int32_t v() { return TObject::RuntimeTypeIndex(); }
+};
+template <typename TObject>
+struct TypeToRuntimeTypeIndex<Arc<TObject>, std::enable_if_t<is_object_subclass_v<TObject>>> {
+  static int32_t v() { return TObject::RuntimeTypeIndex(); }
+};
+
 namespace details {
 template <typename T>
 inline constexpr bool storage_enabled_v = TypeTraits<T>::storage_enabled;
@@ -111,6 +129,8 @@ inline std::string SchemaOf(const std::string& type_str) {
 }
 // Throws OverflowError for an unsigned value above INT64_MAX; defined in error.h.
 [[noreturn]] inline void ThrowIntOverflow(uint64_t value);
+// Throws TypeError "Cannot treat type `<src>` as type `<target>`"; defined in error.h.
+[[noreturn]] inline void ThrowCannotTreatAs(const TVMFFIAny* src, const std::string& target);
 
 // Optional<T> and similar wrappers opt out of the generic ObjectRef traits.
 template <typename T, typename = void>
@@ -615,7 +635,13 @@ struct ObjectPtrTraitsImpl : TypeTraitsBase {
     return std::nullopt;
   }
   static std::string TypeStr() { return TObject::_type_key; }
-  static std::string TypeSchema() { return SchemaOf(TypeStr()); }
+  static std::string TypeSchema() {
+    if constexpr (kNullable) {
+      return "{\"type\":\"Optional\",\"args\":[" + SchemaOf(TypeStr()) + "]}";
+    } else {
+      return SchemaOf(TypeStr());
+    }
+  }
 };
 }  // namespace details
 
