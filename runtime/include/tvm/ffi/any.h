@@ -21,6 +21,8 @@ namespace ffi {
 namespace details {
 // Throws TypeError "Cannot convert from type `X` to `Y`"; defined in error.h.
 [[noreturn]] inline void ThrowCannotConvert(const TVMFFIAny* src, const std::string& target);
+[[noreturn]] inline void ThrowCannotConvertFrom(const std::string& source,
+                                                const std::string& target);
 
 template <typename T>
 inline constexpr bool is_any_v = std::is_same_v<T, Any> || std::is_same_v<T, AnyView>;
@@ -140,7 +142,10 @@ class AnyView {
       return T(*this);
     } else {
       std::optional<T> opt = TypeTraits<T>::TryCastFromAnyView(&data_);
-      if (!opt.has_value()) details::ThrowCannotConvert(&data_, TypeTraits<T>::TypeStr());
+      if (!opt.has_value()) {
+        details::ThrowCannotConvertFrom(details::MismatchTypeInfo<T>(&data_),
+                                        TypeTraits<T>::TypeStr());
+      }
       return std::move(*opt);
     }
   }

@@ -199,6 +199,12 @@ class ErrorBuilder {
   std::ostringstream stream_;
 };
 
+[[noreturn]] inline void ThrowCannotConvertFrom(const std::string& source,
+                                                const std::string& target) {
+  throw Error("TypeError", "Cannot convert from type `" + source + "` to `" + target + "`",
+              TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
+}
+
 [[noreturn]] inline void ThrowCannotConvert(const TVMFFIAny* src, const std::string& target) {
   throw Error("TypeError", "Cannot convert from type `" + AnyTypeStr(src) + "` to `" + target + "`",
               TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
@@ -211,7 +217,9 @@ class ErrorBuilder {
 
 [[noreturn]] inline void ThrowIntOverflow(uint64_t value) {
   throw Error("OverflowError",
-              "Integer " + std::to_string(value) + " does not fit in int64, the FFI's int",
+              "Integer value " + std::to_string(value) +
+                  " is too large to fit in int64_t (the FFI's int). Cast to int64_t first if "
+                  "wrapping is intended.",
               TVMFFIBacktrace(__FILE__, __LINE__, TVM_FFI_FUNC_SIG, 0));
 }
 

@@ -88,10 +88,10 @@ using SignaturePrinter = std::string (*)();
 
 [[noreturn]] inline void ThrowArgTypeMismatch(const std::string* name, SignaturePrinter sig,
                                               int index, const std::string& expected,
-                                              const TVMFFIAny* got) {
+                                              const std::string& got) {
   TVM_FFI_THROW(TypeError) << "Mismatched type on argument #" << index << " when calling: `"
                            << (name ? *name : std::string()) << sig() << "`. Expected `" << expected
-                           << "` but got `" << AnyTypeStr(got) << '`';
+                           << "` but got `" << got << '`';
   TVM_FFI_UNREACHABLE();
 }
 
@@ -118,7 +118,9 @@ TVM_FFI_INLINE ArgStorage<T> UnpackArg(const AnyView* args, int index, const std
       return TypeTraits<U>::CopyFromAnyViewAfterCheck(cell);
     }
     std::optional<U> opt = TypeTraits<U>::TryCastFromAnyView(cell);
-    if (!opt.has_value()) ThrowArgTypeMismatch(name, sig, index, TypeTraits<U>::TypeStr(), cell);
+    if (!opt.has_value()) {
+      ThrowArgTypeMismatch(name, sig, index, TypeTraits<U>::TypeStr(), MismatchTypeInfo<U>(cell));
+    }
     return std::move(*opt);
   }
 }

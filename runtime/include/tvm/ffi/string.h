@@ -95,7 +95,11 @@ class BytesBase {
   operator std::string() const { return std::string(data(), size()); }            // NOLINT(*)
   operator std::string_view() const { return std::string_view(data(), size()); }  // NOLINT(*)
   std::string_view view() const { return std::string_view(data(), size()); }
-  int compare(std::string_view other) const { return view().compare(other); }
+  /*! \brief -1, 0 or 1 as this sorts before, with or after other (bytewise). */
+  int compare(std::string_view other) const {
+    int c = view().compare(other);
+    return (c > 0) - (c < 0);
+  }
   size_t hash() const { return static_cast<size_t>(StableHashBytes(data(), size())); }
 
  protected:
@@ -117,7 +121,10 @@ class String : public details::BytesBase<String, details::StringObj, TypeIndex::
   String(const char* data, size_t size) : Base(data, size) {}
   String(const char* str) : Base(str, std::char_traits<char>::length(str)) {}  // NOLINT(*)
   String(const std::string& str) : Base(str.data(), str.size()) {}             // NOLINT(*)
-  String(std::string_view str) : Base(str.data(), str.size()) {}               // NOLINT(*)
+  /*! \brief Takes the string: the source is left empty, as a moved-from string should be. */
+  String(std::string&& str)
+      : String(static_cast<const std::string&>(std::string(std::move(str)))) {}  // NOLINT(*)
+  String(std::string_view str) : Base(str.data(), str.size()) {}                 // NOLINT(*)
   explicit String(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
 
   /*! \brief What find() returns when there is no match. */
@@ -428,9 +435,20 @@ struct TypeTraits<std::string> {
     Any drop = details::AnyUnsafe::MoveTVMFFIAnyToAny(src);
     return out;
   }
+  /*! \brief Also from bytes (small or heap) and a borrowed byte array: a std::string holds
+   *         any bytes. */
   static std::optional<std::string> TryCastFromAnyView(const TVMFFIAny* src) {
     if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
     if (src->type_index == TypeIndex::kTVMFFIRawStr) return std::string(src->v_c_str);
+    if (src->type_index == TypeIndex::kTVMFFIByteArrayPtr) {
+      const TVMFFIByteArray* arr = static_cast<const TVMFFIByteArray*>(src->v_ptr);
+      return std::string(arr->data, arr->size);
+    }
+    if (src->type_index == TypeIndex::kTVMFFISmallBytes ||
+        src->type_index == TypeIndex::kTVMFFIBytes) {
+      TVMFFIByteArray v = details::BytesCellView(src);
+      return std::string(v.data, v.size);
+    }
     return std::nullopt;
   }
   static std::string TypeStr() { return "str"; }

@@ -127,6 +127,24 @@ inline void SetNone(TVMFFIAny* result) {
 inline std::string SchemaOf(const std::string& type_str) {
   return "{\"type\":\"" + type_str + "\"}";
 }
+}  // namespace details
+
+namespace details {
+template <typename T, typename = void>
+struct HasMismatchTypeInfo : std::false_type {};
+template <typename T>
+struct HasMismatchTypeInfo<T, std::void_t<decltype(TypeTraits<T>::GetMismatchTypeInfo(
+                                  static_cast<const TVMFFIAny*>(nullptr)))>> : std::true_type {};
+/*! \brief What src is, as an error converting it to T names it (a container names the first
+ *         element that does not convert: "Array[index 1: float]"). */
+template <typename T>
+std::string MismatchTypeInfo(const TVMFFIAny* src) {
+  if constexpr (HasMismatchTypeInfo<T>::value) {
+    return TypeTraits<T>::GetMismatchTypeInfo(src);
+  } else {
+    return AnyTypeStr(src);
+  }
+}
 // Throws OverflowError for an unsigned value above INT64_MAX; defined in error.h.
 [[noreturn]] inline void ThrowIntOverflow(uint64_t value);
 // Throws TypeError "Cannot treat type `<src>` as type `<target>`"; defined in error.h.
