@@ -103,7 +103,8 @@ class AnyView {
   typename details::AsResult<T>::type as() const {
     if constexpr (std::is_base_of_v<Object, T>) {
       return as<const T*>();
-    } else if constexpr (std::is_pointer_v<T>) {
+    } else if constexpr (std::is_pointer_v<T> &&
+                         std::is_same_v<typename details::AsResult<T>::type, T>) {
       return TypeTraits<T>::CheckAnyStrict(&data_)
                  ? TypeTraits<T>::CopyFromAnyViewAfterCheck(&data_)
                  : nullptr;

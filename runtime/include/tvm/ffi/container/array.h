@@ -255,8 +255,9 @@ struct SeqTraitsImpl : ObjectRefTypeTraitsBase<SeqRef> {
         for (size_t i = 0; i < seq->size(); ++i) {
           const Any& elem = (*seq)[static_cast<int64_t>(i)];
           if (!elem.try_cast<T>().has_value()) {
-            return TypeIndexToTypeKey(src->type_index) + "[index " + std::to_string(i) + ": " +
-                   elem.GetTypeKey() + "]";
+            return std::string(kOwnIndex == TypeIndex::kTVMFFIList ? "List" : "Array") + "[index " +
+                   std::to_string(i) + ": " +
+                   MismatchTypeInfo<T>(AnyUnsafe::TVMFFIAnyPtrFromAny(elem)) + "]";
           }
         }
       }
