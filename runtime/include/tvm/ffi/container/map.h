@@ -71,6 +71,10 @@ class MapObj : public Object {
       index_ = self_->NextIndex(index_);
       return *this;
     }
+    const_iterator& operator--() {
+      index_ = self_->PrevIndex(index_);
+      return *this;
+    }
     bool operator==(const const_iterator& other) const { return index_ == other.index_; }
     bool operator!=(const const_iterator& other) const { return index_ != other.index_; }
 
@@ -106,6 +110,12 @@ class MapObj : public Object {
   const KVType* Find(const Any& key) const {
     const_iterator it = FindIter(key);
     return it == end() ? nullptr : &*it;
+  }
+  /*! \brief The value of key; an IndexError when it is absent. */
+  const Any& at(const Any& key) const {
+    const KVType* kv = Find(key);
+    if (kv == nullptr) TVM_FFI_THROW(IndexError) << "key is not in Map";
+    return kv->second;
   }
   /*! \brief An empty map with room for capacity entries. */
   static ObjectPtr<MapObj> Empty(uint64_t capacity) {
@@ -157,6 +167,10 @@ class MapObj : public Object {
   uint64_t NextIndex(uint64_t index) const {
     return IsSmallMap() ? index + 1 : DenseItemAt(index)->next;
   }
+  uint64_t PrevIndex(uint64_t index) const {
+    if (IsSmallMap()) return index - 1;
+    return index == kDenseEnd ? Dense().tail : DenseItemAt(index)->prev;
+  }
 
   void* data_{nullptr};
   uint64_t size_{0};
@@ -179,8 +193,28 @@ class Map : public ObjectRef {
   Map(std::initializer_list<std::pair<K, V>> init) : Map() {
     for (const auto& kv : init) Set(kv.first, kv.second);
   }
+  /*! \brief From a range of (key, value) pairs; a later pair replaces an earlier key. */
+  template <typename Iter>
+  Map(Iter first, Iter last) : Map() {
+    for (; first != last; ++first) Set((*first).first, (*first).second);
+  }
   explicit Map(ObjectPtr<MapObj> p) : ObjectRef(std::move(p)) {}
   explicit Map(UnsafeInit tag) : ObjectRef(tag) {}
+  Map(const Map&) = default;
+  Map(Map&&) = default;
+  Map& operator=(const Map&) = default;
+  Map& operator=(Map&&) = default;
+  /*! \brief A map whose keys and values ours can hold shares its storage. */
+  template <typename K2, typename V2,
+            typename = std::enable_if_t<!std::is_same_v<Map<K2, V2>, Map> &&
+                                        type_subsumes_v<K, K2> && type_subsumes_v<V, V2>>>
+  Map(const Map<K2, V2>& other) : ObjectRef(other) {}  // NOLINT(*)
+  template <typename K2, typename V2,
+            typename = std::enable_if_t<!std::is_same_v<Map<K2, V2>, Map> &&
+                                        type_subsumes_v<K, K2> && type_subsumes_v<V, V2>>>
+  Map(Map<K2, V2>&& other) : ObjectRef(std::move(other)) {}  // NOLINT(*)
+  /*! \brief Drops every entry. */
+  void clear() { data_ = MapObj::Empty(0); }
 
   size_t size() const { return get()->size(); }
   bool empty() const { return size() == 0; }
@@ -238,6 +272,10 @@ class Map : public ObjectRef {
       ++it_;
       return *this;
     }
+    iterator& operator--() {
+      --it_;
+      return *this;
+    }
     bool operator==(const iterator& other) const { return it_ == other.it_; }
     bool operator!=(const iterator& other) const { return it_ != other.it_; }
 
@@ -280,6 +318,10 @@ class Map : public ObjectRef {
     return static_cast<MapObj*>(data_.get());
   }
 };
+
+template <typename K, typename V, typename K2, typename V2>
+inline constexpr bool type_subsumes_v<Map<K, V>, Map<K2, V2>> =
+    type_subsumes_v<K, K2>&& type_subsumes_v<V, V2>;
 
 template <typename K, typename V>
 struct TypeTraits<Map<K, V>> {

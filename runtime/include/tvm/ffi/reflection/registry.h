@@ -379,6 +379,17 @@ class ReflectionDefBase {
     TVMFFIAny raw = AnyView(held).CopyToTVMFFIAny();
     TVM_FFI_CHECK_SAFE_CALL(TVMFFITypeRegisterAttr(type_index, &attr, &raw));
   }
+  template <typename Value>
+  static void RegisterAttrValueOrFunction(int32_t type_index, const char* type_key,
+                                          const char* name, Value&& value) {
+    using D = std::decay_t<Value>;
+    if constexpr (std::is_convertible_v<Value&&, AnyView> || std::is_convertible_v<D, AnyView>) {
+      RegisterTypeAttr(type_index, name, std::forward<Value>(value));
+    } else {
+      RegisterTypeAttr(type_index, name,
+                       MakeMethod(std::string(type_key) + "." + name, std::forward<Value>(value)));
+    }
+  }
   static void RegisterMethodInfo(int32_t type_index, details::MethodInfoBuilder* info) {
     std::string metadata = Metadata::ToJSON(info->metadata_);
     info->metadata = TVMFFIByteArray{metadata.data(), metadata.size()};
@@ -599,19 +610,6 @@ class ObjectDef : public ReflectionDefBase {
     RegisterMethodInfo(type_index_, &info);
   }
 
- protected:
-  template <typename Value>
-  static void RegisterAttrValueOrFunction(int32_t type_index, const char* type_key,
-                                          const char* name, Value&& value) {
-    using D = std::decay_t<Value>;
-    if constexpr (std::is_convertible_v<Value&&, AnyView> || std::is_convertible_v<D, AnyView>) {
-      RegisterTypeAttr(type_index, name, std::forward<Value>(value));
-    } else {
-      RegisterTypeAttr(type_index, name,
-                       MakeMethod(std::string(type_key) + "." + name, std::forward<Value>(value)));
-    }
-  }
-
  private:
   int32_t type_index_;
   const char* type_key_;
@@ -628,13 +626,7 @@ class TypeAttrDef : public ReflectionDefBase {
 
   template <typename Value>
   TypeAttrDef& def(const char* name, Value&& value) {
-    using D = std::decay_t<Value>;
-    if constexpr (std::is_convertible_v<Value&&, AnyView> || std::is_convertible_v<D, AnyView>) {
-      RegisterTypeAttr(type_index_, name, std::forward<Value>(value));
-    } else {
-      RegisterTypeAttr(type_index_, name,
-                       MakeMethod(std::string(type_key_) + "." + name, std::forward<Value>(value)));
-    }
+    RegisterAttrValueOrFunction(type_index_, type_key_, name, std::forward<Value>(value));
     return *this;
   }
   template <typename TSelf>
