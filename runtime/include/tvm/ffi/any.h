@@ -353,27 +353,28 @@ class AnyUnsafe {
 }  // namespace details
 
 namespace details {
-// The bytes of a str/bytes value, small or heap; false for anything else.
-inline bool AnyBytesView(const TVMFFIAny* v, const char** data, size_t* size) {
-  if (v->type_index == TypeIndex::kTVMFFISmallStr ||
-      v->type_index == TypeIndex::kTVMFFISmallBytes) {
-    *data = v->v_bytes;
-    *size = v->small_str_len;
-    return true;
-  }
-  if (v->type_index == TypeIndex::kTVMFFIStr || v->type_index == TypeIndex::kTVMFFIBytes) {
-    const TVMFFIByteArray* arr = TVMFFIBytesGetByteArrayPtr(v->v_obj);
-    *data = arr->data;
-    *size = arr->size;
-    return true;
-  }
-  return false;
-}
+// str and bytes, small or heap: one kind each.
 inline bool IsStrIndex(int32_t t) {
   return t == TypeIndex::kTVMFFIStr || t == TypeIndex::kTVMFFISmallStr;
 }
 inline bool IsBytesIndex(int32_t t) {
   return t == TypeIndex::kTVMFFIBytes || t == TypeIndex::kTVMFFISmallBytes;
+}
+/*! \brief Key equality without type hooks: strings and bytes by content (small and heap
+ *         forms alike), everything else by type index and bits. Maps use it; AnyEqual adds the
+ *         __any_equal__ hook. */
+inline bool AnyKeyEqual(const TVMFFIAny* x, const TVMFFIAny* y) {
+  if (x->type_index == y->type_index && x->v_uint64 == y->v_uint64) return true;
+  if ((IsStrIndex(x->type_index) && IsStrIndex(y->type_index)) ||
+      (IsBytesIndex(x->type_index) && IsBytesIndex(y->type_index))) {
+    TVMFFIByteArray a = BytesCellView(x);
+    TVMFFIByteArray b = BytesCellView(y);
+    return a.size == b.size && (a.size == 0 || std::memcmp(a.data, b.data, a.size) == 0);
+  }
+  return false;
+}
+inline bool AnyKeyEqual(const Any& a, const Any& b) {
+  return AnyKeyEqual(AnyUnsafe::TVMFFIAnyPtrFromAny(a), AnyUnsafe::TVMFFIAnyPtrFromAny(b));
 }
 // The type attribute column `name` (null when no type registered one).
 inline const TVMFFITypeAttrColumn* AttrColumn(const char* name) {
@@ -399,12 +400,11 @@ Any CallAnyHook(const TVMFFIAny& hook, const TVMFFIAny* args, int32_t num_args);
 struct AnyHash {
   uint64_t operator()(const Any& src) const {
     const TVMFFIAny* v = details::AnyUnsafe::TVMFFIAnyPtrFromAny(src);
-    const char* data = nullptr;
-    size_t size = 0;
-    if (details::AnyBytesView(v, &data, &size)) {
+    if (details::IsStrIndex(v->type_index) || details::IsBytesIndex(v->type_index)) {
       int32_t kind =
           details::IsStrIndex(v->type_index) ? TypeIndex::kTVMFFIStr : TypeIndex::kTVMFFIBytes;
-      return details::StableHashCombine(kind, details::StableHashBytes(data, size));
+      TVMFFIByteArray bytes = details::BytesCellView(v);
+      return details::StableHashCombine(kind, details::StableHashBytes(bytes.data, bytes.size));
     }
     if (v->type_index >= TypeIndex::kTVMFFIStaticObjectBegin) {
       static const TVMFFITypeAttrColumn* column = details::AttrColumn("__any_hash__");
@@ -429,13 +429,7 @@ struct AnyEqual {
   bool operator()(const Any& lhs, const Any& rhs) const {
     const TVMFFIAny* a = details::AnyUnsafe::TVMFFIAnyPtrFromAny(lhs);
     const TVMFFIAny* b = details::AnyUnsafe::TVMFFIAnyPtrFromAny(rhs);
-    if (a->type_index == b->type_index && a->v_uint64 == b->v_uint64) return true;
-    const char *da = nullptr, *db = nullptr;
-    size_t na = 0, nb = 0;
-    if (details::AnyBytesView(a, &da, &na) && details::AnyBytesView(b, &db, &nb)) {
-      bool same_kind = details::IsStrIndex(a->type_index) == details::IsStrIndex(b->type_index);
-      return same_kind && na == nb && (na == 0 || std::memcmp(da, db, na) == 0);
-    }
+    if (details::AnyKeyEqual(a, b)) return true;
     if (a->type_index != b->type_index || a->type_index < TypeIndex::kTVMFFIStaticObjectBegin) {
       return false;
     }

@@ -63,14 +63,6 @@ inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_
       reinterpret_cast<TVMFFIObject*>(ObjectUnsafe::MoveObjectPtrToTVMFFIObjectPtr(std::move(ptr)));
 }
 
-// Pointer and length of a small or heap string/bytes cell.
-TVM_FFI_INLINE TVMFFIByteArray BytesCellView(const TVMFFIAny* cell) {
-  if (cell->type_index < TypeIndex::kTVMFFIStaticObjectBegin) {
-    return TVMFFIByteArray{cell->v_bytes, cell->small_str_len};
-  }
-  return *TVMFFIBytesGetByteArrayPtr(cell->v_obj);
-}
-
 template <typename T, int32_t kSmall, int32_t kHeap>
 struct BytesTraitsBase;
 

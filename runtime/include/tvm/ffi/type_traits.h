@@ -378,6 +378,14 @@ inline bool ParseDeviceString(const char* data, size_t size, DLDevice* out) {
   return false;
 }
 
+// Pointer and length of a small or heap string/bytes cell.
+TVM_FFI_INLINE TVMFFIByteArray BytesCellView(const TVMFFIAny* cell) {
+  if (cell->type_index < TypeIndex::kTVMFFIStaticObjectBegin) {
+    return TVMFFIByteArray{cell->v_bytes, cell->small_str_len};
+  }
+  return *TVMFFIBytesGetByteArrayPtr(cell->v_obj);
+}
+
 // Pointer and length of a string-like value (raw, small or heap string), else false.
 inline bool StringLikeView(const TVMFFIAny* src, const char** data, size_t* size) {
   if (src->type_index == TypeIndex::kTVMFFIRawStr) {

@@ -28,27 +28,6 @@
 namespace tvm {
 namespace ffi {
 
-namespace details {
-/*! \brief Key equality of upstream's AnyEqual: strings by content, others by identity. */
-inline bool AnyKeyEqual(const Any& a, const Any& b) {
-  const TVMFFIAny* x = AnyUnsafe::TVMFFIAnyPtrFromAny(a);
-  const TVMFFIAny* y = AnyUnsafe::TVMFFIAnyPtrFromAny(b);
-  auto is_str = [](int32_t t) {
-    return t == TypeIndex::kTVMFFISmallStr || t == TypeIndex::kTVMFFIStr;
-  };
-  auto is_bytes = [](int32_t t) {
-    return t == TypeIndex::kTVMFFISmallBytes || t == TypeIndex::kTVMFFIBytes;
-  };
-  if ((is_str(x->type_index) && is_str(y->type_index)) ||
-      (is_bytes(x->type_index) && is_bytes(y->type_index))) {
-    TVMFFIByteArray va = BytesCellView(x);
-    TVMFFIByteArray vb = BytesCellView(y);
-    return va.size == vb.size && (va.size == 0 || std::memcmp(va.data, vb.data, va.size) == 0);
-  }
-  return x->type_index == y->type_index && x->v_uint64 == y->v_uint64;
-}
-}  // namespace details
-
 /*! \brief Map storage: small form (`size` key/value pairs at `data`, room for
  *         (slots & ~tag)) or upstream's dense form (see the file comment). */
 class MapObj : public Object {
