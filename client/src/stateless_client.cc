@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "channel.h"
@@ -47,16 +48,32 @@ ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args
     absl::Status encoded = EncodeValue(arg, nullptr, request.add_args(), limits);
     if (!encoded.ok()) throw StatusToError(encoded);
   }
-  grpc::ClientContext context;
-  if (!s.options.token.empty()) context.AddMetadata("authorization", "Bearer " + s.options.token);
-  if (s.options.call_timeout_s > 0) {
-    context.set_deadline(
-        std::chrono::system_clock::now() +
-        std::chrono::milliseconds(static_cast<int64_t>(s.options.call_timeout_s * 1000)));
-  }
+  // With retry_unavailable, a call whose server went away (UNAVAILABLE) is made again, up to 4
+  // attempts, 50 ms backoff doubling, never past call_timeout_s. gRPC's retry policy (see
+  // MakeChannel) covers the attempts that never left; this loop covers those that had reached
+  // a server that then died, which gRPC may report before its own policy gets a turn.
+  const auto start = std::chrono::system_clock::now();
+  const bool has_deadline = s.options.call_timeout_s > 0;
+  const auto deadline =
+      start + std::chrono::milliseconds(static_cast<int64_t>(s.options.call_timeout_s * 1000));
+  const int attempts = s.options.retry_unavailable ? 4 : 1;
+  std::chrono::milliseconds backoff(50);
   v1::CallResponse response;
-  grpc::Status status = s.stub->Call(&context, request, &response);
-  if (!status.ok()) throw StatusToError(FromGrpcStatus(status, target_));
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    if (!s.options.token.empty()) {
+      context.AddMetadata("authorization", "Bearer " + s.options.token);
+    }
+    if (has_deadline) context.set_deadline(deadline);
+    response.Clear();
+    grpc::Status status = s.stub->Call(&context, request, &response);
+    if (status.ok()) break;
+    const bool retry = status.error_code() == grpc::StatusCode::UNAVAILABLE && attempt < attempts &&
+                       (!has_deadline || std::chrono::system_clock::now() + backoff < deadline);
+    if (!retry) throw StatusToError(FromGrpcStatus(status, target_));
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
   if (response.has_error()) throw DecodeError(response.error(), target_);
   absl::StatusOr<ffi::Any> value = DecodeValue(response.value(), nullptr, limits);
   if (!value.ok()) throw StatusToError(value.status());

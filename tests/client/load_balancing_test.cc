@@ -6,6 +6,8 @@
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,6 +84,41 @@ TEST(LoadBalancing, WithRetriesAServerKilledInTheMiddleLosesNoCall) {
   caller.join();
   EXPECT_TRUE(errors.empty()) << errors.size() << " lost, the first: " << errors.front();
   EXPECT_EQ(Spread(client, 10).size(), 2u);  // the two left share the rest
+}
+
+// A call that had reached its server when the server died is made again on another one.
+TEST(LoadBalancing, WithRetriesACallWhoseServerDiesMidCallIsMadeAgainElsewhere) {
+  Cluster cluster;
+  ConnectOptions options;
+  options.retry_unavailable = true;
+  options.call_timeout_s = 60;
+  Client client(cluster.target, options);
+  const std::string path = testing::TempDir() + "/lb_block_" + std::to_string(::getpid());
+  std::remove(path.c_str());
+  std::atomic<int> answer{0};
+  std::string error;
+  std::thread caller([&] {
+    try {
+      answer = client.Call("e2e.block_if_first", {ffi::Any(path)}).cast<int>();
+    } catch (const ffi::Error& e) {
+      error = std::string(e.kind()) + ": " + std::string(e.message());
+    }
+  });
+  ASSERT_TRUE(testing::WaitForFile(path));
+  int blocked_pid = 0;
+  std::ifstream(path + ".pid") >> blocked_pid;
+  int blocked = -1;  // the server the call reached
+  for (size_t i = 0; i < cluster.servers.size(); ++i) {
+    if (cluster.servers[i]->pid() == blocked_pid) blocked = static_cast<int>(i);
+  }
+  ASSERT_GE(blocked, 0) << blocked_pid;
+  cluster.servers[blocked]->Stop(SIGKILL);
+  caller.join();
+  EXPECT_EQ(error, "");
+  EXPECT_NE(answer.load(), 0);
+  EXPECT_NE(answer.load(), blocked_pid);
+  std::remove((path + ".pid").c_str());
+  std::remove(path.c_str());
 }
 
 TEST(LoadBalancing, StatelessCallsCarryValuesAndTypedErrors) {

@@ -113,6 +113,15 @@ TVM_FFI_STATIC_INIT_BLOCK() {
       .def("e2e.raw_pointer", []() { return static_cast<void*>(&g_secret); })
       .def("e2e.throw_int", []() { throw 42; })
       .def("e2e.block", [](const std::string& path) { Block(path); })
+      .def("e2e.block_if_first",  // the first caller (no file at path yet) writes its pid to
+                                  // path.pid and blocks; later callers return their pid
+           [](const std::string& path) {
+             if (!std::ifstream(path).good()) {
+               std::ofstream(path + ".pid") << ::getpid() << "\n";
+               Block(path);
+             }
+             return static_cast<int>(::getpid());
+           })
       .def("e2e.until_cancelled",  // marks that it runs, polls for cancellation, marks that
            [](const std::string& path, double seconds) {
              std::ofstream(path) << "running\n";
