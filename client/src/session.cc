@@ -20,6 +20,7 @@
 #include "tvmffi/proto/status.h"
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
+#include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/endpoint.h"
 #include "tvmffi/session/shared_memory.h"
 
@@ -50,6 +51,7 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   if (!connected.ok()) throw StatusToError(connected);
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
+  grpc::ClientContext* stream_context = context.get();  // lives as long as the stream
   std::unique_ptr<FrameStream> stream = OpenClientFrameStream(channel, std::move(context), target);
   if (stream == nullptr) {
     throw StatusToError(ConnectionError("cannot open a session"));
@@ -73,6 +75,26 @@ Session Connect(const std::string& target, const ConnectOptions& options) {
   endpoint->SetMaxFrameBytes(limit);
   if (options.keep_tensor_results_remote) {
     session.Op("$session.keep_tensors_remote", {ffi::Any(true)});
+  }
+  if (options.data_channel && !options.tls) {
+    std::weak_ptr<Endpoint> weak = endpoint;
+    double timeout_s =
+        options.connect_timeout_s > 0 ? std::min(options.connect_timeout_s, 5.0) : 5.0;
+    endpoint->SetDataChannelOpener(
+        [weak, stream_context, timeout_s]() -> absl::StatusOr<std::shared_ptr<DataChannelClient>> {
+          std::shared_ptr<Endpoint> self = weak.lock();
+          if (self == nullptr) return ConnectionError("the session ended");
+          TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any offer,
+                                      self->CallGlobal("$session.data_channel", nullptr, 0));
+          if (offer == nullptr) return absl::NotFoundError("the server offers no data channel");
+          auto port_and_ticket = offer.cast<ffi::Array<ffi::Any>>();
+          TVMFFI_RPC_ASSIGN_OR_RETURN(
+              std::unique_ptr<DataChannelClient> channel,
+              DataChannelClient::Connect(
+                  stream_context->peer(), static_cast<int>(port_and_ticket[0].cast<int64_t>()),
+                  std::string(port_and_ticket[1].cast<ffi::Bytes>()), absl::Seconds(timeout_s)));
+          return std::shared_ptr<DataChannelClient>(std::move(channel));
+        });
   }
   return session;
 }
@@ -219,6 +241,28 @@ ffi::Tensor Compact(const DLTensor& t) {
   return *std::move(compact);
 }
 
+// "float32[2, 3]": what must match for a copy.
+std::string Describe(DLDataType dtype, const int64_t* shape, int ndim) {
+  std::string out = std::string(ffi::DLDataTypeToString(dtype)) + "[";
+  for (int i = 0; i < ndim; ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+// Over the data channel when the session has one: true when done that way.
+bool WriteDirect(const RemoteTensorObj& remote, const DLTensor& host) {
+  std::string from = Describe(host.dtype, host.shape, host.ndim);
+  std::string into =
+      Describe(remote.dtype(), remote.shape().data(), static_cast<int>(remote.shape().size()));
+  if (from != into) {
+    TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << from << " into one of " << into;
+  }
+  std::optional<absl::Status> done = remote.WriteOverDataChannel(
+      static_cast<const char*>(host.data) + host.byte_offset, ffi::GetDataSize(host));
+  if (!done.has_value()) return false;
+  if (!done->ok()) throw StatusToError(*done);
+  return true;
+}
+
 void CheckHost(const DLTensor& t) {
   if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost &&
       t.device.device_type != kDLROCMHost) {
@@ -233,6 +277,7 @@ void CheckHost(const DLTensor& t) {
 void RemoteTensor::CopyFrom(const ffi::Tensor& host) const {
   CheckHost(*host.GetDLTensorPtr());
   ffi::Tensor compact = host.IsContiguous() ? host : Compact(*host.GetDLTensorPtr());
+  if (WriteDirect(*get(), *compact.GetDLTensorPtr())) return;
   absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.copy_from", {ffi::AnyView(compact)});
   if (!rv.ok()) throw StatusToError(rv.status());
 }
@@ -244,18 +289,34 @@ void RemoteTensor::CopyFrom(const DLTensor* host) const {
     CopyFrom(Compact(*host));
     return;
   }
+  if (WriteDirect(*get(), *host)) return;
   absl::StatusOr<ffi::Any> rv =
       get()->CallOp("$tensor.copy_from", {ffi::AnyView(const_cast<DLTensor*>(host))});
   if (!rv.ok()) throw StatusToError(rv.status());
 }
 
 ffi::Tensor RemoteTensor::ToHost() const {
+  const RemoteTensorObj& remote = *get();
+  if (remote.HasDataChannel()) {
+    ffi::Tensor host =
+        NewHostTensor(ffi::ShapeView(remote.shape().data(), remote.shape().size()), remote.dtype());
+    std::optional<absl::Status> done =
+        remote.ReadOverDataChannel(host.data_ptr(), host.GetDataSize());
+    if (done.has_value()) {
+      if (!done->ok()) throw StatusToError(*done);
+      return host;
+    }
+  }
   absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.to_host", {});
   if (!rv.ok()) throw StatusToError(rv.status());
   return rv->cast<ffi::Tensor>();
 }
 
 bool Session::SharesMemory() const { return endpoint_->shares_memory(); }
+
+bool Session::UsesDataChannel() const {
+  return !endpoint_->shares_memory() && endpoint_->data_channel() != nullptr;
+}
 
 ffi::Tensor NewSharedTensor(ffi::Shape shape, DLDataType dtype) {
   absl::StatusOr<ffi::Tensor> tensor = CreateSharedTensor(ffi::ShapeView(shape), dtype);

@@ -298,8 +298,25 @@ ffi::Function ServerDispatcher::EmptyFor(Endpoint& endpoint) {
   return empty;
 }
 
+void ServerDispatcher::ForgetSession(const Endpoint* endpoint) {
+  if (data_channel_ != nullptr) data_channel_->Forget(endpoint);
+}
+
 absl::StatusOr<ffi::Function> ServerDispatcher::Resolve(std::string_view name, Endpoint& endpoint) {
   if (name == "$tensor.empty") return EmptyFor(endpoint);
+  if (name == "$session.data_channel") {
+    // [port, ticket] of this session's data channel, or None where there is none.
+    std::weak_ptr<Endpoint> weak = endpoint.weak_from_this();
+    std::shared_ptr<DataChannelServer> data = data_channel_;
+    return ffi::Function::FromTyped([weak, data]() -> ffi::Any {
+      std::shared_ptr<Endpoint> self = weak.lock();
+      if (data == nullptr || self == nullptr) return nullptr;
+      absl::StatusOr<std::string> ticket = data->Offer(self);
+      if (!ticket.ok()) throw StatusToError(ticket.status());
+      return ffi::Array<ffi::Any>{ffi::Any(static_cast<int64_t>(data->port())),
+                                  ffi::Any(ffi::Bytes(*ticket))};
+    });
+  }
   if (name == "$session.keep_tensors_remote") {
     // This session's tensor results stay here from now on (ConnectOptions).
     std::weak_ptr<Endpoint> weak = endpoint.weak_from_this();

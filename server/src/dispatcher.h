@@ -12,6 +12,7 @@
 
 #include "module_store.h"
 #include "policy.h"
+#include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/endpoint.h"
 
 namespace tvmffi::rpc::internal {
@@ -27,6 +28,12 @@ class ServerDispatcher : public Dispatcher {
                    tvm::ffi::Function info, uint64_t max_device_memory = 0);
   absl::StatusOr<tvm::ffi::Function> Resolve(std::string_view name, Endpoint& endpoint) override;
   bool ReadsArgsOnce(std::string_view name) const override;
+  // Offers sessions the data channel (set before serving starts).
+  void SetDataChannel(std::shared_ptr<DataChannelServer> data) { data_channel_ = std::move(data); }
+  // The data channel's port; 0 when there is none.
+  int data_port() const { return data_channel_ == nullptr ? 0 : data_channel_->port(); }
+  // The session ended: its data-channel ticket is void.
+  void ForgetSession(const Endpoint* endpoint);
   // A published global by name: NOT_FOUND (ValueError) when missing, PERMISSION_DENIED when
   // hidden by the policy.
   absl::StatusOr<tvm::ffi::Function> ResolveGlobal(std::string_view name) const;
@@ -41,6 +48,7 @@ class ServerDispatcher : public Dispatcher {
   // per session; entries of ended sessions are dropped as new ones come.
   tvm::ffi::Function EmptyFor(Endpoint& endpoint);
   uint64_t max_device_memory_;
+  std::shared_ptr<DataChannelServer> data_channel_;
   std::mutex budgets_mutex_;
   std::map<const Endpoint*, std::pair<std::weak_ptr<Endpoint>, tvm::ffi::Function>> empties_;
 };

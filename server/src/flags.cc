@@ -47,9 +47,10 @@ struct Raw {
   std::string listen, port_file, module_dir, token_file, tls_cert, tls_key, tls_client_ca;
   std::string max_message_mb, max_sessions, max_sessions_per_peer, session_idle_timeout;
   std::string max_device_memory, max_threads, drain_timeout, call_timeout, worker_timeout;
-  std::string name, log_level;
+  std::string name, log_level, data_port;
   std::vector<std::string> load, expose, hide;
   bool allow_upload = false, isolate = false, no_shared_memory = false, check_config = false;
+  bool no_data_channel = false;
 };
 
 void Describe(CLI::App& app, Raw& raw) {
@@ -141,6 +142,14 @@ void Describe(CLI::App& app, Raw& raw) {
                "shared memory (default: same-host clients' shared tensors are\n"
                "mapped, not copied, and large by-value ones are staged; never\n"
                "across hosts)");
+  text("--data-port", &raw.data_port, "PORT",
+       "the data channel's TCP port on the --listen host (default 0: a free\n"
+       "one; clients learn it from their session). RemoteTensor CopyFrom and\n"
+       "ToHost from other hosts move bytes over it instead of the gRPC\n"
+       "stream, each connection authorized by its session's ticket. Off\n"
+       "with TLS (it is not encrypted) and for a unix: listen address");
+  app.add_flag("--no-data-channel", raw.no_data_channel,
+               "no data channel: remote tensors' bytes go through the gRPC stream");
   text("--name", &raw.name, "NAME",
        "this server's name in clients' error backtraces (default tvmffi-server)");
   text("--log-level", &raw.log_level, "LEVEL", "error, warning, info (default) or debug");
@@ -222,6 +231,21 @@ ServerConfig Convert(const Raw& raw) {
     if (!o.isolate) throw Mistake{"--worker-timeout needs --isolate"};
   }
   o.shared_memory = !raw.no_shared_memory;
+  if (!raw.data_port.empty()) {
+    int port = -1;
+    if (!absl::SimpleAtoi(raw.data_port, &port) || port < 0 || port > 65535) {
+      throw Mistake{"--data-port takes a port number, 0 to 65535 (0: a free one)"};
+    }
+    if (raw.no_data_channel) throw Mistake{"--data-port and --no-data-channel contradict"};
+    if (raw.listen.rfind("unix:", 0) == 0) {
+      throw Mistake{"--data-port: a unix: listen address has no data channel"};
+    }
+    if (!raw.tls_cert.empty()) {
+      throw Mistake{"--data-port: the data channel is not encrypted, so it is off with TLS"};
+    }
+    o.data_port = port;
+  }
+  if (raw.no_data_channel) o.data_port = -1;
   if (!raw.name.empty()) o.name = raw.name;
   if (!raw.log_level.empty()) {
     if (raw.log_level != "error" && raw.log_level != "warning" && raw.log_level != "info" &&

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tvmffi/device/device_tensor.h"
+#include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/endpoint.h"
 #include "tvmffi/session/shared_memory.h"
 
@@ -109,6 +110,7 @@ class ServerImpl : public Server {
       limits.Set("max_bytes_in_flight", static_cast<int64_t>(pb.max_bytes_in_flight()));
       limits.Set("worker_timeout_ms", pb.worker_timeout_ms());
       limits.Set("shared_memory", pb.shared_memory());
+      limits.Set("data_port", static_cast<int64_t>(pb.data_port()));
       out.Set("limits", limits);
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);
@@ -132,6 +134,16 @@ class ServerImpl : public Server {
     });
     auto dispatcher = std::make_shared<internal::ServerDispatcher>(policy, modules_, info,
                                                                    options_.max_device_memory);
+    bool is_unix = options_.listen.rfind("unix:", 0) == 0;
+    bool tls = !options_.tls_cert_pem.empty() || !options_.tls_key_pem.empty();
+    if (options_.data_port >= 0 && !is_unix && !tls) {
+      size_t colon = options_.listen.rfind(':');
+      std::string host = colon == std::string::npos ? "" : options_.listen.substr(0, colon);
+      absl::StatusOr<std::unique_ptr<DataChannelServer>> data =
+          DataChannelServer::Listen(host, options_.data_port, 2 * options_.max_sessions + 8);
+      if (!data.ok()) return data.status();
+      dispatcher->SetDataChannel(std::shared_ptr<DataChannelServer>(*std::move(data)));
+    }
     service_ = std::make_unique<internal::FFIService>(options_, dispatcher, modules_);
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -176,7 +188,6 @@ class ServerImpl : public Server {
               : " with TLS: the address is in use, or gRPC refused the certificate and key "
                 "(does the key belong to the certificate?)"));
     }
-    bool is_unix = options_.listen.rfind("unix:", 0) == 0;
     if (!is_unix && port_ == 0) {
       return absl::UnavailableError(absl::StrCat("cannot bind ", options_.listen));
     }

@@ -187,6 +187,7 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
     sessions_.insert(endpoint);
   }
   endpoint->Run();  // until the client goes away; then every handle it held is released
+  dispatcher_->ForgetSession(endpoint.get());
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     sessions_.erase(endpoint);
@@ -297,6 +298,7 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
   absl::Status cuda = device::CudaStatus();
   if (!cuda.ok()) info->set_cuda_status(std::string(cuda.message()));
   info->set_max_message_bytes(options_.max_message_bytes);
+  info->set_data_port(static_cast<uint32_t>(dispatcher_->data_port()));
   info->set_max_sessions(options_.max_sessions);
   info->set_call_timeout_ms(options_.call_timeout == absl::InfiniteDuration()
                                 ? 0

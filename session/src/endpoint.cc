@@ -22,6 +22,7 @@
 #include "staging.h"
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/status.h"
+#include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/shared_memory.h"
 
 namespace tvmffi::rpc {
@@ -865,6 +866,35 @@ absl::Status Endpoint::close_reason() const {
 std::string Endpoint::peer_name() const {
   std::lock_guard<std::mutex> lock(peer_mutex_);
   return peer_name_;
+}
+
+absl::StatusOr<ffi::ObjectRef> Endpoint::ExportedObject(uint64_t handle) const {
+  return exports_->Get(handle);
+}
+
+absl::Status Endpoint::WithSessionStreams(const std::vector<ffi::Any>& args,
+                                          const std::function<absl::Status()>& fn) {
+  std::optional<internal::SessionStreams::Scope> streams;
+  if (streams_ != nullptr) streams.emplace(streams_->Enter(args));
+  return fn();
+}
+
+void Endpoint::SetDataChannelOpener(DataChannelOpener open) {
+  std::lock_guard<std::mutex> lock(data_channel_mutex_);
+  data_channel_opener_ = std::move(open);
+  data_channel_tried_ = false;
+  data_channel_.reset();
+}
+
+std::shared_ptr<DataChannelClient> Endpoint::data_channel() {
+  std::lock_guard<std::mutex> lock(data_channel_mutex_);
+  if (!data_channel_tried_ && data_channel_opener_ && !closed()) {
+    data_channel_tried_ = true;  // one try: a refused or firewalled port costs one timeout
+    absl::StatusOr<std::shared_ptr<DataChannelClient>> opened = data_channel_opener_();
+    if (opened.ok()) data_channel_ = *std::move(opened);
+  }
+  if (data_channel_ != nullptr && data_channel_->broken()) data_channel_.reset();
+  return data_channel_;
 }
 
 size_t Endpoint::num_exported() const { return exports_->size(); }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "tvmffi/proto/status.h"
+#include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/endpoint.h"
 #include "tvmffi/session/remote_tensor.h"
 
@@ -164,6 +165,36 @@ RemoteTensorObj::~RemoteTensorObj() {
   if (std::shared_ptr<Endpoint> endpoint = endpoint_.lock()) {
     endpoint->OnProxyDestroyed(this, handle_);
   }
+}
+
+namespace {
+// The data channel a remote tensor's bytes take, or null.
+std::shared_ptr<DataChannelClient> DataChannelOf(const std::weak_ptr<Endpoint>& weak) {
+  std::shared_ptr<Endpoint> endpoint = weak.lock();
+  if (endpoint == nullptr || endpoint->closed() || endpoint->shares_memory()) return nullptr;
+  return endpoint->data_channel();
+}
+}  // namespace
+
+bool RemoteTensorObj::HasDataChannel() const { return DataChannelOf(endpoint_) != nullptr; }
+
+// A request that failed because the connection did (not the server's answer) is not an
+// answer: nullopt, and the caller goes through the stream.
+std::optional<absl::Status> RemoteTensorObj::WriteOverDataChannel(const void* data,
+                                                                  uint64_t bytes) const {
+  std::shared_ptr<DataChannelClient> channel = DataChannelOf(endpoint_);
+  if (channel == nullptr) return std::nullopt;
+  absl::Status st = channel->Write(handle_, data, bytes);
+  if (!st.ok() && channel->broken()) return std::nullopt;
+  return st;
+}
+
+std::optional<absl::Status> RemoteTensorObj::ReadOverDataChannel(void* dest, uint64_t bytes) const {
+  std::shared_ptr<DataChannelClient> channel = DataChannelOf(endpoint_);
+  if (channel == nullptr) return std::nullopt;
+  absl::Status st = channel->Read(handle_, dest, bytes);
+  if (!st.ok() && channel->broken()) return std::nullopt;
+  return st;
 }
 
 absl::StatusOr<ffi::Any> RemoteTensorObj::CallOp(const char* op,

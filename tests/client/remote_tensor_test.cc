@@ -95,6 +95,7 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
     }
     ConnectOptions options;
     options.shared_memory = shared_memory;
+    options.data_channel = false;  // data_channel_test covers it
     Session copier = Connect(server->address(), options);
     ASSERT_EQ(copier.SharesMemory(), shared_memory);
     RemoteTensor t = copier.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCUDA, 0});
@@ -139,10 +140,11 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
 TEST(RemoteTensors, CopiesOfEveryDtypeAndShapeRoundTrip) {
   auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
   constexpr DLDevice kCpu{kDLCPU, 0};
-  for (bool shared_memory : {false, true}) {
-    SCOPED_TRACE(shared_memory ? "staged" : "stream");
+  for (const char* mode : {"stream", "data channel", "staged"}) {
+    SCOPED_TRACE(mode);
     ConnectOptions options;
-    options.shared_memory = shared_memory;
+    options.shared_memory = std::string(mode) == "staged";
+    options.data_channel = std::string(mode) == "data channel";
     Session session = Connect(server->address(), options);
     RemoteTensor t =
         testing::ExpectEveryDtypeAndShapeRoundTrips(session, kCpu, {int64_t{5 << 20} + 3});

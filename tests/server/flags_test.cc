@@ -122,12 +122,15 @@ TEST(ServerFlags, BothSpellingsVersionAndTheManifestsArgumentsAreAccepted) {
   EXPECT_EQ(out, "ok\n");
 
   // Mistakes are exit 2 and named, wherever they are.
-  for (const std::vector<std::string>& bad :
-       std::vector<std::vector<std::string>>{{"--check-config", "--bogus=1"},
-                                             {"--check-config", "--max-threads=0"},
-                                             {"--check-config", "--expose", "a", "b"},
-                                             {"--check-config", "--isolate=maybe"},
-                                             {"--check-config", "--worker-timeout=5"}}) {
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--check-config", "--bogus=1"},
+           {"--check-config", "--max-threads=0"},
+           {"--check-config", "--expose", "a", "b"},
+           {"--check-config", "--isolate=maybe"},
+           {"--check-config", "--worker-timeout=5"},
+           {"--check-config", "--data-port=70000"},
+           {"--check-config", "--data-port=1", "--no-data-channel"},
+           {"--check-config", "--data-port=1", "--listen=unix:/x"}}) {
     std::tie(rc, out) = RunServer(bad);
     EXPECT_EQ(rc, 2) << bad[1] << ": " << out;
     EXPECT_NE(out.find("(see tvmffi-server --help)"), std::string::npos) << out;

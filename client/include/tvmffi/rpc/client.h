@@ -41,6 +41,11 @@ struct ConnectOptions {
   uint64_t max_message_bytes = 64ull << 20;
   std::string name = "tvmffi-client";  // this side's name in the server's backtraces
   bool shared_memory = true;           // same host: tensors from NewSharedTensor go by reference
+  // RemoteTensor::CopyFrom and ToHost move bytes over the server's data channel (a plain TCP
+  // connection beside the session, opened on first use; see tvmffi-server --data-port) when
+  // the server offers one and the session neither shares memory nor uses TLS; where it cannot
+  // be reached they go through the stream.
+  bool data_channel = true;
   // An empty frame this often keeps a quiet session from the server's --session-idle-timeout
   // (0 = none); gRPC keepalive pings every 60 s find a vanished server.
   double heartbeat_s = 30;
@@ -167,6 +172,9 @@ class Session {
   // True when the server is on this host and both sides allow shared memory: tensors made by
   // NewSharedTensor then cross by reference (the server sees and writes the same bytes).
   bool SharesMemory() const;
+  // True when RemoteTensor copies of this session go over the server's data channel (opened
+  // here on first use when the session does not share memory; see ConnectOptions).
+  bool UsesDataChannel() const;
   // Ends the session: later calls through its proxies fail with ConnectionError.
   void Close();
   const std::string& target() const { return target_; }

@@ -37,6 +37,11 @@ struct ServerOptions {
   std::string name = "tvmffi-server";                      // shown in clients' error backtraces
   // Clients on this host may pass shared-memory tensors by reference (never across hosts).
   bool shared_memory = true;
+  // The data channel (session/data_channel.h): clients copy remote tensors' bytes over a plain
+  // TCP connection to this port on the --listen host, beside the gRPC stream, authorized by a
+  // ticket their session got. -1: off. 0: a free port. Never with TLS (it is not encrypted)
+  // nor for a unix-socket listen address; clients on this host use shared memory instead.
+  int data_port = 0;
   // Run each module in its own worker process (a crash or hang fails its calls, not the server).
   bool isolate = false;
   absl::Duration worker_timeout = absl::InfiniteDuration();  // longest call before a kill

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,7 @@
 namespace tvmffi::rpc {
 
 class Endpoint;
+class DataChannelClient;
 
 // What one side serves to its peer: how a Call by global name is resolved.
 class Dispatcher {
@@ -177,6 +179,22 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   void SetProxyKeepAlive(std::weak_ptr<void> keepalive) { keepalive_ = std::move(keepalive); }
   std::shared_ptr<void> ProxyKeepAlive() const { return keepalive_.lock(); }
 
+  // The object the peer holds as `handle` in this side's table (INVALID_ARGUMENT when it holds
+  // none): for a side channel that names it, the data channel.
+  absl::StatusOr<tvm::ffi::ObjectRef> ExportedObject(uint64_t handle) const;
+  // Runs fn as a call of the peer's with args would run: with this session's streams as the
+  // thread's env streams (EndpointOptions::session_streams), so device copies are ordered
+  // after the session's kernels.
+  absl::Status WithSessionStreams(const std::vector<tvm::ffi::Any>& args,
+                                  const std::function<absl::Status()>& fn);
+
+  // The client's data channel (see data_channel.h), opened by `open` on first use; without an
+  // opener, or when opening failed, tensor bytes go through the stream.
+  using DataChannelOpener = std::function<absl::StatusOr<std::shared_ptr<DataChannelClient>>()>;
+  void SetDataChannelOpener(DataChannelOpener open);
+  // The open data channel, or null (then use the stream).
+  std::shared_ptr<DataChannelClient> data_channel();
+
   // Internal: a tensor's bytes to send after the frame that refers to them.
   struct DeferredTensor {
     uint64_t stream_id;
@@ -281,6 +299,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   int stream_users_ = 0;
   bool stream_closed_ = false;  // Shutdown closed it: no thread enters stream_ any more
   std::thread reader_;
+  std::mutex data_channel_mutex_;
+  DataChannelOpener data_channel_opener_;            // under data_channel_mutex_
+  std::shared_ptr<DataChannelClient> data_channel_;  // under data_channel_mutex_
+  bool data_channel_tried_ = false;                  // under data_channel_mutex_
   std::atomic<int64_t> last_received_ns_;  // absl::GetCurrentTimeNanos() of the last frame
   std::mutex heartbeat_mutex_;
   std::condition_variable heartbeat_cv_;  // Shutdown wakes the heartbeat to end it

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,6 +31,12 @@ class RemoteTensorObj : public tvm::ffi::Object {
   // session is gone.
   absl::StatusOr<tvm::ffi::Any> CallOp(const char* op,
                                        const std::vector<tvm::ffi::AnyView>& args) const;
+  // Copies `bytes` bytes (its compact size) into it / out of it over the session's data
+  // channel. nullopt when the session has none (same host, TLS, refused, or the channel
+  // broke): the caller then uses CallOp's "$tensor.copy_from" / "$tensor.to_host".
+  std::optional<absl::Status> WriteOverDataChannel(const void* data, uint64_t bytes) const;
+  std::optional<absl::Status> ReadOverDataChannel(void* dest, uint64_t bytes) const;
+  bool HasDataChannel() const;
 
   static constexpr const char* kTypeKey = "tvmffi.rpc.RemoteTensor";
   TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.RemoteTensor", RemoteTensorObj, tvm::ffi::Object);
