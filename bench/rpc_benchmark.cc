@@ -342,9 +342,10 @@ class Pump {
 
 // How a tensor crosses a session between two processes of one host.
 enum class Path {
-  kStream,  // by value through the stream (shared memory off, as between hosts)
-  kStaged,  // by value through a staging slot in shared memory (the default on one host)
-  kShared,  // made by NewSharedTensor: by reference
+  kStream,       // by value through the stream (shared memory off, as between hosts)
+  kDataChannel,  // RemoteTensor copies over the data channel (shared memory off)
+  kStaged,       // by value through a staging slot in shared memory (the default on one host)
+  kShared,       // made by NewSharedTensor: by reference
 };
 
 // A float tensor of state.range(0) bytes through a session's echo.
@@ -353,6 +354,7 @@ void TensorEcho(benchmark::State& state, Path path) {
                            true);
   tvmffi::rpc::ConnectOptions options;
   options.shared_memory = path != Path::kStream;
+  options.data_channel = false;
   tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr, options);
   bool shared = path == Path::kShared;
   if (path != Path::kStream && !session.SharesMemory()) {
@@ -498,13 +500,14 @@ void BM_RemoteTensorCall_Tcp(benchmark::State& state) {
 BENCHMARK(BM_RemoteTensorCall_Tcp)->UseRealTime()->MinTime(tvmffi::rpc::bench::MinTime(1.0));
 
 // CopyFrom then ToHost of state.range(0) bytes: the bytes go to the server's device memory and
-// come back (compare with the plain TCP round trip of the same bytes), through the stream or,
-// on one host, through staging slots.
+// come back (compare with the plain TCP round trip of the same bytes), through the stream,
+// over the data channel (as between hosts) or, on one host, through staging slots.
 void RemoteTensorCopyRoundTrip(benchmark::State& state, Path path) {
   tvmffi::rpc::ConnectOptions options;
-  options.shared_memory = path != Path::kStream;
+  options.shared_memory = path == Path::kStaged;
+  options.data_channel = path == Path::kDataChannel;
   tvmffi::rpc::Session session = tvmffi::rpc::Connect(Get().ffi_tcp_addr, options);
-  if (path != Path::kStream && !session.SharesMemory()) {
+  if (path == Path::kStaged && !session.SharesMemory()) {
     state.SkipWithError("the session does not share memory");
     return;
   }
@@ -519,10 +522,16 @@ void RemoteTensorCopyRoundTrip(benchmark::State& state, Path path) {
     ffi::Tensor back = t.ToHost();
     benchmark::DoNotOptimize(back.data_ptr());
   }
+  if (path == Path::kDataChannel && !session.UsesDataChannel()) {
+    state.SkipWithError("the session did not open the data channel");
+  }
   state.SetBytesProcessed(state.iterations() * bytes * 2);
 }
 void BM_RemoteTensorCopyRoundTrip(benchmark::State& state) {
   RemoteTensorCopyRoundTrip(state, Path::kStream);
+}
+void BM_RemoteTensorCopyRoundTrip_DataChannel(benchmark::State& state) {
+  RemoteTensorCopyRoundTrip(state, Path::kDataChannel);
 }
 void BM_RemoteTensorCopyRoundTrip_Staged(benchmark::State& state) {
   RemoteTensorCopyRoundTrip(state, Path::kStaged);
@@ -562,6 +571,7 @@ TVMFFI_BENCH_TENSOR(BM_TensorEcho_BareGrpcStream);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcp);
 TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcpRoundTrip);
 TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip);
+TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip_DataChannel);
 TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip_Staged);
 
 }  // namespace
@@ -613,6 +623,10 @@ int main(int argc, char** argv) {
        {"BM_RemoteTensorCopyRoundTrip/1048576/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
        {"BM_RemoteTensorCopyRoundTrip/67108864/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
+       {"BM_RemoteTensorCopyRoundTrip_DataChannel/1048576/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
+       {"BM_RemoteTensorCopyRoundTrip_DataChannel/67108864/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
        {"BM_TimeEvaluatorNoop/iterations:20/manual_time", "BM_LocalNoopLoop"}});
 }
