@@ -71,11 +71,16 @@ void DeviceCopy(benchmark::State& state, bool to_device) {
 void BM_DeviceCopyHtoD(benchmark::State& state) { DeviceCopy(state, true); }
 void BM_DeviceCopyDtoH(benchmark::State& state) { DeviceCopy(state, false); }
 
-// The same bytes through a session: CopyFrom (host -> the server's GPU) or ToHost.
-void RemoteCopy(benchmark::State& state, bool to_device, bool shared_memory) {
+enum class Path { kStaged, kStream, kDataChannel };
+
+// The same bytes through a session: CopyFrom (host -> the server's GPU) or ToHost; staged in
+// shared memory (one host), through the gRPC stream, or over the data channel (as between
+// hosts).
+void RemoteCopy(benchmark::State& state, bool to_device, Path path) {
   int64_t bytes = state.range(0);
   tvmffi::rpc::ConnectOptions options;
-  options.shared_memory = shared_memory;
+  options.shared_memory = path == Path::kStaged;
+  options.data_channel = path == Path::kDataChannel;
   tvmffi::rpc::Session session = tvmffi::rpc::Connect(ServerAddress(), options);
   tvmffi::rpc::RemoteTensor t = session.Empty(ffi::Shape({bytes}), kU8, kGpu);
   ffi::Tensor host = HostBytes(bytes);
@@ -89,10 +94,12 @@ void RemoteCopy(benchmark::State& state, bool to_device, bool shared_memory) {
   }
   state.SetBytesProcessed(state.iterations() * bytes);
 }
-void BM_RemoteCopyFrom_Staged(benchmark::State& s) { RemoteCopy(s, true, true); }
-void BM_RemoteToHost_Staged(benchmark::State& s) { RemoteCopy(s, false, true); }
-void BM_RemoteCopyFrom_Stream(benchmark::State& s) { RemoteCopy(s, true, false); }
-void BM_RemoteToHost_Stream(benchmark::State& s) { RemoteCopy(s, false, false); }
+void BM_RemoteCopyFrom_Staged(benchmark::State& s) { RemoteCopy(s, true, Path::kStaged); }
+void BM_RemoteToHost_Staged(benchmark::State& s) { RemoteCopy(s, false, Path::kStaged); }
+void BM_RemoteCopyFrom_Stream(benchmark::State& s) { RemoteCopy(s, true, Path::kStream); }
+void BM_RemoteToHost_Stream(benchmark::State& s) { RemoteCopy(s, false, Path::kStream); }
+void BM_RemoteCopyFrom_DataChannel(benchmark::State& s) { RemoteCopy(s, true, Path::kDataChannel); }
+void BM_RemoteToHost_DataChannel(benchmark::State& s) { RemoteCopy(s, false, Path::kDataChannel); }
 
 #define TVMFFI_BENCH_GPU(name)                                          \
   BENCHMARK(name)->Arg(1 << 20)->Arg(64 << 20)->UseRealTime()->MinTime( \
@@ -103,6 +110,8 @@ TVMFFI_BENCH_GPU(BM_RemoteCopyFrom_Staged);
 TVMFFI_BENCH_GPU(BM_RemoteToHost_Staged);
 TVMFFI_BENCH_GPU(BM_RemoteCopyFrom_Stream);
 TVMFFI_BENCH_GPU(BM_RemoteToHost_Stream);
+TVMFFI_BENCH_GPU(BM_RemoteCopyFrom_DataChannel);
+TVMFFI_BENCH_GPU(BM_RemoteToHost_DataChannel);
 
 }  // namespace
 
@@ -123,5 +132,9 @@ int main(int argc, char** argv) {
        {"BM_RemoteCopyFrom_Staged/67108864/real_time", "BM_DeviceCopyHtoD/67108864/real_time"},
        {"BM_RemoteToHost_Staged/67108864/real_time", "BM_DeviceCopyDtoH/67108864/real_time"},
        {"BM_RemoteCopyFrom_Stream/67108864/real_time", "BM_DeviceCopyHtoD/67108864/real_time"},
-       {"BM_RemoteToHost_Stream/67108864/real_time", "BM_DeviceCopyDtoH/67108864/real_time"}});
+       {"BM_RemoteToHost_Stream/67108864/real_time", "BM_DeviceCopyDtoH/67108864/real_time"},
+       {"BM_RemoteCopyFrom_DataChannel/1048576/real_time", "BM_DeviceCopyHtoD/1048576/real_time"},
+       {"BM_RemoteToHost_DataChannel/1048576/real_time", "BM_DeviceCopyDtoH/1048576/real_time"},
+       {"BM_RemoteCopyFrom_DataChannel/67108864/real_time", "BM_DeviceCopyHtoD/67108864/real_time"},
+       {"BM_RemoteToHost_DataChannel/67108864/real_time", "BM_DeviceCopyDtoH/67108864/real_time"}});
 }
