@@ -153,13 +153,18 @@ std::string ModuleStem(const std::string& path) {
   return base.substr(0, base.find('.'));
 }
 
-ffi::Module Session::UploadModule(const std::string& local_path, const std::string& name) const {
+ffi::Module Session::UploadModule(const std::string& local_path, const std::string& name,
+                                  bool replace) const {
   absl::StatusOr<std::string> data = ReadWholeFile(local_path);
   if (!data.ok()) TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
   std::string module_name = name.empty() ? ModuleStem(local_path) : name;
-  return Op("$upload_module",
+  return Op(replace ? "$replace_module" : "$upload_module",
             {ffi::Any(ffi::String(module_name)), ffi::Any(ffi::Bytes(data->data(), data->size()))})
       .cast<ffi::Module>();
+}
+
+void Session::UnloadModule(const std::string& name) const {
+  Op("$unload_module", {ffi::Any(ffi::String(name))});
 }
 
 ffi::Module Session::SystemLib(const std::string& prefix) const {

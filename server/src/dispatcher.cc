@@ -198,6 +198,18 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         if (!mod.ok()) throw StatusToError(mod.status());
         return *mod;
       });
+  ops_["$replace_module"] =
+      ffi::Function::FromTyped([this](const ffi::String& name, const ffi::Bytes& bytes) {
+        absl::StatusOr<ffi::Module> mod = modules_->Upload(
+            std::string(name), std::string_view(bytes.data(), bytes.size()), /*replace=*/true);
+        if (!mod.ok()) throw StatusToError(mod.status());
+        return *mod;
+      });
+  ops_["$unload_module"] = ffi::Function::FromTyped([this](const ffi::String& name) {
+    ThrowIfTooLong(name.view(), "a module name");
+    absl::Status st = modules_->Unload(std::string(name));
+    if (!st.ok()) throw StatusToError(st);
+  });
   ops_["$system_lib"] = ffi::Function::FromTyped([this](const ffi::String& prefix) {
     ThrowIfTooLong(prefix.view(), "a system-library prefix");
     auto local = ffi::Function::GetGlobalRequired("ffi.SystemLib")(prefix).cast<ffi::Module>();

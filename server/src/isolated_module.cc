@@ -80,10 +80,14 @@ absl::StatusOr<ffi::Any> IsolatedWorker::Call(const std::string& name, const ffi
 
 ffi::Function IsolatedWorker::Forwarder(const std::string& name) {
   std::weak_ptr<IsolatedWorker> weak = weak_from_this();
-  return ffi::Function::FromPacked([weak, name](ffi::PackedArgs args, ffi::Any* rv) {
+  std::string module = spec_.name;
+  return ffi::Function::FromPacked([weak, name, module](ffi::PackedArgs args, ffi::Any* rv) {
     std::shared_ptr<IsolatedWorker> self = weak.lock();
-    if (self == nullptr) {
-      throw ffi::Error(kind::kConnectionError, "the isolated module `" + name + "` was unloaded",
+    if (self == nullptr) {  // "@name" is a global of the module's, else a function of it
+      std::string function = !name.empty() && name[0] == '@' ? name.substr(1) : name;
+      throw ffi::Error(kind::kValueError,
+                       "the isolated module `" + module + "` was unloaded or replaced: look `" +
+                           function + "` up again",
                        "");
     }
     absl::StatusOr<ffi::Any> result = self->Call(name, args.data(), args.size());

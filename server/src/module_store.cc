@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -12,6 +13,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
 
@@ -52,13 +55,44 @@ absl::StatusOr<tvm::ffi::Module> LoadInProcess(const std::string& path) {
   }
 }
 
+// Writes bytes to a new file at path (O_EXCL); false when it cannot.
+absl::Status WriteNewFile(const std::string& path, std::string_view bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return RuntimeError(absl::StrCat("cannot write the module file: ", std::strerror(errno)));
+  }
+  bool written = true;
+  for (size_t off = 0; off < bytes.size() && written;) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    off += written ? static_cast<size_t>(n) : 0;
+  }
+  written = ::close(fd) == 0 && written;
+  if (!written) {
+    ::unlink(path.c_str());
+    return WithErrorKind(absl::ResourceExhaustedError("cannot write the module file to disk"),
+                         kind::kRuntimeError);
+  }
+  return absl::OkStatus();
+}
 }  // namespace
 
 absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
                                                       const std::string& name) {
   if (!isolate_.enabled) {
+    // The globals its loading registers are its own: loads take turns, so the difference of
+    // the registry's names before and after is this library's.
+    static std::mutex* load_mutex = new std::mutex;
+    std::lock_guard<std::mutex> lock(*load_mutex);
+    std::set<std::string> before;
+    for (const tvm::ffi::String& g : tvm::ffi::Function::ListGlobalNames()) before.emplace(g);
     TVMFFI_RPC_ASSIGN_OR_RETURN(tvm::ffi::Module mod, LoadInProcess(path));
-    return Loaded{mod, nullptr};
+    Loaded loaded{mod, nullptr, {}};
+    for (const tvm::ffi::String& g : tvm::ffi::Function::ListGlobalNames()) {
+      if (before.count(std::string(g)) == 0) loaded.globals.emplace_back(g);
+    }
+    return loaded;
   }
   auto worker = std::make_shared<IsolatedWorker>(WorkerSpec{isolate_.program, path, name},
                                                  isolate_.call_timeout, isolate_.shared_memory);
@@ -73,7 +107,7 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
                              absl::StrCat(err.message(), "\n", std::string(err.backtrace()))),
                          err.kind());
   }
-  return Loaded{MakeIsolatedModule(worker), worker};
+  return Loaded{MakeIsolatedModule(worker), worker, {}};
 }
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
@@ -82,6 +116,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = modules_.find(name);
   if (found != modules_.end() && !replace) return found->second;  // another client was first
+  if (loaded.worker == nullptr && found != modules_.end()) RetireLocked(name);  // replace
   if (loaded.worker != nullptr) {
     std::vector<std::string> taken;
     for (const std::string& global : loaded.worker->globals()) {
@@ -96,15 +131,70 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
           "Library ", path,
           " registers global functions that are already registered: ", absl::StrJoin(taken, ", ")));
     }
+    if (found != modules_.end()) RetireLocked(name);  // replace: the old worker's globals go
     workers_.push_back(loaded.worker);
+    module_workers_[name] = loaded.worker;
     for (const std::string& global : loaded.worker->globals()) {
       isolated_globals_.insert_or_assign(global,
                                          loaded.worker->Forwarder(std::string(1, '@') + global));
       isolated_global_owner_.insert_or_assign(global, name);
     }
   }
+  if (loaded.worker == nullptr) {
+    module_globals_[name] = loaded.globals;
+    char real[PATH_MAX];
+    module_paths_[name] = ::realpath(path.c_str(), real) != nullptr ? real : path;
+  }
   modules_.insert_or_assign(name, loaded.module);
   return loaded.module;
+}
+
+void ModuleStore::RetireLocked(const std::string& name) {
+  auto found = modules_.find(name);
+  if (found == modules_.end()) return;
+  auto worker = module_workers_.find(name);
+  if (worker != module_workers_.end()) {
+    for (auto it = isolated_global_owner_.begin(); it != isolated_global_owner_.end();) {
+      if (it->second == name) {
+        isolated_globals_.erase(it->first);
+        it = isolated_global_owner_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    workers_.erase(std::remove(workers_.begin(), workers_.end(), worker->second), workers_.end());
+    module_workers_.erase(worker);  // its calls in flight hold it; it ends with the last
+  } else {
+    for (const std::string& global : module_globals_[name]) {
+      tvm::ffi::Function::RemoveGlobal(global);
+    }
+    module_globals_.erase(name);
+    retired_paths_.insert(module_paths_[name]);
+    module_paths_.erase(name);
+    retired_.push_back(found->second);  // in-process code of it may still run: never unmapped
+  }
+  modules_.erase(found);
+}
+
+absl::Status ModuleStore::Unload(const std::string& name) {
+  std::lock_guard<std::mutex> replacing(replace_mutex_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (module_dir_.empty() && upload_dir_.empty()) {
+    return PermissionError(
+        "this server does not let clients change its modules (start it with --allow-upload "
+        "or --module-dir)");
+  }
+  if (modules_.count(name) == 0) {
+    return ValueError(absl::StrCat("no module `", absl::CEscape(name), "` is loaded"));
+  }
+  if (operator_modules_.count(name) != 0 && upload_dir_.empty()) {
+    return PermissionError(absl::StrCat("module `", name,
+                                        "` was loaded by the operator (--load); only a server "
+                                        "started with --allow-upload lets clients unload it"));
+  }
+  RetireLocked(name);
+  operator_modules_.erase(name);
+  return absl::OkStatus();
 }
 
 std::optional<tvm::ffi::Function> ModuleStore::FindIsolatedGlobal(std::string_view name) const {
@@ -140,7 +230,10 @@ absl::StatusOr<std::optional<tvm::ffi::Function>> ModuleStore::FindIsolatedSyste
 absl::Status ModuleStore::LoadOperatorModule(const std::string& path) {
   std::string name = Stem(path);
   TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(path, name));
-  return Register(name, path, loaded, /*replace=*/true).status();
+  TVMFFI_RPC_RETURN_IF_ERROR(Register(name, path, loaded, /*replace=*/true).status());
+  std::lock_guard<std::mutex> lock(mutex_);
+  operator_modules_.insert(name);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
@@ -171,55 +264,82 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
     return PermissionError(
         absl::StrCat("module `", name, "` resolves outside the module directory"));
   }
-  TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(real_file, name));
-  return Register(name, real_file, loaded, /*replace=*/false);
+  if (isolate_.enabled) {
+    TVMFFI_RPC_ASSIGN_OR_RETURN(Loaded loaded, Load(real_file, name));
+    return Register(name, real_file, loaded, /*replace=*/false);
+  }
+  // A file of a module unloaded before (and maybe rebuilt since) is loaded from a fresh copy:
+  // the dynamic loader would hand back the library it still has under that path.
+  std::string load_path = real_file;
+  bool copied = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (retired_paths_.count(real_file) != 0) {
+      load_path = absl::StrCat(CopyDir(), "/", name, ".", ++generation_, ".so");
+      copied = true;
+    }
+  }
+  if (copied) {
+    absl::StatusOr<std::string> bytes = ReadWholeFile(real_file);
+    if (!bytes.ok()) return bytes.status();
+    TVMFFI_RPC_RETURN_IF_ERROR(WriteNewFile(load_path, *bytes));
+  }
+  absl::StatusOr<Loaded> loaded = Load(load_path, name);
+  if (copied) ::unlink(load_path.c_str());  // the mapping outlives the name
+  if (!loaded.ok()) return loaded.status();
+  return Register(name, real_file, *loaded, /*replace=*/false);
 }
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
-                                                     std::string_view bytes) {
+                                                     std::string_view bytes, bool replace) {
   if (upload_dir_.empty()) {
     return PermissionError(
         "this server does not accept uploaded modules (start it with "
         "--allow-upload)");
   }
   TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
-  auto taken = [&] {
-    return WithErrorKind(absl::AlreadyExistsError(absl::StrCat(
-                             "a module named `", name, "` is already loaded on this server")),
-                         kind::kValueError);
-  };
+  std::lock_guard<std::mutex> replacing(replace_mutex_);  // uploads take turns
+  std::string path;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (modules_.count(name) != 0) return taken();
+    if (modules_.count(name) != 0 && !replace) {
+      return WithErrorKind(
+          absl::AlreadyExistsError(absl::StrCat("a module named `", name,
+                                                "` is already loaded on this server (replace "
+                                                "it with `tvmffi upload --replace`)")),
+          kind::kValueError);
+    }
+    // A new file name each time: the dynamic loader hands back a library it already has by
+    // name, and a replaced module's code stays loaded.
+    path = absl::StrCat(upload_dir_, "/", name, ".", ++generation_, ".so");
   }
-  // O_EXCL: two clients uploading one name race here, and one of them loses cleanly.
-  std::string path = absl::StrCat(upload_dir_, "/", name, ".so");
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return taken();
-    return RuntimeError(absl::StrCat("cannot write the uploaded module: ", std::strerror(errno)));
+  TVMFFI_RPC_RETURN_IF_ERROR(WriteNewFile(path, bytes));
+  // In this process the old module's globals go before the new library registers its own
+  // (it would clash with them); they come back if it does not load.
+  std::vector<std::pair<std::string, tvm::ffi::Function>> saved;
+  if (replace && !isolate_.enabled) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const std::string& global : module_globals_[name]) {
+      if (auto f = tvm::ffi::Function::GetGlobal(global)) saved.emplace_back(global, *f);
+      tvm::ffi::Function::RemoveGlobal(global);
+    }
   }
-  bool written = true;
-  for (size_t off = 0; off < bytes.size() && written;) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    written = n > 0;
-    off += written ? static_cast<size_t>(n) : 0;
-  }
-  written = ::close(fd) == 0 && written;
-  if (!written) {
-    ::unlink(path.c_str());
-    return WithErrorKind(absl::ResourceExhaustedError("cannot write the uploaded module to disk"),
-                         kind::kRuntimeError);
-  }
+  auto restore = [&] {
+    for (const auto& [global, f] : saved) tvm::ffi::Function::SetGlobal(global, f, true);
+  };
   absl::StatusOr<Loaded> loaded = Load(path, name);
   if (!loaded.ok()) {
     ::unlink(path.c_str());
+    restore();
     // The client's bytes are the problem (not a library, a missing symbol): a ValueError.
     return ValueError(absl::StrCat("the uploaded module `", name, "` cannot be loaded: ",
                                    ErrorKindOf(loaded.status()), ": ", loaded.status().message()));
   }
-  absl::StatusOr<tvm::ffi::Module> registered = Register(name, path, *loaded, /*replace=*/false);
+  if (!saved.empty()) {  // RetireLocked must not remove the new library's globals of these names
+    std::lock_guard<std::mutex> lock(mutex_);
+    module_globals_[name].clear();
+  }
+  absl::StatusOr<tvm::ffi::Module> registered = Register(name, path, *loaded, replace);
   if (isolate_.enabled && registered.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     uploaded_files_.push_back(path);  // a restarted worker loads it again
@@ -234,7 +354,19 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
   return registered;
 }
 
+std::string ModuleStore::CopyDir() {
+  if (!upload_dir_.empty()) return upload_dir_;
+  if (copy_dir_.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl =
+        absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/tvmffi-modules-XXXXXX");
+    if (::mkdtemp(tmpl.data()) != nullptr) copy_dir_ = tmpl;
+  }
+  return copy_dir_.empty() ? "/nonexistent" : copy_dir_;  // WriteNewFile then says why
+}
+
 ModuleStore::~ModuleStore() {
+  if (!copy_dir_.empty()) ::rmdir(copy_dir_.c_str());
   for (const std::string& path : uploaded_files_) ::unlink(path.c_str());
   if (!upload_dir_.empty()) ::rmdir(upload_dir_.c_str());
 }

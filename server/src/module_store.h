@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,16 @@ class ModuleStore {
   absl::StatusOr<tvm::ffi::Module> Get(const std::string& name);
   // Loads the module whose file contents a client sent and serves it under name (a plain file
   // name). PERMISSION_DENIED without --allow-upload; ALREADY_EXISTS when name is taken.
-  absl::StatusOr<tvm::ffi::Module> Upload(const std::string& name, std::string_view bytes);
+  // With replace, a module already called name is replaced: its globals go (their calls in
+  // flight finish on the old code), the new file's come; under --isolate its worker is replaced
+  // by one on the new file. When the new file does not load, the old module stays.
+  absl::StatusOr<tvm::ffi::Module> Upload(const std::string& name, std::string_view bytes,
+                                          bool replace = false);
+  // Stops serving the module called name and the globals it registered; calls in flight finish.
+  // Its code stays mapped (functions of it may still be held), so the same file can be loaded
+  // again. PERMISSION_DENIED for an operator module (--load) without --allow-upload, and for
+  // any module when clients may neither load nor upload; ValueError when none is loaded.
+  absl::Status Unload(const std::string& name);
   std::vector<std::string> Names() const;
   // A global registered by an isolated module (forwarding to its worker), or nullopt.
   std::optional<tvm::ffi::Function> FindIsolatedGlobal(std::string_view name) const;
@@ -64,7 +74,14 @@ class ModuleStore {
   struct Loaded {
     tvm::ffi::Module module;
     std::shared_ptr<IsolatedWorker> worker;  // set when isolated
+    std::vector<std::string> globals;        // in-process: the globals its loading registered
   };
+  // Drops what the module called name contributed (globals, worker), under mutex_; the module
+  // object itself is kept (retired) while in-process code of it may run.
+  void RetireLocked(const std::string& name);
+  // Where fresh copies of module files are written (under mutex_): the upload directory, else
+  // a private temporary one made on first use.
+  std::string CopyDir();
   // Loads path in this process, or (isolated) starts its worker.
   absl::StatusOr<Loaded> Load(const std::string& path, const std::string& name);
   // Publishes a loaded module (and its worker's globals) under name; without replace, a
@@ -83,6 +100,15 @@ class ModuleStore {
   std::map<std::string, tvm::ffi::Function, std::less<>> isolated_globals_;
   std::map<std::string, std::string> isolated_global_owner_;  // global -> module name
   std::vector<std::shared_ptr<IsolatedWorker>> workers_;
+  std::map<std::string, std::vector<std::string>> module_globals_;         // in-process, by module
+  std::map<std::string, std::shared_ptr<IsolatedWorker>> module_workers_;  // isolated, by module
+  std::set<std::string> operator_modules_;                                 // from --load
+  std::vector<tvm::ffi::Module> retired_;  // unloaded in-process modules: their code stays
+  std::map<std::string, std::string> module_paths_;  // in-process: module -> its real file
+  std::set<std::string> retired_paths_;              // real files of unloaded in-process modules
+  std::string copy_dir_;                             // made by CopyDir, removed with the store
+  uint64_t generation_ = 0;                          // makes each uploaded file's name new
+  std::mutex replace_mutex_;                         // one replace or unload at a time
 };
 
 }  // namespace tvmffi::rpc::internal

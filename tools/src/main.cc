@@ -39,7 +39,10 @@ Commands:
                        signature, then its docstring (indented) when it has one
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
-                       prints the name, for `call --module NAME`
+                       prints the name, for `call --module NAME`. With --replace, a module
+                       of that name is replaced (its globals with the new file's)
+  unload NAME          the server stops serving module NAME and its globals, so that it can be
+                       loaded again (from --module-dir, or uploaded)
   bench FUNC [ARG...]  time FUNC on the server (ARGs as for call): prints the seconds per call
                        of each repeat, then their mean, median and standard deviation. The
                        device is synchronized around each repeat; the network is not timed
@@ -70,6 +73,7 @@ argument that starts with '-'):
   --repeat R           (bench) repeats (default 3)
   --min-repeat-ms MS   (bench) the shortest a repeat may last (default 0)
   --cooldown-ms MS     (bench) pause between repeats (default 0)
+  --replace            (upload) replace the module of that name, if there is one
   --version            print the version and exit
   --help               show this text
 
@@ -180,7 +184,7 @@ int main(int argc, char** argv) {
   // unknown is a usage error; `--` ends the flags (for an argument that starts with '-').
   CLI::App app("tvmffi", "tvmffi");
   app.set_help_flag();  // our own help text, below
-  bool help = false, tls = false;
+  bool help = false, tls = false, replace = false;
   std::string token_file, tls_ca, timeout, device_text, number, repeat, min_repeat_ms, cooldown_ms;
   std::vector<std::string> out_arg_texts;
   auto last = CLI::MultiOptionPolicy::TakeLast;
@@ -191,6 +195,7 @@ int main(int argc, char** argv) {
       ->envname("TVMFFI_TOKEN_FILE")
       ->multi_option_policy(last);
   app.add_flag("--tls", tls);
+  app.add_flag("--replace", replace);
   app.add_option("--tls-ca", tls_ca)->envname("TVMFFI_TLS_CA")->multi_option_policy(last);
   app.add_option("--timeout", timeout)->multi_option_policy(last);
   app.add_option("--module", module)->multi_option_policy(last);
@@ -279,7 +284,7 @@ int main(int argc, char** argv) {
   if (positional.empty()) return Usage("missing command");
   std::string command = positional[0];
   if (command != "call" && command != "bench" && command != "ls" && command != "info" &&
-      command != "ping" && command != "upload") {
+      command != "ping" && command != "upload" && command != "unload") {
     return Usage("unknown command " + command);
   }
   if ((command == "call" || command == "bench") && positional.size() < 2) {
@@ -288,6 +293,8 @@ int main(int argc, char** argv) {
   if (command == "upload" && (positional.size() < 2 || positional.size() > 3)) {
     return Usage("upload needs a FILE (and optionally a NAME)");
   }
+  if (command == "unload" && positional.size() != 2) return Usage("unload needs a module NAME");
+  if (replace && command != "upload") return Usage("--replace is for upload");
 
   if ((!out_path.empty() || !out_args.empty()) && command != "call") {
     return Usage("--out and --out-arg are for call");
@@ -353,8 +360,12 @@ int main(int argc, char** argv) {
     if (command == "upload") {
       std::string name =
           positional.size() > 2 ? positional[2] : tvmffi::rpc::ModuleStem(positional[1]);
-      session.UploadModule(positional[1], name);
+      session.UploadModule(positional[1], name, replace);
       std::cout << name << "\n";
+      return 0;
+    }
+    if (command == "unload") {
+      session.UnloadModule(positional[1]);
       return 0;
     }
     if (command == "ls") {  // name, signature when known, then the docstring indented

@@ -149,7 +149,16 @@ class Session {
   // Sends the shared library at local_path to the server, which loads it and serves it as a
   // module named `name` (default: the file's stem, e.g. my_ops.so -> "my_ops"). Needs a server
   // started with --allow-upload (else PermissionError); ValueError when the name is taken.
-  tvm::ffi::Module UploadModule(const std::string& local_path, const std::string& name = "") const;
+  // With replace, a module of that name is replaced: its globals go and the new file's come,
+  // calls in flight finish on the old code and the next call reaches the new one (under
+  // --isolate, a worker on the new file); if the new file does not load, the old one stays.
+  tvm::ffi::Module UploadModule(const std::string& local_path, const std::string& name = "",
+                                bool replace = false) const;
+  // The server stops serving the module `name` and the globals it registered (calls in flight
+  // finish), so it can be loaded again from --module-dir or uploaded anew. Proxies of its
+  // functions already held keep working on the old code. PermissionError for a module of the
+  // operator's (--load) unless the server allows uploads; ValueError when it is not loaded.
+  void UnloadModule(const std::string& name) const;
   // The server's system library for prefix (see ffi.SystemLib).
   tvm::ffi::Module SystemLib(const std::string& prefix = "") const;
   // Registers proxies of the server's globals starting with prefix in this process's global
