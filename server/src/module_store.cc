@@ -113,10 +113,11 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
                                                        const std::string& path,
                                                        const Loaded& loaded, bool replace) {
+  Dropped dropped;  // released after the lock (declared first, destroyed last)
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = modules_.find(name);
   if (found != modules_.end() && !replace) return found->second;  // another client was first
-  if (loaded.worker == nullptr && found != modules_.end()) RetireLocked(name);  // replace
+  if (loaded.worker == nullptr && found != modules_.end()) RetireLocked(name, &dropped);  // replace
   if (loaded.worker != nullptr) {
     std::vector<std::string> taken;
     for (const std::string& global : loaded.worker->globals()) {
@@ -131,7 +132,8 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
           "Library ", path,
           " registers global functions that are already registered: ", absl::StrJoin(taken, ", ")));
     }
-    if (found != modules_.end()) RetireLocked(name);  // replace: the old worker's globals go
+    if (found != modules_.end())
+      RetireLocked(name, &dropped);  // replace: the old worker's globals go
     workers_.push_back(loaded.worker);
     module_workers_[name] = loaded.worker;
     for (const std::string& global : loaded.worker->globals()) {
@@ -149,7 +151,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
   return loaded.module;
 }
 
-void ModuleStore::RetireLocked(const std::string& name) {
+void ModuleStore::RetireLocked(const std::string& name, Dropped* dropped) {
   auto found = modules_.find(name);
   if (found == modules_.end()) return;
   auto worker = module_workers_.find(name);
@@ -163,6 +165,8 @@ void ModuleStore::RetireLocked(const std::string& name) {
       }
     }
     workers_.erase(std::remove(workers_.begin(), workers_.end(), worker->second), workers_.end());
+    dropped->worker = std::move(worker->second);
+    dropped->module = std::move(found->second);
     module_workers_.erase(worker);  // its calls in flight hold it; it ends with the last
   } else {
     for (const std::string& global : module_globals_[name]) {
@@ -178,6 +182,7 @@ void ModuleStore::RetireLocked(const std::string& name) {
 
 absl::Status ModuleStore::Unload(const std::string& name) {
   std::lock_guard<std::mutex> replacing(replace_mutex_);
+  Dropped dropped;  // released after the lock
   std::lock_guard<std::mutex> lock(mutex_);
   if (module_dir_.empty() && upload_dir_.empty()) {
     return PermissionError(
@@ -192,7 +197,7 @@ absl::Status ModuleStore::Unload(const std::string& name) {
                                         "` was loaded by the operator (--load); only a server "
                                         "started with --allow-upload lets clients unload it"));
   }
-  RetireLocked(name);
+  RetireLocked(name, &dropped);
   operator_modules_.erase(name);
   return absl::OkStatus();
 }

@@ -76,9 +76,15 @@ class ModuleStore {
     std::shared_ptr<IsolatedWorker> worker;  // set when isolated
     std::vector<std::string> globals;        // in-process: the globals its loading registered
   };
-  // Drops what the module called name contributed (globals, worker), under mutex_; the module
-  // object itself is kept (retired) while in-process code of it may run.
-  void RetireLocked(const std::string& name);
+  // Drops what the module called name contributed (globals, worker), under mutex_; an
+  // in-process module object itself is kept (retired) while code of it may run. What the
+  // store no longer holds is moved to *dropped, for the caller to release outside mutex_ (a
+  // worker's end shuts its session down).
+  struct Dropped {
+    tvm::ffi::Module module{nullptr};
+    std::shared_ptr<IsolatedWorker> worker;
+  };
+  void RetireLocked(const std::string& name, Dropped* dropped);
   // Where fresh copies of module files are written (under mutex_): the upload directory, else
   // a private temporary one made on first use.
   std::string CopyDir();
