@@ -77,8 +77,10 @@ TEST(ReplaceModules, AnUploadReplacesAModuleAndItsGlobalsCallsInFlightFinishOnTh
     }
 
     // A file that does not load leaves the module as it was.
+    const std::string junk = testing::TempDir() + "/junk.so";
+    std::ofstream(junk) << "not a shared library\n";
     EXPECT_EQ(ErrorOf([&] {
-                session.UploadModule(TVMFFI_SERVER_BINARY, "dev", /*replace=*/true);
+                session.UploadModule(junk, "dev", /*replace=*/true);
               }).rfind("ValueError: the uploaded module `dev` cannot be loaded", 0),
               0u);
     EXPECT_EQ(GlobalVersion(session), 2);
