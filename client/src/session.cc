@@ -167,6 +167,21 @@ void Session::UnloadModule(const std::string& name) const {
   Op("$unload_module", {ffi::Any(ffi::String(name))});
 }
 
+namespace {
+std::vector<std::string> Strings(const ffi::Any& names) {
+  auto array = names.cast<ffi::Array<ffi::String>>();
+  return std::vector<std::string>(array.begin(), array.end());
+}
+}  // namespace
+
+std::vector<std::string> Session::ModuleFunctionNames(const std::string& name) const {
+  return Strings(Op("$module.list_functions", {ffi::Any(ffi::String(name))}));
+}
+
+std::vector<std::string> Session::AvailableModules() const {
+  return Strings(Op("$module_dir.list", {}));
+}
+
 ffi::Module Session::SystemLib(const std::string& prefix) const {
   return Op("$system_lib", {ffi::Any(ffi::String(prefix))}).cast<ffi::Module>();
 }

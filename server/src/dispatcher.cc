@@ -205,6 +205,21 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         if (!mod.ok()) throw StatusToError(mod.status());
         return *mod;
       });
+  auto names_of = [](absl::StatusOr<std::vector<std::string>> names) {
+    if (!names.ok()) throw StatusToError(names.status());
+    ffi::Array<ffi::String> out;
+    for (const std::string& n : *names) out.push_back(ffi::String(n));
+    return out;
+  };
+  ops_["$module.list_functions"] =
+      ffi::Function::FromTyped([this, names_of](const ffi::String& name) {
+        ThrowIfTooLong(name.view(), "a module name");
+        absl::StatusOr<ffi::Module> mod = modules_->Get(std::string(name));  // loads one from
+        if (!mod.ok()) throw StatusToError(mod.status());                    // --module-dir
+        return names_of(modules_->FunctionNames(std::string(name)));
+      });
+  ops_["$module_dir.list"] =
+      ffi::Function::FromTyped([this, names_of]() { return names_of(modules_->AvailableNames()); });
   ops_["$unload_module"] = ffi::Function::FromTyped([this](const ffi::String& name) {
     ThrowIfTooLong(name.view(), "a module name");
     absl::Status st = modules_->Unload(std::string(name));

@@ -1,6 +1,8 @@
 #include "module_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "elf_symbols.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
@@ -110,9 +113,31 @@ absl::StatusOr<ModuleStore::Loaded> ModuleStore::Load(const std::string& path,
   return Loaded{MakeIsolatedModule(worker), worker, {}};
 }
 
+namespace {
+// The functions the library at path exports, read from its mapped file; empty when unreadable.
+std::vector<std::string> LibraryFunctions(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  struct stat st;
+  std::vector<std::string> names;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+    void* image = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (image != MAP_FAILED) {
+      absl::StatusOr<std::vector<std::string>> found = ExportedFunctionNames(
+          std::string_view(static_cast<const char*>(image), static_cast<size_t>(st.st_size)));
+      if (found.ok()) names = *std::move(found);
+      ::munmap(image, static_cast<size_t>(st.st_size));
+    }
+  }
+  ::close(fd);
+  return names;
+}
+}  // namespace
+
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
                                                        const std::string& path,
                                                        const Loaded& loaded, bool replace) {
+  std::vector<std::string> functions = LibraryFunctions(path);  // before the lock: file I/O
   Dropped dropped;  // released after the lock (declared first, destroyed last)
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = modules_.find(name);
@@ -147,8 +172,40 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
     char real[PATH_MAX];
     module_paths_[name] = ::realpath(path.c_str(), real) != nullptr ? real : path;
   }
+  module_functions_[name] = std::move(functions);
   modules_.insert_or_assign(name, loaded.module);
   return loaded.module;
+}
+
+absl::StatusOr<std::vector<std::string>> ModuleStore::FunctionNames(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (modules_.count(name) == 0) {
+    return ValueError(absl::StrCat("no module `", absl::CEscape(name), "` is loaded"));
+  }
+  auto found = module_functions_.find(name);
+  return found == module_functions_.end() ? std::vector<std::string>() : found->second;
+}
+
+absl::StatusOr<std::vector<std::string>> ModuleStore::AvailableNames() const {
+  if (module_dir_.empty()) {
+    return PermissionError("this server has no module directory (start it with --module-dir)");
+  }
+  DIR* dir = ::opendir(module_dir_.c_str());
+  if (dir == nullptr) {
+    return RuntimeError(absl::StrCat("cannot read the module directory: ", std::strerror(errno)));
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir)) {
+    std::string file = entry->d_name;
+    if (file.size() <= 3 || file.compare(file.size() - 3, 3, ".so") != 0) continue;
+    std::string stem = file.substr(0, file.size() - 3);
+    if (!CheckModuleName(stem).ok() || !IsRegularFile(module_dir_ + "/" + file)) continue;
+    names.push_back(std::move(stem));
+    if (names.size() >= 4096) break;
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void ModuleStore::RetireLocked(const std::string& name, Dropped* dropped) {
@@ -177,6 +234,7 @@ void ModuleStore::RetireLocked(const std::string& name, Dropped* dropped) {
     module_paths_.erase(name);
     retired_.push_back(found->second);  // in-process code of it may still run: never unmapped
   }
+  module_functions_.erase(name);
   modules_.erase(found);
 }
 

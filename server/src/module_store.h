@@ -58,6 +58,12 @@ class ModuleStore {
   // any module when clients may neither load nor upload; ValueError when none is loaded.
   absl::Status Unload(const std::string& name);
   std::vector<std::string> Names() const;
+  // The functions module `name` exports (its library's `__tvm_ffi_<fn>` symbols), sorted;
+  // ValueError when no such module is loaded. Empty for a file whose symbols cannot be read.
+  absl::StatusOr<std::vector<std::string>> FunctionNames(const std::string& name) const;
+  // The names clients may load from --module-dir (its `.so` files, by stem), sorted; at most
+  // 4096. PermissionError without a module directory.
+  absl::StatusOr<std::vector<std::string>> AvailableNames() const;
   // A global registered by an isolated module (forwarding to its worker), or nullopt.
   std::optional<tvm::ffi::Function> FindIsolatedGlobal(std::string_view name) const;
   // The globals isolated modules registered.
@@ -110,6 +116,7 @@ class ModuleStore {
   std::map<std::string, std::shared_ptr<IsolatedWorker>> module_workers_;  // isolated, by module
   std::set<std::string> operator_modules_;                                 // from --load
   std::vector<tvm::ffi::Module> retired_;  // unloaded in-process modules: their code stays
+  std::map<std::string, std::vector<std::string>> module_functions_;  // by module
   std::map<std::string, std::string> module_paths_;  // in-process: module -> its real file
   std::set<std::string> retired_paths_;              // real files of unloaded in-process modules
   std::string copy_dir_;                             // made by CopyDir, removed with the store

@@ -126,6 +126,14 @@ void NoDelay(int fd) {
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+// A request's head.
+void PutRequest(uint32_t op, uint64_t handle, uint64_t bytes, char* head) {
+  Put32(op, head);
+  Put32(0, head + 4);
+  Put64(handle, head + 8);
+  Put64(bytes, head + 16);
+}
+
 // The reply for status: code, kind and message.
 std::string EncodeReply(const absl::Status& status) {
   std::string kind = status.ok() ? "" : ErrorKindOf(status);
@@ -259,10 +267,7 @@ absl::Status DataChannelClient::Write(uint64_t handle, const void* data, uint64_
   std::lock_guard<std::mutex> lock(mutex_);
   if (broken()) return ConnectionError("data channel: the connection failed before");
   char head[kRequestBytes];
-  Put32(kWrite, head);
-  Put32(0, head + 4);
-  Put64(handle, head + 8);
-  Put64(bytes, head + 16);
+  PutRequest(kWrite, handle, bytes, head);
   iovec parts[2] = {{head, sizeof(head)}, {const_cast<void*>(data), bytes}};
   if (absl::Status st = SendAll(fd_, parts, 2); !st.ok()) return Broken(st);
   return ReadReply();
@@ -272,10 +277,7 @@ absl::Status DataChannelClient::Read(uint64_t handle, void* dest, uint64_t bytes
   std::lock_guard<std::mutex> lock(mutex_);
   if (broken()) return ConnectionError("data channel: the connection failed before");
   char head[kRequestBytes];
-  Put32(kRead, head);
-  Put32(0, head + 4);
-  Put64(handle, head + 8);
-  Put64(bytes, head + 16);
+  PutRequest(kRead, handle, bytes, head);
   if (absl::Status st = SendAll(fd_, head, sizeof(head)); !st.ok()) return Broken(st);
   TVMFFI_RPC_RETURN_IF_ERROR(ReadReply());
   char size[8];

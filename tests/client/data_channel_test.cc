@@ -30,15 +30,7 @@ using testing::ServerProcess;
 
 constexpr DLDataType kF32{kDLFloat, 32, 1};
 
-std::unique_ptr<ServerProcess> Server(const std::string& driver,
-                                      std::vector<std::string> more = {}) {
-  ::setenv("TVMFFI_CUDA_DRIVER", driver.c_str(), 1);
-  std::vector<std::string> args = {"--load", TVMFFI_E2E_MODULE};
-  args.insert(args.end(), more.begin(), more.end());
-  auto server = std::make_unique<ServerProcess>(args);
-  ::unsetenv("TVMFFI_CUDA_DRIVER");
-  return server;
-}
+using testing::ServerWithCudaDriver;
 
 ConnectOptions FromAnotherHost() {
   ConnectOptions options;
@@ -54,7 +46,7 @@ int64_t DataPort(const Session& session) {
 }
 
 TEST(DataChannel, CopiesBetweenHostsGoOverItOnEveryDevice) {
-  auto server = Server(TVMFFI_FAKE_CUDA_DRIVER);
+  auto server = ServerWithCudaDriver(TVMFFI_FAKE_CUDA_DRIVER);
   Session session = Connect(server->address(), FromAnotherHost());
   EXPECT_GT(DataPort(session), 0);
   // The CPU device (bytes straight into the tensor) and the stand-in CUDA driver, whose memory
@@ -84,7 +76,7 @@ TEST(DataChannel, CopiesBetweenHostsGoOverItOnEveryDevice) {
 }
 
 TEST(DataChannel, SameHostSessionsTlsAndTheOperatorCanDoWithoutIt) {
-  auto server = Server("/nonexistent/libcuda.so.1");
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
   Session same_host = Connect(server->address());  // shared memory is faster
   RemoteTensor t = same_host.Empty(ffi::Shape({4}), kF32, DLDevice{kDLCPU, 0});
   t.CopyFrom(testing::HostTensor(ffi::Shape({4}), kF32));
@@ -93,7 +85,7 @@ TEST(DataChannel, SameHostSessionsTlsAndTheOperatorCanDoWithoutIt) {
   no_channel.data_channel = false;
   EXPECT_FALSE(Connect(server->address(), no_channel).UsesDataChannel());
 
-  auto without = Server("/nonexistent/libcuda.so.1", {"--no-data-channel"});
+  auto without = ServerWithCudaDriver("/nonexistent/libcuda.so.1", {"--no-data-channel"});
   Session session = Connect(without->address(), FromAnotherHost());
   EXPECT_EQ(DataPort(session), 0);
   testing::ExpectRoundTrip(session, DLDevice{kDLCPU, 0},
@@ -134,7 +126,7 @@ std::string ReadUntilClosed(int fd, std::chrono::milliseconds wait) {
 }
 
 TEST(DataChannel, AStrangerOnTheDataPortGetsNothingAndTheServerKeepsServing) {
-  auto server = Server("/nonexistent/libcuda.so.1", {"--max-sessions", "2"});
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1", {"--max-sessions", "2"});
   Session session = Connect(server->address(), FromAnotherHost());
   const int port = static_cast<int>(DataPort(session));
   ASSERT_GT(port, 0);

@@ -29,15 +29,7 @@ using testing::ServerProcess;
 constexpr DLDataType kF32{kDLFloat, 32, 1};
 constexpr DLDataType kU8{kDLUInt, 8, 1};
 
-std::unique_ptr<ServerProcess> ServerWithDriver(const std::string& driver,
-                                                std::vector<std::string> more_args = {}) {
-  ::setenv("TVMFFI_CUDA_DRIVER", driver.c_str(), 1);
-  std::vector<std::string> args = {"--load", TVMFFI_E2E_MODULE};
-  args.insert(args.end(), more_args.begin(), more_args.end());
-  auto server = std::make_unique<ServerProcess>(args);
-  ::unsetenv("TVMFFI_CUDA_DRIVER");
-  return server;
-}
+using testing::ServerWithCudaDriver;
 
 // Free memory of the server's cuda:0, as the server reports it.
 uint64_t FreeCudaMemory(const Session& session) {
@@ -48,7 +40,7 @@ uint64_t FreeCudaMemory(const Session& session) {
 }
 
 TEST(RemoteTensors, OnTheServersCpuTheyAreFilledAndPassedWithoutMovingBytes) {
-  auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
   Session session = Connect(server->address());
   RemoteTensor t = session.Empty(ffi::Shape({4, 3}), kF32, DLDevice{kDLCPU, 0});
   EXPECT_EQ(t.shape(), (std::vector<int64_t>{4, 3}));
@@ -80,7 +72,7 @@ TEST(RemoteTensors, OnTheServersCpuTheyAreFilledAndPassedWithoutMovingBytes) {
 }
 
 TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoes) {
-  auto server = ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER);
+  auto server = ServerWithCudaDriver(TVMFFI_FAKE_CUDA_DRIVER);
   Session session = Connect(server->address());
   const uint64_t all = uint64_t{1} << 30;
   ASSERT_EQ(FreeCudaMemory(session), all);
@@ -138,7 +130,7 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
 // cases (0-d, empty, larger than the 4 MiB chunk and staging sizes), from a strided source
 // too (a transposed view, also as a bare DLTensor*), through the stream and staged.
 TEST(RemoteTensors, CopiesOfEveryDtypeAndShapeRoundTrip) {
-  auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
   constexpr DLDevice kCpu{kDLCPU, 0};
   for (const char* mode : {"stream", "data channel", "staged"}) {
     SCOPED_TRACE(mode);
@@ -163,9 +155,9 @@ TEST(RemoteTensors, CopiesOfEveryDtypeAndShapeRoundTrip) {
 TEST(RemoteTensors, EachSessionsCallsRunOnItsOwnCudaStream) {
   for (bool isolate : {false, true}) {
     SCOPED_TRACE(isolate ? "isolate" : "in process");
-    auto server =
-        ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER, isolate ? std::vector<std::string>{"--isolate"}
-                                                          : std::vector<std::string>{});
+    auto server = ServerWithCudaDriver(
+        TVMFFI_FAKE_CUDA_DRIVER,
+        isolate ? std::vector<std::string>{"--isolate"} : std::vector<std::string>{});
     Session one = Connect(server->address());
     Session two = Connect(server->address());
     RemoteTensor a = one.Empty(ffi::Shape({16}), kU8, DLDevice{kDLCUDA, 0});
@@ -202,7 +194,7 @@ TEST(RemoteTensors, EachSessionsCallsRunOnItsOwnCudaStream) {
 TEST(RemoteTensors, ASameHostServerUsesAClientsCudaTensorInPlace) {
   ::setenv("TVMFFI_CUDA_DRIVER", TVMFFI_FAKE_CUDA_DRIVER, 1);  // this process's CUDA too
   ASSERT_TRUE(device::CudaStatus().ok()) << device::CudaStatus();
-  auto server = ServerWithDriver(TVMFFI_FAKE_CUDA_DRIVER);
+  auto server = ServerWithCudaDriver(TVMFFI_FAKE_CUDA_DRIVER);
   Session session = Connect(server->address());
   ASSERT_TRUE(session.SharesMemory());
   constexpr int64_t kBytes = 1 << 20;
@@ -238,7 +230,7 @@ TEST(RemoteTensors, ALocalCudaTensorIsSentByValueThroughTheClientsDeviceLayer) {
   std::vector<uint8_t> bytes(3 << 20);
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 7);
   ASSERT_TRUE(device::CopyIntoTensor(*local->GetDLTensorPtr(), bytes.data(), bytes.size()).ok());
-  auto server = ServerWithDriver("/nonexistent/libcuda.so.1");
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
   Session session = Connect(server->address());
   ffi::Tensor back = session.GetGlobalRequired("e2e.echo")(*local).cast<ffi::Tensor>();
   EXPECT_EQ(back.device().device_type, kDLCPU);

@@ -159,5 +159,37 @@ TEST(ReplaceModules, TheCommandLineReplacesAndUnloads) {
   EXPECT_EQ(cli({"ls", "--replace"}).exit_code, 2);
 }
 
+// `tvmffi ls --module M` and `ls --available`: what a module exports and what the module
+// directory offers (the runtime's module interface finds functions by name only).
+TEST(ModuleListing, AModulesFunctionsAndTheModuleDirectorysOffer) {
+  for (bool isolate : {false, true}) {
+    SCOPED_TRACE(isolate ? "--isolate" : "in the server's process");
+    const std::string dir = testing::TempDir();
+    Copy(TVMFFI_RELOAD_V1, dir + "/dev.so");
+    Copy(TVMFFI_MY_EXT_MODULE, dir + "/other.so");
+    std::ofstream(dir + "/notes.txt") << "not a module\n";
+    Copy(TVMFFI_RELOAD_V1, dir + "/.hidden.so");
+    std::vector<std::string> args = {"--module-dir", dir};
+    if (isolate) args.push_back("--isolate");
+    ServerProcess server(args);
+    Session session = Connect(server.address());
+    EXPECT_EQ(session.AvailableModules(), (std::vector<std::string>{"dev", "other"}));
+    EXPECT_EQ(session.ModuleFunctionNames("dev"), (std::vector<std::string>{"module_version"}));
+    EXPECT_EQ(session.ModuleFunctionNames("other"), (std::vector<std::string>{"add_two"}));
+    EXPECT_EQ(ErrorOf([&] { session.ModuleFunctionNames("missing"); }).rfind("ValueError: ", 0),
+              0u);
+    testing::CommandResult ls =
+        testing::RunCli({"ls", "--server", server.address(), "--available"});
+    EXPECT_EQ(ls.out, "dev\nother\n") << ls.err;
+    ls = testing::RunCli({"ls", "--server", server.address(), "--module", "dev"});
+    EXPECT_EQ(ls.out, "module_version\n") << ls.err;
+    EXPECT_EQ(testing::RunCli({"ls", "--available", "--module", "dev"}).exit_code, 2);
+  }
+  ServerProcess without({"--load", TVMFFI_RELOAD_V1});
+  Session session = Connect(without.address());
+  EXPECT_EQ(ErrorOf([&] { session.AvailableModules(); }).rfind("PermissionError: ", 0), 0u);
+  EXPECT_EQ(session.ModuleFunctionNames("reload_v1"), (std::vector<std::string>{"module_version"}));
+}
+
 }  // namespace
 }  // namespace tvmffi::rpc

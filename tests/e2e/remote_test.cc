@@ -596,6 +596,17 @@ TEST(RemoteServer, TlsAndMutualTls) {
     std::string err = ErrorOf([&] { Connect(server.address(), without_cert); });
     EXPECT_TRUE(err.rfind("ConnectionError", 0) == 0 || err.rfind("PermissionError", 0) == 0)
         << err;
+    // The command line presents its certificate too (issue #13), and refuses half of a pair.
+    auto r =
+        RunCli({"call", "--server", server.address(), "--tls-ca", dir + "/ca.pem", "--tls-cert",
+                dir + "/client.pem", "--tls-key", dir + "/client.key", "my_ext.add_one", "1"});
+    EXPECT_EQ(r.out, "2\n") << r.err;
+    r = RunCli({"call", "--server", server.address(), "--tls-ca", dir + "/ca.pem", "--timeout", "2",
+                "my_ext.add_one", "1"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    r = RunCli({"ping", "--tls-cert", dir + "/client.pem"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--tls-cert and --tls-key go together"), std::string::npos) << r.err;
   }
 }
 

@@ -186,6 +186,16 @@ int StartCli(const std::vector<std::string>& args) {
   return Spawn(Artifact(TVMFFI_CLI_BINARY), args, dir + "/out", dir + "/err");
 }
 
+std::unique_ptr<ServerProcess> ServerWithCudaDriver(const std::string& driver,
+                                                    std::vector<std::string> more_args) {
+  ::setenv("TVMFFI_CUDA_DRIVER", driver.c_str(), 1);
+  std::vector<std::string> args = {"--load", Artifact(TVMFFI_E2E_MODULE)};
+  args.insert(args.end(), more_args.begin(), more_args.end());
+  auto server = std::make_unique<ServerProcess>(args);
+  ::unsetenv("TVMFFI_CUDA_DRIVER");
+  return server;
+}
+
 bool WaitForFile(const std::string& path, int timeout_s) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -3,6 +3,7 @@
 #ifndef TVMFFI_TESTS_E2E_SERVER_PROCESS_H_
 #define TVMFFI_TESTS_E2E_SERVER_PROCESS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ class ServerProcess {
   std::string address_;
   int pid_ = -1;
 };
+
+// A server with the e2e module (and more_args) whose CUDA driver library is `driver`
+// (TVMFFI_CUDA_DRIVER): the stand-in driver of tests/device, or a path that does not exist for
+// a server without CUDA.
+std::unique_ptr<ServerProcess> ServerWithCudaDriver(const std::string& driver,
+                                                    std::vector<std::string> more_args = {});
 
 struct CommandResult {
   int exit_code;

@@ -36,7 +36,9 @@ Commands:
                        null, "text", [1,2], {"k": 1}) or @FILE.npy (a tensor read from a
                        NumPy file); prints the result as JSON on stdout
   ls [PREFIX]          list the server's published global functions: each name with its
-                       signature, then its docstring (indented) when it has one
+                       signature, then its docstring (indented) when it has one. With
+                       --module M: the functions module M exports; with --available: the
+                       modules the server's --module-dir offers
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
                        prints the name, for `call --module NAME`. With --replace, a module
@@ -58,8 +60,12 @@ argument that starts with '-'):
                        (default $TVMFFI_TOKEN_FILE)
   --tls                use TLS (trusting --tls-ca, else the system's roots)
   --tls-ca FILE        PEM certificates of the CAs to trust (default $TVMFFI_TLS_CA)
+  --tls-cert FILE      this client's PEM certificate, for a server that requires one
+                       (mutual TLS; with --tls-key; default $TVMFFI_TLS_CERT)
+  --tls-key FILE       its PEM private key (default $TVMFFI_TLS_KEY)
   --timeout SECONDS    give up on a call after this long (default, and 0: no limit)
-  --module NAME        (call, bench) FUNC of the server's module NAME instead of a global
+  --module NAME        (call, bench) FUNC of the server's module NAME instead of a global;
+                       (ls) list the functions module NAME exports
   --device DEV         (call, bench) put the tensor arguments on the server's device DEV
                        first (cpu:N, cuda:N): the function gets tensors that live there.
                        Without it they go by value (host memory). bench: also the device
@@ -74,6 +80,7 @@ argument that starts with '-'):
   --min-repeat-ms MS   (bench) the shortest a repeat may last (default 0)
   --cooldown-ms MS     (bench) pause between repeats (default 0)
   --replace            (upload) replace the module of that name, if there is one
+  --available          (ls) list the module names the server's --module-dir offers
   --version            print the version and exit
   --help               show this text
 
@@ -184,7 +191,8 @@ int main(int argc, char** argv) {
   // unknown is a usage error; `--` ends the flags (for an argument that starts with '-').
   CLI::App app("tvmffi", "tvmffi");
   app.set_help_flag();  // our own help text, below
-  bool help = false, tls = false, replace = false;
+  bool help = false, tls = false, replace = false, available = false;
+  std::string tls_cert, tls_key;
   std::string token_file, tls_ca, timeout, device_text, number, repeat, min_repeat_ms, cooldown_ms;
   std::vector<std::string> out_arg_texts;
   auto last = CLI::MultiOptionPolicy::TakeLast;
@@ -196,7 +204,10 @@ int main(int argc, char** argv) {
       ->multi_option_policy(last);
   app.add_flag("--tls", tls);
   app.add_flag("--replace", replace);
+  app.add_flag("--available", available);
   app.add_option("--tls-ca", tls_ca)->envname("TVMFFI_TLS_CA")->multi_option_policy(last);
+  app.add_option("--tls-cert", tls_cert)->envname("TVMFFI_TLS_CERT")->multi_option_policy(last);
+  app.add_option("--tls-key", tls_key)->envname("TVMFFI_TLS_KEY")->multi_option_policy(last);
   app.add_option("--timeout", timeout)->multi_option_policy(last);
   app.add_option("--module", module)->multi_option_policy(last);
   app.add_option("--device", device_text)->multi_option_policy(last);
@@ -243,6 +254,17 @@ int main(int argc, char** argv) {
     absl::StatusOr<std::string> pem = tvmffi::rpc::ReadWholeFile(tls_ca);
     if (!pem.ok()) return Usage("--tls-ca: " + std::string(pem.status().message()));
     options.tls_root_certs_pem = *std::move(pem);
+    options.tls = true;
+  }
+  if (tls_cert.empty() != tls_key.empty()) return Usage("--tls-cert and --tls-key go together");
+  if (!tls_cert.empty()) {
+    for (auto [flag, path, to] :
+         {std::make_tuple("--tls-cert", &tls_cert, &options.tls_client_cert_pem),
+          std::make_tuple("--tls-key", &tls_key, &options.tls_client_key_pem)}) {
+      absl::StatusOr<std::string> pem = tvmffi::rpc::ReadWholeFile(*path);
+      if (!pem.ok()) return Usage(std::string(flag) + ": " + std::string(pem.status().message()));
+      *to = *std::move(pem);
+    }
     options.tls = true;
   }
   if (!timeout.empty()) {
@@ -295,6 +317,11 @@ int main(int argc, char** argv) {
   }
   if (command == "unload" && positional.size() != 2) return Usage("unload needs a module NAME");
   if (replace && command != "upload") return Usage("--replace is for upload");
+  if (available && command != "ls") return Usage("--available is for ls");
+  if (available && !module.empty()) return Usage("ls takes --available or --module, not both");
+  if (command == "ls" && !module.empty() && positional.size() > 1) {
+    return Usage("ls --module M lists all of M's functions (no PREFIX)");
+  }
 
   if ((!out_path.empty() || !out_args.empty()) && command != "call") {
     return Usage("--out and --out-arg are for call");
@@ -366,6 +393,13 @@ int main(int argc, char** argv) {
     }
     if (command == "unload") {
       session.UnloadModule(positional[1]);
+      return 0;
+    }
+    if (command == "ls" && (available || !module.empty())) {
+      for (const std::string& name :
+           available ? session.AvailableModules() : session.ModuleFunctionNames(module)) {
+        std::cout << name << "\n";
+      }
       return 0;
     }
     if (command == "ls") {  // name, signature when known, then the docstring indented

@@ -159,6 +159,12 @@ class Session {
   // functions already held keep working on the old code. PermissionError for a module of the
   // operator's (--load) unless the server allows uploads; ValueError when it is not loaded.
   void UnloadModule(const std::string& name) const;
+  // The functions module `name` exports (its library's `__tvm_ffi_<fn>` symbols), sorted; the
+  // module is loaded as by LoadModule first.
+  std::vector<std::string> ModuleFunctionNames(const std::string& name) const;
+  // The module names LoadModule may take from the server's --module-dir, sorted (at most 4096);
+  // PermissionError when the server has none.
+  std::vector<std::string> AvailableModules() const;
   // The server's system library for prefix (see ffi.SystemLib).
   tvm::ffi::Module SystemLib(const std::string& prefix = "") const;
   // Registers proxies of the server's globals starting with prefix in this process's global
