@@ -47,7 +47,7 @@ struct Raw {
   std::string listen, port_file, module_dir, token_file, tls_cert, tls_key, tls_client_ca;
   std::string max_message_mb, max_sessions, max_sessions_per_peer, session_idle_timeout;
   std::string max_device_memory, max_threads, drain_timeout, call_timeout, worker_timeout;
-  std::string name, log_level, data_port;
+  std::string name, log_level, log_format, data_port;
   std::vector<std::string> load, expose, hide;
   bool allow_upload = false, isolate = false, no_shared_memory = false, check_config = false;
   bool no_data_channel = false;
@@ -152,7 +152,13 @@ void Describe(CLI::App& app, Raw& raw) {
                "no data channel: remote tensors' bytes go through the gRPC stream");
   text("--name", &raw.name, "NAME",
        "this server's name in clients' error backtraces (default tvmffi-server)");
-  text("--log-level", &raw.log_level, "LEVEL", "error, warning, info (default) or debug");
+  text("--log-level", &raw.log_level, "LEVEL",
+       "error, warning, info (default) or debug: info logs the start with\n"
+       "the effective configuration, every session's open and close, module\n"
+       "loads, worker crashes and the stop; debug adds every failed call");
+  text("--log-format", &raw.log_format, "FORMAT",
+       "text (default: one line per event, key=value fields) or json (one\n"
+       "JSON object per line)");
   app.add_flag("--check-config", raw.check_config,
                "check every flag and value (files are not read), print \"ok\" and\n"
                "exit 0 without serving; exit 2 naming the first mistake");
@@ -253,6 +259,12 @@ ServerConfig Convert(const Raw& raw) {
       throw Mistake{"--log-level takes error, warning, info or debug"};
     }
     config.log_level = raw.log_level;
+  }
+  if (!raw.log_format.empty()) {
+    if (raw.log_format != "text" && raw.log_format != "json") {
+      throw Mistake{"--log-format takes text or json"};
+    }
+    config.log_format = raw.log_format;
   }
   if (raw.tls_cert.empty() != raw.tls_key.empty()) {
     throw Mistake{"--tls-cert and --tls-key go together"};

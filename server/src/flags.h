@@ -16,6 +16,7 @@ struct ServerConfig {
   ServerOptions options;
   std::string port_file;
   std::string log_level = "info";
+  std::string log_format = "text";
   absl::Duration drain_timeout = absl::Seconds(10);
   bool check_config = false;  // check the flags, then exit without serving
 };

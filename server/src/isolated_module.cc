@@ -3,6 +3,7 @@
 #include <tvm/ffi/container/array.h>
 
 #include "absl/strings/str_cat.h"
+#include "log.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
 
@@ -56,6 +57,8 @@ absl::StatusOr<IsolatedWorker::Live> IsolatedWorker::Current() {
   options.import_cuda_ipc = true;              // and the CUDA tensors a worker returns
   auto endpoint = Endpoint::Create(std::move(spawned.second), nullptr, options);
   TVMFFI_RPC_RETURN_IF_ERROR(endpoint->Start());
+  log::Event(log::Level::kInfo, "worker.start",
+             {{"module", spec_.name}, {"pid", spawned.first->pid()}, {"starts", ++starts_}});
   live_ = Live{endpoint, spawned.first};
   return live_;
 }

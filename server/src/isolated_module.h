@@ -47,6 +47,7 @@ class IsolatedWorker : public std::enable_shared_from_this<IsolatedWorker> {
   absl::StatusOr<Live> Current();
 
   const WorkerSpec spec_;
+  int64_t starts_ = 0;  // under mutex_: workers started for this module (1 + restarts)
   const absl::Duration timeout_;
   const bool shared_memory_;
   std::vector<std::string> globals_;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "flags.h"
+#include "log.h"
 #include "tvmffi/server/server.h"
 
 namespace {
@@ -34,10 +35,12 @@ int main(int argc, char** argv) {
   }
   // gRPC's own logging: quiet unless debugging.
   if (log_level != "debug") setenv("GRPC_VERBOSITY", "ERROR", 0);
+  namespace log = tvmffi::rpc::internal::log;
+  log::Init(log_level, parsed.config->log_format);
 
   auto server = tvmffi::rpc::Server::Start(options);
   if (!server.ok()) {
-    std::cerr << "tvmffi-server: " << server.status().message() << "\n";
+    std::cerr << "tvmffi-server: " << server.status().message() << "\n";  // as a flag mistake
     return 1;
   }
   int port = (*server)->port();
@@ -46,27 +49,40 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << port << "\n";
     std::rename(tmp.c_str(), port_file.c_str());  // readers never see a half-written file
   }
-  if (log_level != "error" && log_level != "warning") {
-    std::cerr << "tvmffi-server: serving on " << options.listen
-              << (port != 0 && options.listen.rfind("unix:", 0) != 0
-                      ? " (port " + std::to_string(port) + ")"
-                      : "")
-              << "\n";
-  }
+  // The effective configuration (never the token itself).
+  log::Event(log::Level::kInfo, "server.start",
+             {{"listen", options.listen},
+              {"port", port},
+              {"data_port", (*server)->data_port()},
+              {"name", options.name},
+              {"modules", static_cast<int64_t>(options.load.size())},
+              {"module_dir", options.module_dir},
+              {"allow_upload", options.allow_upload},
+              {"isolate", options.isolate},
+              {"token", !options.token.empty()},
+              {"tls", !options.tls_cert_pem.empty()},
+              {"mutual_tls", !options.tls_client_ca_pem.empty()},
+              {"shared_memory", options.shared_memory},
+              {"max_sessions", options.max_sessions},
+              {"max_sessions_per_peer", options.max_sessions_per_peer},
+              {"max_message_bytes", options.max_message_bytes},
+              {"max_device_memory", options.max_device_memory},
+              {"max_threads", options.max_threads},
+              {"session_idle_timeout_s", options.session_idle_timeout},
+              {"drain_timeout_s", drain_timeout}});
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   while (g_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (log_level != "error" && log_level != "warning") {
-    std::cerr << "tvmffi-server: signal " << g_signal.load() << ", draining\n";
-  }
+  log::Event(log::Level::kInfo, "server.drain",
+             {{"signal", g_signal.load()}, {"sessions", (*server)->num_sessions()}});
   if (!(*server)->Shutdown(drain_timeout)) {
     // A function that never returns holds a thread; it must not hold the process.
-    std::cerr << "tvmffi-server: calls still running after --drain-timeout ("
-              << absl::FormatDuration(drain_timeout) << "); exiting without them\n";
-    std::cerr.flush();
+    log::Event(log::Level::kWarning, "server.stop",
+               {{"calls_left_running", true}, {"drain_timeout_s", drain_timeout}});
     std::_Exit(0);
   }
   (*server)->Wait();
+  log::Event(log::Level::kInfo, "server.stop", {{"calls_left_running", false}});
   return 0;
 }

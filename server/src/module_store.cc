@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "elf_symbols.h"
+#include "log.h"
 #include "tvmffi/grpc/credential_files.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
@@ -142,7 +143,8 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = modules_.find(name);
   if (found != modules_.end() && !replace) return found->second;  // another client was first
-  if (loaded.worker == nullptr && found != modules_.end()) RetireLocked(name, &dropped);  // replace
+  const bool replacing = found != modules_.end();                 // (RetireLocked erases `found`)
+  if (loaded.worker == nullptr && replacing) RetireLocked(name, &dropped);
   if (loaded.worker != nullptr) {
     std::vector<std::string> taken;
     for (const std::string& global : loaded.worker->globals()) {
@@ -157,8 +159,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
           "Library ", path,
           " registers global functions that are already registered: ", absl::StrJoin(taken, ", ")));
     }
-    if (found != modules_.end())
-      RetireLocked(name, &dropped);  // replace: the old worker's globals go
+    if (replacing) RetireLocked(name, &dropped);  // replace: the old worker's globals go
     workers_.push_back(loaded.worker);
     module_workers_[name] = loaded.worker;
     for (const std::string& global : loaded.worker->globals()) {
@@ -172,6 +173,14 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Register(const std::string& name,
     char real[PATH_MAX];
     module_paths_[name] = ::realpath(path.c_str(), real) != nullptr ? real : path;
   }
+  log::Event(
+      log::Level::kInfo, replacing ? "module.replace" : "module.load",
+      {{"module", name},
+       {"path", path},
+       {"isolated", loaded.worker != nullptr},
+       {"functions", static_cast<int64_t>(functions.size())},
+       {"globals", static_cast<int64_t>(loaded.worker != nullptr ? loaded.worker->globals().size()
+                                                                 : loaded.globals.size())}});
   module_functions_[name] = std::move(functions);
   modules_.insert_or_assign(name, loaded.module);
   return loaded.module;
@@ -257,6 +266,7 @@ absl::Status ModuleStore::Unload(const std::string& name) {
   }
   RetireLocked(name, &dropped);
   operator_modules_.erase(name);
+  log::Event(log::Level::kInfo, "module.unload", {{"module", name}});
   return absl::OkStatus();
 }
 

@@ -144,6 +144,7 @@ class ServerImpl : public Server {
       if (!data.ok()) return data.status();
       dispatcher->SetDataChannel(std::shared_ptr<DataChannelServer>(*std::move(data)));
     }
+    dispatcher_ = dispatcher;
     service_ = std::make_unique<internal::FFIService>(options_, dispatcher, modules_);
 
     grpc::EnableDefaultHealthCheckService(true);
@@ -196,6 +197,7 @@ class ServerImpl : public Server {
   }
 
   int port() const override { return port_; }
+  int data_port() const override { return dispatcher_ == nullptr ? 0 : dispatcher_->data_port(); }
 
   bool Shutdown(absl::Duration grace) override {
     std::unique_lock<std::mutex> lock(shutdown_mutex_);
@@ -239,6 +241,7 @@ class ServerImpl : public Server {
  private:
   ServerOptions options_;
   std::shared_ptr<internal::ModuleStore> modules_;
+  std::shared_ptr<internal::ServerDispatcher> dispatcher_;
   std::unique_ptr<internal::FFIService> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

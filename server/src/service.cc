@@ -9,6 +9,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "log.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
@@ -28,6 +30,26 @@ bool ConstantTimeEqual(const std::string& a, const std::string& b) {
 void SetError(const absl::Status& status, v1::Error* out) {
   out->set_kind(ErrorKindOf(status));
   out->set_message(std::string(status.message()));
+}
+
+// A refusal a peer can cause at will: logged at most once a second per event.
+void LogRefusal(const char* event, const std::string& peer, const grpc::Status& why) {
+  int64_t suppressed = 0;
+  if (!log::Enabled(log::Level::kWarning) || !log::Throttle(event, &suppressed)) return;
+  log::Event(log::Level::kWarning, event,
+             {{"peer", peer}, {"reason", why.error_message()}, {"suppressed", suppressed}});
+}
+
+// A call that failed, at debug level.
+void LogCallError(const std::string& peer, std::string_view function, absl::Duration took,
+                  const v1::Error& error) {
+  if (!log::Enabled(log::Level::kDebug)) return;
+  log::Event(log::Level::kDebug, "call.error",
+             {{"peer", peer},
+              {"function", function.empty() ? std::string_view("(by handle)") : function},
+              {"kind", error.kind()},
+              {"message", error.message()},
+              {"took_s", took}});
 }
 }  // namespace
 
@@ -166,11 +188,19 @@ grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
 
 grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionReaderWriter* stream) {
   grpc::Status auth = CheckAuth(context);
-  if (!auth.ok()) return auth;
+  if (!auth.ok()) {
+    LogRefusal("auth.refused", context->peer(), auth);
+    return auth;
+  }
   if (draining_.load()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
   std::string peer = PeerAddress(context->peer());
   grpc::Status admitted = AdmitSession(peer);
-  if (!admitted.ok()) return admitted;
+  if (!admitted.ok()) {
+    LogRefusal("session.refused", context->peer(), admitted);
+    return admitted;
+  }
+  const std::string client = context->peer();
+  const absl::Time opened = absl::Now();
   EndpointOptions endpoint_options;
   endpoint_options.local_name = options_.name;
   endpoint_options.max_frame_bytes = options_.max_message_bytes;
@@ -178,22 +208,31 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   endpoint_options.shared_memory = options_.shared_memory;
   endpoint_options.session_streams = true;
   endpoint_options.import_cuda_ipc = true;  // same-host clients' CUDA tensors, in place
-  endpoint_options.offer_cuda_ipc = false;  // ...but never this server's memory to a client  //
-                                            // each session's kernels on its own CUDA streams
+  endpoint_options.offer_cuda_ipc = false;  // ...but never this server's memory to a client
+  endpoint_options.on_call_done = [client](std::string_view name, absl::Duration took,
+                                           const v1::Error* error) {
+    if (error != nullptr) LogCallError(client, name, took, *error);
+  };
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     sessions_.insert(endpoint);
   }
+  log::Event(log::Level::kInfo, "session.open",
+             {{"peer", client}, {"sessions", num_sessions_.load()}});
   endpoint->Run();  // until the client goes away; then every handle it held is released
   dispatcher_->ForgetSession(endpoint.get());
+  absl::Status why = endpoint->close_reason();
+  log::Event(log::Level::kInfo, "session.close",
+             {{"peer", client},
+              {"duration_s", absl::Now() - opened},
+              {"reason", why.ok() ? std::string("closed") : std::string(why.message())}});
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     sessions_.erase(endpoint);
   }
   ReleaseSession(peer);
-  absl::Status why = endpoint->close_reason();
   if (absl::IsFailedPrecondition(why)) {  // e.g. a protocol version mismatch: tell the client
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(why.message()));
   }
@@ -203,7 +242,11 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
 grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallRequest* request,
                               v1::CallResponse* response) {
   grpc::Status auth = CheckAuth(context);
-  if (!auth.ok()) return auth;
+  if (!auth.ok()) {
+    LogRefusal("auth.refused", context->peer(), auth);
+    return auth;
+  }
+  const absl::Time started = absl::Now();
   try {
     absl::StatusOr<ffi::Function> func = absl::InternalError("unresolved");
     if (request->module().empty()) {
@@ -249,7 +292,10 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
     response->clear_value();
     EncodeError(CurrentExceptionToError(), response->mutable_error());
   }
-  if (response->has_error()) response->mutable_error()->set_peer(options_.name);
+  if (response->has_error()) {
+    response->mutable_error()->set_peer(options_.name);
+    LogCallError(context->peer(), request->name(), absl::Now() - started, response->error());
+  }
   return grpc::Status::OK;
 }
 

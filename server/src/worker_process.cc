@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "log.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
 
@@ -277,6 +278,8 @@ absl::Status WorkerProcess::Reap() {
     how = absl::StrCat("exited with status ", WEXITSTATUS(wstatus));
   }
   exit_status_ = CrashStatus(how, report.frames);
+  log::Event(log::Level::kWarning, "worker.exit",
+             {{"module", spec_.name}, {"pid", static_cast<int64_t>(pid_)}, {"how", how}});
   return exit_status_;
 }
 

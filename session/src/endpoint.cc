@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "bus_guard.h"
 #include "executor.h"
 #include "handle_table.h"
@@ -486,6 +487,7 @@ void Endpoint::ReleaseCall(uint64_t bytes) {
 void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
                          const std::shared_ptr<internal::ServedCall>& served, uint64_t bytes) {
   g_calls_running.fetch_add(1, std::memory_order_acq_rel);
+  const absl::Time started = options_.on_call_done ? absl::Now() : absl::InfinitePast();
   struct Done {
     Endpoint* self;
     uint64_t id;
@@ -552,6 +554,12 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
     FillError(ValueError(absl::StrCat("the result is ", size,
                                       " bytes on the wire, over the message limit of ", limit)),
               ret->mutable_error());
+  }
+  if (options_.on_call_done) {
+    std::string_view name = call.target_case() == v1::Call::kGlobalName
+                                ? std::string_view(call.global_name())
+                                : std::string_view();
+    options_.on_call_done(name, absl::Now() - started, ret->has_error() ? &ret->error() : nullptr);
   }
   // The call leaves the flow limit before its Return goes: the caller, once answered, may send
   // the next at once.

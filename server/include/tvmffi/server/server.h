@@ -58,6 +58,8 @@ class Server {
   virtual ~Server() = default;
   // The bound TCP port (0 for unix sockets).
   virtual int port() const = 0;
+  // The data channel's port (0: none).
+  virtual int data_port() const = 0;
   // Stops taking new RPCs, lets in-flight ones finish (up to grace), then cancels the rest.
   // Returns within about grace whatever the calls do: false when some are still running
   // (a hung function holds its thread): the process should then end without destroying the

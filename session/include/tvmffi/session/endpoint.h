@@ -94,6 +94,11 @@ struct EndpointOptions {
   // the server to its workers and back). Off for a server's clients: a handle maps the whole
   // allocation a tensor lies in, which may hold more than the client's tensor.
   bool offer_cuda_ipc = true;
+  // Told about each of the peer's calls this side answered, on the thread that ran it, just
+  // before the answer goes out: the global's name ("" for a call of a function by handle), how
+  // long it took, and its error (null on success). For the server's logs and metrics.
+  std::function<void(std::string_view name, absl::Duration took, const v1::Error* error)>
+      on_call_done;
 };
 
 // Bounds the worker threads of this process that run peers' calls, over all sessions (default
