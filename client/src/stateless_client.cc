@@ -33,13 +33,33 @@ Client::Client(const std::string& target, const ConnectOptions& options)
   state_->stub = v1::FFI::NewStub(state_->channel);
 }
 
-ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args,
-                      const std::string& module) const {
+void Client::WaitConnected() const {
   State& s = *state_;
   std::call_once(s.connected_once, [&] {
     s.connected = internal::WaitUntilConnected(*s.channel, target_, s.options.connect_timeout_s);
   });
   if (!s.connected.ok()) throw StatusToError(s.connected);
+}
+
+std::string Client::Stats() const {
+  State& s = *state_;
+  WaitConnected();
+  grpc::ClientContext context;
+  if (!s.options.token.empty()) context.AddMetadata("authorization", "Bearer " + s.options.token);
+  double timeout_s = s.options.call_timeout_s > 0 ? s.options.call_timeout_s : 30;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
+  v1::GetStatsRequest request;
+  v1::Stats response;
+  grpc::Status status = s.stub->GetStats(&context, request, &response);
+  if (!status.ok()) throw StatusToError(FromGrpcStatus(status, target_));
+  return response.text();
+}
+
+ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args,
+                      const std::string& module) const {
+  State& s = *state_;
+  WaitConnected();
   v1::CallRequest request;
   request.set_name(name);
   request.set_module(module);

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "metrics.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/codec.h"
@@ -158,7 +159,10 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
   // The session operations; each throws ffi::Error, which travels back as the call's error.
   ops_["$get_global"] = ffi::Function::FromTyped([this](const ffi::String& name) -> ffi::Any {
     absl::StatusOr<ffi::Function> f = ResolveGlobal(name.view());
-    if (f.ok()) return *f;
+    if (f.ok()) {
+      RememberName(*f, std::string(name));
+      return *f;
+    }
     if (absl::IsNotFound(f.status())) return nullptr;
     throw StatusToError(f.status());
   });
@@ -323,6 +327,18 @@ ffi::Function ServerDispatcher::EmptyFor(Endpoint& endpoint) {
       });
   empties_[&endpoint] = {endpoint.weak_from_this(), empty};
   return empty;
+}
+
+void ServerDispatcher::RememberName(const ffi::Function& f, std::string name) {
+  std::lock_guard<std::mutex> lock(names_mutex_);
+  if (names_.size() >= Metrics::kMaxLabels || names_.count(f.get()) != 0) return;
+  names_.emplace(f.get(), std::make_pair(f, std::move(name)));
+}
+
+std::string ServerDispatcher::NameOf(const ffi::Function& f) const {
+  std::lock_guard<std::mutex> lock(names_mutex_);
+  auto it = names_.find(f.get());
+  return it == names_.end() ? std::string() : it->second.second;
 }
 
 void ServerDispatcher::ForgetSession(const Endpoint* endpoint) {

@@ -30,6 +30,14 @@ class ServerDispatcher : public Dispatcher {
   bool ReadsArgsOnce(std::string_view name) const override;
   // Offers sessions the data channel (set before serving starts).
   void SetDataChannel(std::shared_ptr<DataChannelServer> data) { data_channel_ = std::move(data); }
+  // The name a function was handed to a client under ($get_global, a module's GetFunction),
+  // for metrics and logs of calls by handle; "" when unknown. At most Metrics::kMaxLabels names
+  // are kept (each keeps its function alive).
+  std::string NameOf(const tvm::ffi::Function& f) const;
+  // Data channel connections open now.
+  int data_channel_connections() const {
+    return data_channel_ == nullptr ? 0 : data_channel_->num_connections();
+  }
   // The data channel's port; 0 when there is none.
   int data_port() const { return data_channel_ == nullptr ? 0 : data_channel_->port(); }
   // The session ended: its data-channel ticket is void.
@@ -48,7 +56,10 @@ class ServerDispatcher : public Dispatcher {
   // per session; entries of ended sessions are dropped as new ones come.
   tvm::ffi::Function EmptyFor(Endpoint& endpoint);
   uint64_t max_device_memory_;
+  void RememberName(const tvm::ffi::Function& f, std::string name);
   std::shared_ptr<DataChannelServer> data_channel_;
+  mutable std::mutex names_mutex_;
+  std::map<const tvm::ffi::Object*, std::pair<tvm::ffi::Function, std::string>> names_;
   std::mutex budgets_mutex_;
   std::map<const Endpoint*, std::pair<std::weak_ptr<Endpoint>, tvm::ffi::Function>> empties_;
 };

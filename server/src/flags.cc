@@ -47,7 +47,7 @@ struct Raw {
   std::string listen, port_file, module_dir, token_file, tls_cert, tls_key, tls_client_ca;
   std::string max_message_mb, max_sessions, max_sessions_per_peer, session_idle_timeout;
   std::string max_device_memory, max_threads, drain_timeout, call_timeout, worker_timeout;
-  std::string name, log_level, log_format, data_port;
+  std::string name, log_level, log_format, data_port, metrics_listen;
   std::vector<std::string> load, expose, hide;
   bool allow_upload = false, isolate = false, no_shared_memory = false, check_config = false;
   bool no_data_channel = false;
@@ -148,6 +148,11 @@ void Describe(CLI::App& app, Raw& raw) {
        "ToHost from other hosts move bytes over it instead of the gRPC\n"
        "stream, each connection authorized by its session's ticket. Off\n"
        "with TLS (it is not encrypted) and for a unix: listen address");
+  text("--metrics-listen", &raw.metrics_listen, "HOST:PORT",
+       "serve the metrics as Prometheus text at http://HOST:PORT/metrics\n"
+       "(calls, errors and latency by function, sessions, workers, ...;\n"
+       "no token or TLS there: keep it on a trusted network). Default:\n"
+       "off; the GetStats RPC (`tvmffi stats`) answers them either way");
   app.add_flag("--no-data-channel", raw.no_data_channel,
                "no data channel: remote tensors' bytes go through the gRPC stream");
   text("--name", &raw.name, "NAME",
@@ -252,6 +257,16 @@ ServerConfig Convert(const Raw& raw) {
     o.data_port = port;
   }
   if (raw.no_data_channel) o.data_port = -1;
+  if (!raw.metrics_listen.empty()) {
+    size_t colon = raw.metrics_listen.rfind(':');
+    int port = -1;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(raw.metrics_listen.substr(colon + 1), &port) || port < 0 ||
+        port > 65535) {
+      throw Mistake{"--metrics-listen takes HOST:PORT (port 0: a free one)"};
+    }
+    o.metrics_listen = raw.metrics_listen;
+  }
   if (!raw.name.empty()) o.name = raw.name;
   if (!raw.log_level.empty()) {
     if (raw.log_level != "error" && raw.log_level != "warning" && raw.log_level != "info" &&

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "log.h"
+#include "metrics.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
 
@@ -57,6 +58,7 @@ absl::StatusOr<IsolatedWorker::Live> IsolatedWorker::Current() {
   options.import_cuda_ipc = true;              // and the CUDA tensors a worker returns
   auto endpoint = Endpoint::Create(std::move(spawned.second), nullptr, options);
   TVMFFI_RPC_RETURN_IF_ERROR(endpoint->Start());
+  Metrics::Global().WorkerStarted(spec_.name);
   log::Event(log::Level::kInfo, "worker.start",
              {{"module", spec_.name}, {"pid", spawned.first->pid()}, {"starts", ++starts_}});
   live_ = Live{endpoint, spawned.first};

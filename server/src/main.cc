@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
              {{"listen", options.listen},
               {"port", port},
               {"data_port", (*server)->data_port()},
+              {"metrics_port", (*server)->metrics_port()},
               {"name", options.name},
               {"modules", static_cast<int64_t>(options.load.size())},
               {"module_dir", options.module_dir},

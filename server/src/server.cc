@@ -22,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dispatcher.h"
+#include "metrics.h"
 #include "module_store.h"
 #include "policy.h"
 #include "service.h"
@@ -193,11 +194,20 @@ class ServerImpl : public Server {
       return absl::UnavailableError(absl::StrCat("cannot bind ", options_.listen));
     }
     if (is_unix) port_ = 0;
+    if (!options_.metrics_listen.empty()) {
+      internal::FFIService* service = service_.get();
+      absl::StatusOr<std::unique_ptr<internal::MetricsHttpServer>> metrics =
+          internal::MetricsHttpServer::Start(options_.metrics_listen,
+                                             [service] { return service->StatsText(); });
+      if (!metrics.ok()) return metrics.status();
+      metrics_ = *std::move(metrics);
+    }
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
   int data_port() const override { return dispatcher_ == nullptr ? 0 : dispatcher_->data_port(); }
+  int metrics_port() const override { return metrics_ == nullptr ? 0 : metrics_->port(); }
 
   bool Shutdown(absl::Duration grace) override {
     std::unique_lock<std::mutex> lock(shutdown_mutex_);
@@ -243,6 +253,7 @@ class ServerImpl : public Server {
   std::shared_ptr<internal::ModuleStore> modules_;
   std::shared_ptr<internal::ServerDispatcher> dispatcher_;
   std::unique_ptr<internal::FFIService> service_;
+  std::unique_ptr<internal::MetricsHttpServer> metrics_;  // after service_: destroyed first
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::mutex shutdown_mutex_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
@@ -190,6 +191,7 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   grpc::Status auth = CheckAuth(context);
   if (!auth.ok()) {
     LogRefusal("auth.refused", context->peer(), auth);
+    Metrics::Global().AuthRefused();
     return auth;
   }
   if (draining_.load()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
@@ -197,6 +199,7 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   grpc::Status admitted = AdmitSession(peer);
   if (!admitted.ok()) {
     LogRefusal("session.refused", context->peer(), admitted);
+    Metrics::Global().SessionRefused();
     return admitted;
   }
   const std::string client = context->peer();
@@ -209,8 +212,19 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
   endpoint_options.session_streams = true;
   endpoint_options.import_cuda_ipc = true;  // same-host clients' CUDA tensors, in place
   endpoint_options.offer_cuda_ipc = false;  // ...but never this server's memory to a client
-  endpoint_options.on_call_done = [client](std::string_view name, absl::Duration took,
-                                           const v1::Error* error) {
+  ServerDispatcher* dispatcher = dispatcher_.get();  // outlives every session
+  endpoint_options.on_call_done = [client, dispatcher](
+                                      std::string_view name, const ffi::Function* function,
+                                      absl::Duration took, const v1::Error* error) {
+    std::string by_handle;  // a proxy's call: the name its function was handed out under
+    if (name.empty() && function != nullptr) {
+      by_handle = dispatcher->NameOf(*function);
+      name = by_handle;
+    }
+    // Session operations ($info, $get_global, ...) are the session's own, not functions.
+    if (name.empty() || name[0] != '$') {
+      Metrics::Global().CallDone(name, took, error != nullptr ? error->kind() : "");
+    }
     if (error != nullptr) LogCallError(client, name, took, *error);
   };
   auto endpoint =
@@ -219,10 +233,12 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     sessions_.insert(endpoint);
   }
+  Metrics::Global().SessionOpened();
   log::Event(log::Level::kInfo, "session.open",
              {{"peer", client}, {"sessions", num_sessions_.load()}});
   endpoint->Run();  // until the client goes away; then every handle it held is released
   dispatcher_->ForgetSession(endpoint.get());
+  Metrics::Global().SessionClosed();
   absl::Status why = endpoint->close_reason();
   log::Event(log::Level::kInfo, "session.close",
              {{"peer", client},
@@ -244,6 +260,7 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
   grpc::Status auth = CheckAuth(context);
   if (!auth.ok()) {
     LogRefusal("auth.refused", context->peer(), auth);
+    Metrics::Global().AuthRefused();
     return auth;
   }
   const absl::Time started = absl::Now();
@@ -292,6 +309,8 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
     response->clear_value();
     EncodeError(CurrentExceptionToError(), response->mutable_error());
   }
+  Metrics::Global().CallDone(request->name(), absl::Now() - started,
+                             response->has_error() ? response->error().kind() : "");
   if (response->has_error()) {
     response->mutable_error()->set_peer(options_.name);
     LogCallError(context->peer(), request->name(), absl::Now() - started, response->error());
@@ -366,6 +385,35 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
   info->set_worker_timeout_ms(ms(options_.worker_timeout));
   info->set_shared_memory(options_.shared_memory);
   for (const std::string& name : modules_->Names()) info->add_loaded_modules(name);
+}
+
+std::string FFIService::StatsText() const {
+  double handles = 0;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    for (const auto& session : sessions_) handles += static_cast<double>(session->num_exported());
+  }
+  return Metrics::Global().Text({
+      {"tvmffi_handles_held", "Objects the server holds for its clients' sessions.", handles},
+      {"tvmffi_calls_running", "Clients' calls running now (hung ones included).",
+       static_cast<double>(NumCallsRunning())},
+      {"tvmffi_modules_loaded", "Modules the server serves.",
+       static_cast<double>(modules_->Names().size())},
+      {"tvmffi_data_channel_connections", "Data channel connections open now.",
+       static_cast<double>(dispatcher_->data_channel_connections())},
+  });
+}
+
+grpc::Status FFIService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
+                                  v1::Stats* response) {
+  grpc::Status auth = CheckAuth(context);
+  if (!auth.ok()) {
+    LogRefusal("auth.refused", context->peer(), auth);
+    Metrics::Global().AuthRefused();
+    return auth;
+  }
+  response->set_text(StatsText());
+  return grpc::Status::OK;
 }
 
 grpc::Status FFIService::GetServerInfo(grpc::ServerContext* context,

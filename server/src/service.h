@@ -36,6 +36,10 @@ class FFIService final : public v1::FFI::Service {
                              v1::ListFunctionsResponse* response) override;
   grpc::Status GetServerInfo(grpc::ServerContext* context, const v1::GetServerInfoRequest* request,
                              v1::ServerInfo* response) override;
+  grpc::Status GetStats(grpc::ServerContext* context, const v1::GetStatsRequest* request,
+                        v1::Stats* response) override;
+  // The metrics (metrics.h) with this server's gauges, as Prometheus text.
+  std::string StatsText() const;
 
   // Ends idle sessions now and busy ones once their calls finish (or grace runs out).
   void Drain(absl::Duration grace);

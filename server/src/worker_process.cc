@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "log.h"
+#include "metrics.h"
 #include "tvmffi/proto/status.h"
 #include "worker_protocol.h"
 
@@ -278,6 +279,7 @@ absl::Status WorkerProcess::Reap() {
     how = absl::StrCat("exited with status ", WEXITSTATUS(wstatus));
   }
   exit_status_ = CrashStatus(how, report.frames);
+  Metrics::Global().WorkerExited(spec_.name);
   log::Event(log::Level::kWarning, "worker.exit",
              {{"module", spec_.name}, {"pid", static_cast<int64_t>(pid_)}, {"how", how}});
   return exit_status_;

@@ -513,8 +513,9 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
     deferred.clear();
     leases.Reclaim();
   };
+  absl::StatusOr<ffi::Function> func = absl::UnknownError("not resolved");
   try {
-    absl::StatusOr<ffi::Function> func = ResolveTarget(call);
+    func = ResolveTarget(call);
     absl::Status go = closed() ? ConnectionError("session closed") : served->Check();
     if (!go.ok()) {
       FillError(go, ret->mutable_error());  // cancelled or timed out while it queued
@@ -559,7 +560,8 @@ void Endpoint::ServeCall(const v1::Call& call, std::vector<ffi::Any> args,
     std::string_view name = call.target_case() == v1::Call::kGlobalName
                                 ? std::string_view(call.global_name())
                                 : std::string_view();
-    options_.on_call_done(name, absl::Now() - started, ret->has_error() ? &ret->error() : nullptr);
+    options_.on_call_done(name, func.ok() ? &*func : nullptr, absl::Now() - started,
+                          ret->has_error() ? &ret->error() : nullptr);
   }
   // The call leaves the flow limit before its Return goes: the caller, once answered, may send
   // the next at once.

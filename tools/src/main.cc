@@ -51,6 +51,8 @@ Commands:
   info                 print the server's versions, limits, loaded modules and devices (with
                        their memory; why CUDA is not available, where it is not)
   ping                 check that the server answers
+  stats                print the server's metrics (Prometheus text: calls, errors and
+                       latency by function, sessions, workers, ...)
 
 Options (anywhere on the line, as `--flag value` or `--flag=value`; `--` ends them, for an
 argument that starts with '-'):
@@ -306,7 +308,7 @@ int main(int argc, char** argv) {
   if (positional.empty()) return Usage("missing command");
   std::string command = positional[0];
   if (command != "call" && command != "bench" && command != "ls" && command != "info" &&
-      command != "ping" && command != "upload" && command != "unload") {
+      command != "ping" && command != "upload" && command != "unload" && command != "stats") {
     return Usage("unknown command " + command);
   }
   if ((command == "call" || command == "bench") && positional.size() < 2) {
@@ -351,6 +353,14 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (command == "stats") {  // one unary RPC, no session
+    try {
+      std::cout << tvmffi::rpc::Client(server, options).Stats() << std::flush;
+      return 0;
+    } catch (const ffi::Error& e) {
+      return Report(e, 2);
+    }
+  }
   std::optional<tvmffi::rpc::Session> connected;
   try {
     connected = tvmffi::rpc::Connect(server, options);

@@ -219,10 +219,13 @@ class Client {
   // ConnectionError / TimeoutError / RPCError for the transport.
   tvm::ffi::Any Call(const std::string& name, const std::vector<tvm::ffi::Any>& args = {},
                      const std::string& module = "") const;
+  // The server's metrics (the GetStats RPC): Prometheus text, as on its --metrics-listen.
+  std::string Stats() const;
   const std::string& target() const { return target_; }
 
  private:
   struct State;
+  void WaitConnected() const;  // the first call's wait for a server; throws when none came
   std::shared_ptr<State> state_;
   std::string target_;
 };

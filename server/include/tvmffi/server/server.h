@@ -42,6 +42,9 @@ struct ServerOptions {
   // ticket their session got. -1: off. 0: a free port. Never with TLS (it is not encrypted)
   // nor for a unix-socket listen address; clients on this host use shared memory instead.
   int data_port = 0;
+  // Serve the metrics (Prometheus text) over HTTP at http://ADDR/metrics ("" = off; they are
+  // also answered by the GetStats RPC, token and TLS included).
+  std::string metrics_listen;
   // Run each module in its own worker process (a crash or hang fails its calls, not the server).
   bool isolate = false;
   absl::Duration worker_timeout = absl::InfiniteDuration();  // longest call before a kill
@@ -60,6 +63,8 @@ class Server {
   virtual int port() const = 0;
   // The data channel's port (0: none).
   virtual int data_port() const = 0;
+  // The metrics' HTTP port (0: none).
+  virtual int metrics_port() const = 0;
   // Stops taking new RPCs, lets in-flight ones finish (up to grace), then cancels the rest.
   // Returns within about grace whatever the calls do: false when some are still running
   // (a hung function holds its thread): the process should then end without destroying the

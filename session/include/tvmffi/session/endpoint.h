@@ -95,9 +95,11 @@ struct EndpointOptions {
   // allocation a tensor lies in, which may hold more than the client's tensor.
   bool offer_cuda_ipc = true;
   // Told about each of the peer's calls this side answered, on the thread that ran it, just
-  // before the answer goes out: the global's name ("" for a call of a function by handle), how
-  // long it took, and its error (null on success). For the server's logs and metrics.
-  std::function<void(std::string_view name, absl::Duration took, const v1::Error* error)>
+  // before the answer goes out: the global's name ("" for a call of a function by handle), the
+  // function called (null when it did not resolve), how long it took, and its error (null on
+  // success). For the server's logs and metrics.
+  std::function<void(std::string_view name, const tvm::ffi::Function* function, absl::Duration took,
+                     const v1::Error* error)>
       on_call_done;
 };
 
