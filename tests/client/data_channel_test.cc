@@ -93,20 +93,6 @@ TEST(DataChannel, SameHostSessionsTlsAndTheOperatorCanDoWithoutIt) {
   EXPECT_FALSE(session.UsesDataChannel());
 }
 
-// A TCP connection to 127.0.0.1:port; -1 when refused.
-int Dial(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // Everything the server sends until it closes the connection (or `wait` passes: "TIMEOUT").
 std::string ReadUntilClosed(int fd, std::chrono::milliseconds wait) {
   std::string got;
@@ -135,7 +121,7 @@ TEST(DataChannel, AStrangerOnTheDataPortGetsNothingAndTheServerKeepsServing) {
   ASSERT_TRUE(session.UsesDataChannel());
 
   // A well-formed hello with a guessed ticket: refused (PERMISSION_DENIED, 7), then closed.
-  int fd = Dial(port);
+  int fd = testing::DialLoopback(port);
   ASSERT_GE(fd, 0);
   char hello[48] = {'T', 'F', 'F', 'I', 'D', 'A', 'T', 'A', 1};
   std::memset(hello + 16, 0x5a, 32);
@@ -146,7 +132,7 @@ TEST(DataChannel, AStrangerOnTheDataPortGetsNothingAndTheServerKeepsServing) {
   EXPECT_NE(reply.find("unknown or expired ticket"), std::string::npos);
   ::close(fd);
   // Not a hello at all: closed without a word.
-  fd = Dial(port);
+  fd = testing::DialLoopback(port);
   ASSERT_GE(fd, 0);
   std::string junk(64, 'x');
   ASSERT_EQ(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL), 64);
@@ -155,7 +141,7 @@ TEST(DataChannel, AStrangerOnTheDataPortGetsNothingAndTheServerKeepsServing) {
   // Connections past the bound (2 * --max-sessions + 8 = 12, one the session's) are closed at
   // once; silent ones are closed after the 5 s hello timeout.
   std::vector<int> silent;
-  for (int i = 0; i < 14; ++i) silent.push_back(Dial(port));
+  for (int i = 0; i < 14; ++i) silent.push_back(testing::DialLoopback(port));
   int closed_at_once = 0;
   for (int s : silent) {
     ASSERT_GE(s, 0);

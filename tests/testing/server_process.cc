@@ -1,9 +1,12 @@
 #include "testing/server_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -194,6 +197,19 @@ std::unique_ptr<ServerProcess> ServerWithCudaDriver(const std::string& driver,
   auto server = std::make_unique<ServerProcess>(args);
   ::unsetenv("TVMFFI_CUDA_DRIVER");
   return server;
+}
+
+int DialLoopback(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 bool WaitForFile(const std::string& path, int timeout_s) {

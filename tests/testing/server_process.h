@@ -36,6 +36,10 @@ class ServerProcess {
 std::unique_ptr<ServerProcess> ServerWithCudaDriver(const std::string& driver,
                                                     std::vector<std::string> more_args = {});
 
+// A TCP connection to 127.0.0.1:port (a raw socket, for tests that play a stranger or speak
+// HTTP); -1 when refused.
+int DialLoopback(int port);
+
 struct CommandResult {
   int exit_code;
   std::string out;

@@ -18,9 +18,10 @@ TEST(Cli, HelpNamesEveryCommandAndExitsZero) {
   testing::CommandResult r = RunCli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* command :
-       {"call FUNC", "bench FUNC", "ls [PREFIX]", "upload FILE", "info", "ping", "--server",
-        "--timeout", "--token-file", "--tls", "--module", "--device", "--number", "--repeat",
-        "--min-repeat-ms", "--cooldown-ms"}) {
+       {"call FUNC",   "bench FUNC", "ls [PREFIX]",     "upload FILE",  "unload NAME", "stats",
+        "info",        "ping",       "--server",        "--tls-cert",   "--tls-key",   "--replace",
+        "--available", "--timeout",  "--token-file",    "--tls",        "--module",    "--device",
+        "--number",    "--repeat",   "--min-repeat-ms", "--cooldown-ms"}) {
     EXPECT_NE(r.out.find(command), std::string::npos) << command;
   }
 }
