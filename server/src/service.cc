@@ -299,7 +299,14 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
     }
     std::vector<ffi::AnyView> views(args.begin(), args.end());
     ffi::Any result;
-    func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
+    // Like a session's call, it can see (TVMFFIEnvCheckSignals) that its client's deadline
+    // passed or that the client went away, and stop.
+    absl::Time deadline = context->deadline() == std::chrono::system_clock::time_point::max()
+                              ? absl::InfiniteFuture()
+                              : absl::FromChrono(context->deadline());
+    RunCancellable(
+        deadline, [context] { return context->IsCancelled(); },
+        [&] { func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result); });
     absl::Status encoded = EncodeValue(result, nullptr, response->mutable_value());
     if (!encoded.ok()) {
       response->clear_value();

@@ -224,6 +224,18 @@ std::atomic<int> g_calls_running{0};
 void SetMaxWorkerThreads(int n) { internal::WorkerPool::Global().SetMaxThreads(n); }
 int NumCallsRunning() { return g_calls_running.load(std::memory_order_acquire); }
 
+void RunCancellable(absl::Time deadline, std::function<bool()> gone,
+                    const std::function<void()>& fn) {
+  internal::ServedCall::InstallSignalCheck();
+  internal::ServedCall call(deadline, std::move(gone));
+  internal::ServedCall::Scope scope(&call);
+  g_calls_running.fetch_add(1, std::memory_order_acq_rel);
+  struct Done {
+    ~Done() { g_calls_running.fetch_sub(1, std::memory_order_acq_rel); }
+  } done;
+  fn();
+}
+
 // A thread's use of stream_; false when the session is closed and the stream must not be touched.
 class Endpoint::StreamUse {
  public:

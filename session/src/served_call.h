@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include "absl/status/status.h"
@@ -17,6 +18,9 @@ namespace tvmffi::rpc::internal {
 class ServedCall {
  public:
   explicit ServedCall(absl::Time deadline) : deadline_(deadline) {}
+  // gone: asked by Check; true once the caller went away (a unary RPC's IsCancelled).
+  ServedCall(absl::Time deadline, std::function<bool()> gone)
+      : deadline_(deadline), gone_(std::move(gone)) {}
 
   // The caller sent Cancel: Check fails from now on and a registered waiter wakes.
   void Cancel();
@@ -51,6 +55,7 @@ class ServedCall {
  private:
   std::atomic<bool> cancelled_{false};
   const absl::Time deadline_;
+  const std::function<bool()> gone_;
   std::mutex mutex_;
   std::mutex* waiter_mutex_ = nullptr;  // under mutex_
   std::condition_variable* waiter_cv_ = nullptr;

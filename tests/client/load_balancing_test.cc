@@ -121,6 +121,22 @@ TEST(LoadBalancing, WithRetriesACallWhoseServerDiesMidCallIsMadeAgainElsewhere) 
   std::remove(path.c_str());
 }
 
+// A stateless call whose client gave up (its deadline) is cancelled on the server too: the
+// function polling TVMFFIEnvCheckSignals sees it and stops (it ran on for its whole 30 s before).
+TEST(LoadBalancing, AStatelessCallWhoseClientGaveUpIsCancelledOnTheServer) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  ConnectOptions quick;
+  quick.call_timeout_s = 0.5;
+  Client client(server.address(), quick);
+  const std::string marker = testing::TempDir() + "/until_cancelled";
+  EXPECT_EQ(ErrorOf([&] {
+              client.Call("e2e.until_cancelled", {ffi::Any(marker), ffi::Any(30.0)});
+            }).rfind("TimeoutError: ", 0),
+            0u);
+  EXPECT_TRUE(testing::WaitForFile(marker + ".stopped", 10));
+  EXPECT_EQ(Client(server.address()).Call("e2e.add", {ffi::Any(1), ffi::Any(2)}).cast<int>(), 3);
+}
+
 TEST(LoadBalancing, StatelessCallsCarryValuesAndTypedErrors) {
   ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--load", TVMFFI_MY_EXT_MODULE});
   Client client(server.address());

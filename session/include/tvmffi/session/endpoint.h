@@ -112,6 +112,11 @@ void SetMaxWorkerThreads(int n);
 // peer as remote tensors. (The server's ToHost returns the remote tensor itself this way, so
 // its bytes are read once, straight from where they live.)
 void SendResultByValue();
+// Runs fn as a call that TVMFFIEnvCheckSignals can stop, for calls served outside a session (the
+// stateless Call RPC): past deadline it reports TimeoutError, and once gone() says the caller
+// went away, RPCError (cancelled). Calls fn made to peers in turn inherit the deadline.
+void RunCancellable(absl::Time deadline, std::function<bool()> gone,
+                    const std::function<void()>& fn);
 // Peers' calls running in this process right now, over all sessions (closed ones included: a
 // hung call outlives its session).
 int NumCallsRunning();
