@@ -261,18 +261,12 @@ ffi::Tensor Compact(const DLTensor& t) {
   return *std::move(compact);
 }
 
-// "float32[2, 3]": what must match for a copy.
-std::string Describe(DLDataType dtype, const int64_t* shape, int ndim) {
-  std::string out = std::string(ffi::DLDataTypeToString(dtype)) + "[";
-  for (int i = 0; i < ndim; ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 // Over the data channel when the session has one: true when done that way.
 bool WriteDirect(const RemoteTensorObj& remote, const DLTensor& host) {
-  std::string from = Describe(host.dtype, host.shape, host.ndim);
+  std::string from =
+      TensorTypeText(host.dtype, ffi::ShapeView(host.shape, static_cast<size_t>(host.ndim)));
   std::string into =
-      Describe(remote.dtype(), remote.shape().data(), static_cast<int>(remote.shape().size()));
+      TensorTypeText(remote.dtype(), ffi::ShapeView(remote.shape().data(), remote.shape().size()));
   if (from != into) {
     TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << from << " into one of " << into;
   }
@@ -316,16 +310,9 @@ void RemoteTensor::CopyFrom(const DLTensor* host) const {
 }
 
 ffi::Tensor RemoteTensor::ToHost() const {
-  const RemoteTensorObj& remote = *get();
-  if (remote.HasDataChannel()) {
-    ffi::Tensor host =
-        NewHostTensor(ffi::ShapeView(remote.shape().data(), remote.shape().size()), remote.dtype());
-    std::optional<absl::Status> done =
-        remote.ReadOverDataChannel(host.data_ptr(), host.GetDataSize());
-    if (done.has_value()) {
-      if (!done->ok()) throw StatusToError(*done);
-      return host;
-    }
+  if (std::optional<absl::StatusOr<ffi::Tensor>> read = get()->ReadOverDataChannel()) {
+    if (!read->ok()) throw StatusToError(read->status());
+    return **std::move(read);
   }
   absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.to_host", {});
   if (!rv.ok()) throw StatusToError(rv.status());

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -41,14 +42,27 @@ void Client::WaitConnected() const {
   if (!s.connected.ok()) throw StatusToError(s.connected);
 }
 
+namespace {
+std::optional<std::chrono::system_clock::time_point> Deadline(double timeout_s) {
+  if (timeout_s <= 0) return std::nullopt;
+  return std::chrono::system_clock::now() +
+         std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+}
+
+// A call's context: the token, and the deadline when there is one.
+void Prepare(grpc::ClientContext* context, const ConnectOptions& options,
+             std::optional<std::chrono::system_clock::time_point> deadline) {
+  if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
+  if (deadline.has_value()) context->set_deadline(*deadline);
+}
+}  // namespace
+
 std::string Client::Stats() const {
   State& s = *state_;
   WaitConnected();
   grpc::ClientContext context;
-  if (!s.options.token.empty()) context.AddMetadata("authorization", "Bearer " + s.options.token);
-  double timeout_s = s.options.call_timeout_s > 0 ? s.options.call_timeout_s : 30;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
+  Prepare(&context, s.options,
+          Deadline(s.options.call_timeout_s > 0 ? s.options.call_timeout_s : 30));
   v1::GetStatsRequest request;
   v1::Stats response;
   grpc::Status status = s.stub->GetStats(&context, request, &response);
@@ -72,24 +86,18 @@ ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args
   // attempts, 50 ms backoff doubling, never past call_timeout_s. gRPC's retry policy (see
   // MakeChannel) covers the attempts that never left; this loop covers those that had reached
   // a server that then died, which gRPC may report before its own policy gets a turn.
-  const auto start = std::chrono::system_clock::now();
-  const bool has_deadline = s.options.call_timeout_s > 0;
-  const auto deadline =
-      start + std::chrono::milliseconds(static_cast<int64_t>(s.options.call_timeout_s * 1000));
+  const auto deadline = Deadline(s.options.call_timeout_s);
   const int attempts = s.options.retry_unavailable ? 4 : 1;
   std::chrono::milliseconds backoff(50);
   v1::CallResponse response;
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext context;
-    if (!s.options.token.empty()) {
-      context.AddMetadata("authorization", "Bearer " + s.options.token);
-    }
-    if (has_deadline) context.set_deadline(deadline);
+    Prepare(&context, s.options, deadline);
     response.Clear();
     grpc::Status status = s.stub->Call(&context, request, &response);
     if (status.ok()) break;
     const bool retry = status.error_code() == grpc::StatusCode::UNAVAILABLE && attempt < attempts &&
-                       (!has_deadline || std::chrono::system_clock::now() + backoff < deadline);
+                       (!deadline || std::chrono::system_clock::now() + backoff < *deadline);
     if (!retry) throw StatusToError(FromGrpcStatus(status, target_));
     std::this_thread::sleep_for(backoff);
     backoff *= 2;

@@ -516,6 +516,12 @@ ffi::Tensor NewHostTensor(ffi::ShapeView shape, DLDataType dtype) {
   return ffi::Tensor::FromNDAlloc(HostAlloc{}, shape, dtype, DLDevice{kDLCPU, 0});
 }
 
+std::string TensorTypeText(DLDataType dtype, ffi::ShapeView shape) {
+  std::string out = std::string(ffi::DLDataTypeToString(dtype)) + "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
 absl::StatusOr<ffi::Tensor> CompactHostTensor(const DLTensor& t) {
   ffi::Tensor out = NewHostTensor(ffi::ShapeView(t.shape, static_cast<size_t>(t.ndim)), t.dtype);
   if (ffi::IsContiguous(t)) {

@@ -61,11 +61,7 @@ void ThrowIfTooLong(std::string_view name, std::string_view what) {
 }
 
 // "float32[2, 3]": what must match for a copy.
-std::string Describe(const ffi::Tensor& t) {
-  ffi::ShapeView shape = t.shape();
-  return absl::StrCat(std::string(ffi::DLDataTypeToString(t.dtype())), "[",
-                      absl::StrJoin(shape.begin(), shape.end(), ", "), "]");
-}
+std::string Describe(const ffi::Tensor& t) { return TensorTypeText(t.dtype(), t.shape()); }
 
 // Waits for the device's queued work (a kernel launched asynchronously counts in the repeat
 // that launched it); a device the server lacks is a ValueError.

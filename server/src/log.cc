@@ -69,8 +69,7 @@ std::string TextValue(const Value& v) {
 
 }  // namespace
 
-std::string Value::Number(double v, bool integral) {
-  if (integral) return absl::StrCat(static_cast<int64_t>(v));
+std::string Value::Number(double v) {
   if (!std::isfinite(v)) return "null";
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.6g", v);

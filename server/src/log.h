@@ -31,15 +31,15 @@ struct Value {
   Value(const std::string& s) : text(s) {}                     // NOLINT
   Value(absl::string_view s) : text(s.data(), s.size()) {}     // NOLINT
   Value(bool b) : text(b ? "true" : "false"), number(true) {}  // NOLINT
-  template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
-  Value(T v)
-      : text(Number(static_cast<double>(v), std::is_integral_v<T>)), number(true) {}  // NOLINT
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+  Value(T v) : text(std::to_string(v)), number(true) {}  // NOLINT: exactly, whatever its size
+  Value(double v) : text(Number(v)), number(true) {}     // NOLINT
   Value(absl::Duration d) : Value(absl::ToDoubleSeconds(d)) {}  // NOLINT: in seconds
   std::string text;
   bool number = false;
 
  private:
-  static std::string Number(double v, bool integral);
+  static std::string Number(double v);
 };
 
 using Fields = std::initializer_list<std::pair<std::string_view, Value>>;

@@ -7,6 +7,7 @@
 
 #include <utility>
 
+#include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/endpoint.h"
@@ -176,8 +177,6 @@ std::shared_ptr<DataChannelClient> DataChannelOf(const std::weak_ptr<Endpoint>& 
 }
 }  // namespace
 
-bool RemoteTensorObj::HasDataChannel() const { return DataChannelOf(endpoint_) != nullptr; }
-
 // A request that failed because the connection did (not the server's answer) is not an
 // answer: nullopt, and the caller goes through the stream.
 std::optional<absl::Status> RemoteTensorObj::WriteOverDataChannel(const void* data,
@@ -189,12 +188,14 @@ std::optional<absl::Status> RemoteTensorObj::WriteOverDataChannel(const void* da
   return st;
 }
 
-std::optional<absl::Status> RemoteTensorObj::ReadOverDataChannel(void* dest, uint64_t bytes) const {
+std::optional<absl::StatusOr<ffi::Tensor>> RemoteTensorObj::ReadOverDataChannel() const {
   std::shared_ptr<DataChannelClient> channel = DataChannelOf(endpoint_);
   if (channel == nullptr) return std::nullopt;
-  absl::Status st = channel->Read(handle_, dest, bytes);
+  ffi::Tensor host = NewHostTensor(ffi::ShapeView(shape_.data(), shape_.size()), dtype_);
+  absl::Status st = channel->Read(handle_, host.data_ptr(), host.GetDataSize());
   if (!st.ok() && channel->broken()) return std::nullopt;
-  return st;
+  if (!st.ok()) return absl::StatusOr<ffi::Tensor>(st);
+  return absl::StatusOr<ffi::Tensor>(std::move(host));
 }
 
 absl::StatusOr<ffi::Any> RemoteTensorObj::CallOp(const char* op,

@@ -137,6 +137,8 @@ struct CodecLimits {
 // large blocks are recycled, so a fresh one does not page-fault its way in). Throws
 // std::bad_alloc when out of memory.
 tvm::ffi::Tensor NewHostTensor(tvm::ffi::ShapeView shape, DLDataType dtype);
+// "float32[2, 3]": what must match for a copy between two tensors (both ends say it the same).
+std::string TensorTypeText(DLDataType dtype, tvm::ffi::ShapeView shape);
 
 // A compact copy (row-major, in NewHostTensor memory) of host tensor t, strided or not; the
 // codec's own gather. TypeError for a strided tensor of a sub-byte dtype.

@@ -6,6 +6,7 @@
 #define TVMFFI_SESSION_REMOTE_TENSOR_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/object.h>
 
 #include <cstdint>
@@ -31,12 +32,11 @@ class RemoteTensorObj : public tvm::ffi::Object {
   // session is gone.
   absl::StatusOr<tvm::ffi::Any> CallOp(const char* op,
                                        const std::vector<tvm::ffi::AnyView>& args) const;
-  // Copies `bytes` bytes (its compact size) into it / out of it over the session's data
-  // channel. nullopt when the session has none (same host, TLS, refused, or the channel
-  // broke): the caller then uses CallOp's "$tensor.copy_from" / "$tensor.to_host".
+  // Copies `bytes` bytes (its compact size) into it, or itself into a new host tensor, over the
+  // session's data channel. nullopt when the session has none (same host, TLS, refused, or the
+  // channel broke): the caller then uses CallOp's "$tensor.copy_from" / "$tensor.to_host".
   std::optional<absl::Status> WriteOverDataChannel(const void* data, uint64_t bytes) const;
-  std::optional<absl::Status> ReadOverDataChannel(void* dest, uint64_t bytes) const;
-  bool HasDataChannel() const;
+  std::optional<absl::StatusOr<tvm::ffi::Tensor>> ReadOverDataChannel() const;
 
   static constexpr const char* kTypeKey = "tvmffi.rpc.RemoteTensor";
   TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.RemoteTensor", RemoteTensorObj, tvm::ffi::Object);
