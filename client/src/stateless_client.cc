@@ -1,5 +1,9 @@
 // tvmffi::rpc::Client: stateless calls over one channel, spread by gRPC's load balancing.
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
 
 #include <chrono>
 #include <mutex>
@@ -70,10 +74,76 @@ std::string Client::Stats() const {
   return response.text();
 }
 
-ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args,
-                      const std::string& module) const {
+std::string Client::Health(const std::string& service) const {
   State& s = *state_;
   WaitConnected();
+  grpc::ClientContext context;
+  Prepare(&context, s.options,
+          Deadline(s.options.call_timeout_s > 0 ? s.options.call_timeout_s : 30));
+  // grpc.health.v1.HealthCheckRequest { string service = 1; }, written by hand: its one field.
+  std::string request_bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&request_bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    if (!service.empty()) {
+      coded.WriteTag(google::protobuf::internal::WireFormatLite::MakeTag(
+          1, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+      coded.WriteVarint32(static_cast<uint32_t>(service.size()));
+      coded.WriteString(service);
+    }
+  }
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  const grpc::internal::RpcMethod method("/grpc.health.v1.Health/Check",
+                                         grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      s.channel.get(), method, &context, request, &response);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return "SERVICE_UNKNOWN";
+  if (!status.ok()) throw StatusToError(FromGrpcStatus(status, target_));
+  // HealthCheckResponse { ServingStatus status = 1; }: UNKNOWN 0, SERVING 1, NOT_SERVING 2,
+  // SERVICE_UNKNOWN 3.
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const grpc::Slice& piece : slices) {
+    bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+  }
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  uint32_t value = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == google::protobuf::internal::WireFormatLite::MakeTag(
+                   1, google::protobuf::internal::WireFormatLite::WIRETYPE_VARINT)) {
+      if (!in.ReadVarint32(&value)) break;
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+      break;
+    }
+  }
+  switch (value) {
+    case 1:
+      return "SERVING";
+    case 2:
+      return "NOT_SERVING";
+    case 3:
+      return "SERVICE_UNKNOWN";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args,
+                      const std::string& module) const {
+  return Call(name, args, module, nullptr);
+}
+
+ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args,
+                      const std::string& module, Failure* failure) const {
+  State& s = *state_;
+  Failure ignored;
+  if (failure == nullptr) failure = &ignored;
+  *failure = Failure::kTransport;
+  WaitConnected();
+  *failure = Failure::kServer;  // the request is ours to encode
   v1::CallRequest request;
   request.set_name(name);
   request.set_module(module);
@@ -94,6 +164,7 @@ ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args
     grpc::ClientContext context;
     Prepare(&context, s.options, deadline);
     response.Clear();
+    *failure = Failure::kTransport;
     grpc::Status status = s.stub->Call(&context, request, &response);
     if (status.ok()) break;
     const bool retry = status.error_code() == grpc::StatusCode::UNAVAILABLE && attempt < attempts &&
@@ -102,9 +173,11 @@ ffi::Any Client::Call(const std::string& name, const std::vector<ffi::Any>& args
     std::this_thread::sleep_for(backoff);
     backoff *= 2;
   }
+  *failure = Failure::kServer;
   if (response.has_error()) throw DecodeError(response.error(), target_);
   absl::StatusOr<ffi::Any> value = DecodeValue(response.value(), nullptr, limits);
   if (!value.ok()) throw StatusToError(value.status());
+  *failure = Failure::kNone;
   return *std::move(value);
 }
 

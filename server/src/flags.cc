@@ -48,8 +48,9 @@ struct Raw {
   std::string max_message_mb, max_sessions, max_sessions_per_peer, session_idle_timeout;
   std::string max_device_memory, max_threads, drain_timeout, call_timeout, worker_timeout;
   std::string name, log_level, log_format, data_port, metrics_listen;
-  std::vector<std::string> load, expose, hide;
+  std::vector<std::string> load, expose, hide, require_modules;
   bool allow_upload = false, isolate = false, no_shared_memory = false, check_config = false;
+  bool channelz = false;
   bool no_data_channel = false;
 };
 
@@ -79,6 +80,10 @@ void Describe(CLI::App& app, Raw& raw) {
        "stem, e.g. my_ops.so -> \"my_ops\". Repeatable.");
   text("--module-dir", &raw.module_dir, "DIR",
        "let clients load modules by name from DIR (never by path). Off when\nabsent.");
+  list("--require-module", &raw.require_modules, "NAME",
+       "the health service says NOT_SERVING until module NAME is loaded\n"
+       "(by --load, from --module-dir at start, or uploaded), and again\n"
+       "while it is unloaded. Repeatable.");
   app.add_flag("--allow-upload", raw.allow_upload,
                "let clients send a module's file to load (Session::UploadModule,\n"
                "`tvmffi upload`). It runs their code in this server (in a worker with\n"
@@ -153,6 +158,10 @@ void Describe(CLI::App& app, Raw& raw) {
        "(calls, errors and latency by function, sessions, workers, ...;\n"
        "no token or TLS there: keep it on a trusted network). Default:\n"
        "off; the GetStats RPC (`tvmffi stats`) answers them either way");
+  app.add_flag("--channelz", raw.channelz,
+               "serve gRPC's channelz (grpc.channelz.v1: channels, sockets and their\n"
+               "peers' addresses, call counts) for grpcdebug and the like. No token\n"
+               "there: keep it on a trusted network. Off by default");
   app.add_flag("--no-data-channel", raw.no_data_channel,
                "no data channel: remote tensors' bytes go through the gRPC stream");
   text("--name", &raw.name, "NAME",
@@ -204,6 +213,13 @@ ServerConfig Convert(const Raw& raw) {
   o.allow_upload = raw.allow_upload;
   o.expose = raw.expose;
   o.hide = raw.hide;
+  for (const std::string& name : raw.require_modules) {
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      throw Mistake{"--require-module takes a module name (a file stem, no '/'), not " + name};
+    }
+  }
+  o.require_modules = raw.require_modules;
+  o.channelz = raw.channelz;
   if (!raw.max_message_mb.empty()) {
     int mb = 0;
     if (!absl::SimpleAtoi(raw.max_message_mb, &mb) || mb <= 0 || mb > 2047) {

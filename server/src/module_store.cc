@@ -248,6 +248,7 @@ void ModuleStore::RetireLocked(const std::string& name, Dropped* dropped) {
 }
 
 absl::Status ModuleStore::Unload(const std::string& name) {
+  NotifyChange notify{this};  // after the locks below are released
   std::lock_guard<std::mutex> replacing(replace_mutex_);
   Dropped dropped;  // released after the lock
   std::lock_guard<std::mutex> lock(mutex_);
@@ -309,12 +310,23 @@ absl::Status ModuleStore::LoadOperatorModule(const std::string& path) {
   return absl::OkStatus();
 }
 
+void ModuleStore::SetOnChange(std::function<void()> on_change) {
+  std::lock_guard<std::mutex> lock(on_change_mutex_);
+  on_change_ = std::move(on_change);
+}
+
+ModuleStore::NotifyChange::~NotifyChange() {
+  std::lock_guard<std::mutex> lock(store->on_change_mutex_);
+  if (store->on_change_) store->on_change_();
+}
+
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = modules_.find(name);
     if (it != modules_.end()) return it->second;
   }
+  NotifyChange notify{this};  // a module may be loaded from the directory
   TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
   if (module_dir_.empty()) {
     return PermissionError(
@@ -365,6 +377,7 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
                                                      std::string_view bytes, bool replace) {
+  NotifyChange notify{this};
   if (upload_dir_.empty()) {
     return PermissionError(
         "this server does not accept uploaded modules (start it with "

@@ -6,6 +6,7 @@
 
 #include <tvm/ffi/extra/module.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -58,6 +59,10 @@ class ModuleStore {
   // any module when clients may neither load nor upload; ValueError when none is loaded.
   absl::Status Unload(const std::string& name);
   std::vector<std::string> Names() const;
+  // Called after the set of modules may have changed (an upload, unload, or a load from the
+  // module directory), outside the store's locks; nullptr: none. Setting it waits for a call
+  // of the previous one in progress, so its owner can clear it before going away.
+  void SetOnChange(std::function<void()> on_change);
   // The functions module `name` exports (its library's `__tvm_ffi_<fn>` symbols), sorted;
   // ValueError when no such module is loaded. Empty for a file whose symbols cannot be read.
   absl::StatusOr<std::vector<std::string>> FunctionNames(const std::string& name) const;
@@ -122,6 +127,13 @@ class ModuleStore {
   std::string copy_dir_;                             // made by CopyDir, removed with the store
   uint64_t generation_ = 0;                          // makes each uploaded file's name new
   std::mutex replace_mutex_;                         // one replace or unload at a time
+  std::mutex on_change_mutex_;  // held while on_change_ runs; taken before mutex_
+  std::function<void()> on_change_;
+  // Calls on_change_ when it goes out of scope: declared first in a function, after its locks.
+  struct NotifyChange {
+    ModuleStore* store;
+    ~NotifyChange();
+  };
 };
 
 }  // namespace tvmffi::rpc::internal

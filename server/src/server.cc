@@ -2,12 +2,15 @@
 // reflection) and serves.
 #include "tvmffi/server/server.h"
 
+#include <grpcpp/ext/channelz_service_plugin.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <tvm/ffi/container/map.h>
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
@@ -22,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "dispatcher.h"
+#include "log.h"
 #include "metrics.h"
 #include "module_store.h"
 #include "policy.h"
@@ -85,6 +89,19 @@ class ServerImpl : public Server {
         return absl::Status(st.code(),
                             absl::StrCat("cannot load --load ", path, ": ", st.message()));
       }
+    }
+    // Required modules the directory has are loaded now; the others are awaited.
+    for (const std::string& name : options_.require_modules) {
+      std::vector<std::string> loaded = modules_->Names();
+      if (std::find(loaded.begin(), loaded.end(), name) != loaded.end()) continue;
+      std::string reason = "not loaded; health says NOT_SERVING until it is uploaded";
+      if (!options_.module_dir.empty()) {
+        absl::StatusOr<ffi::Module> module = modules_->Get(name);
+        if (module.ok()) continue;
+        reason = std::string(module.status().message());
+      }
+      internal::log::Event(internal::log::Level::kWarning, "module.required_missing",
+                           {{"module", name}, {"reason", reason}});
     }
     auto policy = std::make_shared<internal::Policy>(options_.expose, options_.hide);
     ffi::Function info = ffi::Function::FromTyped([this]() {
@@ -150,6 +167,7 @@ class ServerImpl : public Server {
 
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    if (options_.channelz) grpc::channelz::experimental::InitChannelzService();
     grpc::ServerBuilder builder;
     std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
     if (!options_.tls_cert_pem.empty() || !options_.tls_key_pem.empty()) {
@@ -194,6 +212,13 @@ class ServerImpl : public Server {
       return absl::UnavailableError(absl::StrCat("cannot bind ", options_.listen));
     }
     if (is_unix) port_ = 0;
+    {
+      std::lock_guard<std::mutex> lock(health_mutex_);
+      health_ready_ = true;
+      serving_ = ComputeServing();
+      SetHealthLocked();
+    }
+    modules_->SetOnChange([this] { UpdateHealth(); });
     if (!options_.metrics_listen.empty()) {
       internal::FFIService* service = service_.get();
       absl::StatusOr<std::unique_ptr<internal::MetricsHttpServer>> metrics =
@@ -205,6 +230,44 @@ class ServerImpl : public Server {
     return absl::OkStatus();
   }
 
+  ~ServerImpl() override {
+    if (modules_ != nullptr) modules_->SetOnChange(nullptr);  // the store may outlive this
+  }
+
+  // SERVING when not draining and every required module is loaded.
+  bool ComputeServing() const {
+    if (draining_.load()) return false;
+    if (options_.require_modules.empty()) return true;
+    std::vector<std::string> loaded = modules_->Names();
+    for (const std::string& name : options_.require_modules) {
+      if (std::find(loaded.begin(), loaded.end(), name) == loaded.end()) return false;
+    }
+    return true;
+  }
+
+  void UpdateHealth() {
+    std::lock_guard<std::mutex> lock(health_mutex_);
+    if (!health_ready_) return;
+    bool serving = ComputeServing();
+    if (serving == serving_) return;
+    serving_ = serving;
+    SetHealthLocked();
+    internal::log::Event(internal::log::Level::kInfo, "server.health",
+                         {{"status", serving ? "SERVING" : "NOT_SERVING"}});
+  }
+
+  // The server as a whole ("") and its FFI service, by name, as serving_ says.
+  void SetHealthLocked() {
+    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    health->SetServingStatus(serving_);
+    health->SetServingStatus(v1::FFI::service_full_name(), serving_);
+  }
+
+  bool serving() const override {
+    std::lock_guard<std::mutex> lock(health_mutex_);
+    return health_ready_ && serving_;
+  }
+
   int port() const override { return port_; }
   int data_port() const override { return dispatcher_ == nullptr ? 0 : dispatcher_->data_port(); }
   int metrics_port() const override { return metrics_ == nullptr ? 0 : metrics_->port(); }
@@ -213,15 +276,19 @@ class ServerImpl : public Server {
     std::unique_lock<std::mutex> lock(shutdown_mutex_);
     if (!shut_down_) {
       shut_down_ = true;
-      // Sessions are long-lived streams: end them once their calls are done (or at the
-      // deadline), then stop gRPC. gRPC's Shutdown also waits for handlers stuck in a
-      // function, so it runs on a thread of its own that nobody waits for past the deadline.
+      // First the health service says NOT_SERVING (load balancers and probes stop sending
+      // new work) while gRPC still answers. Sessions are long-lived streams: they end once
+      // their calls are done (or at the deadline); then gRPC stops. gRPC's Shutdown also waits
+      // for handlers stuck in a function, so it all runs on a thread of its own that nobody
+      // waits for past the deadline.
+      draining_.store(true);
+      UpdateHealth();
       auto state = shutdown_state_;
       std::thread([this, grace, state] {
-        std::thread drain([this, grace] { service_->Drain(grace); });
-        server_->Shutdown(std::chrono::system_clock::now() +
-                          absl::ToChronoNanoseconds(grace + absl::Milliseconds(500)));
-        drain.join();
+        auto stop_by = std::chrono::system_clock::now() +
+                       absl::ToChronoNanoseconds(grace + absl::Milliseconds(500));
+        service_->Drain(grace);
+        server_->Shutdown(stop_by);
         std::lock_guard<std::mutex> done(state->mutex);
         state->done = true;
         state->cv.notify_all();
@@ -258,6 +325,10 @@ class ServerImpl : public Server {
   int port_ = 0;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;
+  std::atomic<bool> draining_{false};
+  mutable std::mutex health_mutex_;  // after ModuleStore's on-change lock, before its mutex
+  bool health_ready_ = false;        // server_ is built
+  bool serving_ = true;              // as last told to the health service (its default)
   struct ShutdownState {
     std::mutex mutex;
     std::condition_variable cv;

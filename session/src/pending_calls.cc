@@ -1,5 +1,6 @@
 #include "pending_calls.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -69,7 +70,19 @@ absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::
   if (served != nullptr) served->SetWaiter(&slot.mutex, &slot.cv);
   std::unique_lock<std::mutex> lock(slot.mutex);
   auto ready = [&slot, served] { return slot.done || (served != nullptr && served->cancelled()); };
-  if (deadline == absl::InfiniteFuture()) {
+  if (served != nullptr && served->polled()) {
+    // A stateless call's caller going away is seen only by asking: every 20 ms.
+    auto stopped = [&slot, served] { return slot.done || served->stopped(); };
+    while (!stopped()) {
+      absl::Duration step = absl::Milliseconds(20);
+      if (deadline != absl::InfiniteFuture()) {
+        absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) break;
+        step = std::min(step, left);
+      }
+      slot.cv.wait_for(lock, absl::ToChronoNanoseconds(step), stopped);
+    }
+  } else if (deadline == absl::InfiniteFuture()) {
     slot.cv.wait(lock, ready);
   } else {
     slot.cv.wait_for(lock, absl::ToChronoNanoseconds(deadline - absl::Now()), ready);
@@ -80,7 +93,7 @@ absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::
   if (!done) {
     std::lock_guard<std::mutex> table_lock(mutex_);
     if (slots_.erase(id) == 1) {
-      if (served != nullptr && (served->cancelled() || served_ends_first)) {
+      if (served != nullptr && (served->stopped() || served_ends_first)) {
         absl::Status why = served->Check();
         if (!why.ok()) return why;
       }

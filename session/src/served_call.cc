@@ -34,7 +34,7 @@ void ServedCall::Cancel() {
 }
 
 absl::Status ServedCall::Check() const {
-  if (cancelled() || (gone_ && gone_())) {
+  if (stopped()) {
     return RPCError(absl::StatusCode::kCancelled, "the caller cancelled this call");
   }
   if (deadline_ != absl::InfiniteFuture() && absl::Now() >= deadline_) {

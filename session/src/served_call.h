@@ -25,6 +25,11 @@ class ServedCall {
   // The caller sent Cancel: Check fails from now on and a registered waiter wakes.
   void Cancel();
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  // Cancelled, or its caller went away (asked now).
+  bool stopped() const { return cancelled() || (gone_ && gone_()); }
+  // Whether the caller's going away is seen only by asking (stopped()), not by Cancel: a
+  // wait on its behalf must then look every so often.
+  bool polled() const { return static_cast<bool>(gone_); }
   absl::Time deadline() const { return deadline_; }
   // OK while the call should go on; else why it should stop: RPCError (cancelled by the caller)
   // or TimeoutError (past its deadline).

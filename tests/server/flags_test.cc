@@ -130,7 +130,8 @@ TEST(ServerFlags, BothSpellingsVersionAndTheManifestsArgumentsAreAccepted) {
            {"--check-config", "--worker-timeout=5"},
            {"--check-config", "--data-port=70000"},
            {"--check-config", "--data-port=1", "--no-data-channel"},
-           {"--check-config", "--data-port=1", "--listen=unix:/x"}}) {
+           {"--check-config", "--data-port=1", "--listen=unix:/x"},
+           {"--check-config", "--require-module=a/b"}}) {
     std::tie(rc, out) = RunServer(bad);
     EXPECT_EQ(rc, 2) << bad[1] << ": " << out;
     EXPECT_NE(out.find("(see tvmffi-server --help)"), std::string::npos) << out;

@@ -4,10 +4,12 @@
 
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "testing/server_process.h"
+#include "tvmffi/rpc/client.h"
 
 namespace tvmffi::rpc {
 namespace {
@@ -17,11 +19,30 @@ using testing::ServerProcess;
 TEST(Cli, HelpNamesEveryCommandAndExitsZero) {
   testing::CommandResult r = RunCli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* command :
-       {"call FUNC",   "bench FUNC", "ls [PREFIX]",     "upload FILE",  "unload NAME", "stats",
-        "info",        "ping",       "--server",        "--tls-cert",   "--tls-key",   "--replace",
-        "--available", "--timeout",  "--token-file",    "--tls",        "--module",    "--device",
-        "--number",    "--repeat",   "--min-repeat-ms", "--cooldown-ms"}) {
+  for (const char* command : {"call FUNC",
+                              "bench FUNC",
+                              "ls [PREFIX]",
+                              "upload FILE",
+                              "unload NAME",
+                              "stats",
+                              "info",
+                              "ping",
+                              "health",
+                              "--session",
+                              "--server",
+                              "--tls-cert",
+                              "--tls-key",
+                              "--replace",
+                              "--available",
+                              "--timeout",
+                              "--token-file",
+                              "--tls",
+                              "--module",
+                              "--device",
+                              "--number",
+                              "--repeat",
+                              "--min-repeat-ms",
+                              "--cooldown-ms"}) {
     EXPECT_NE(r.out.find(command), std::string::npos) << command;
   }
 }
@@ -55,6 +76,39 @@ TEST(Cli, ExitStatusTellsAFailedFunctionFromAFailedTransport) {
   EXPECT_EQ(nobody.exit_code, 2);
   EXPECT_EQ(nobody.err.rfind("ConnectionError: cannot connect to 127.0.0.1:1: ", 0), 0u)
       << nobody.err;
+}
+
+// `tvmffi call` is a stateless call (#13): one RPC, so it works where no session can be had
+// (this server's one session is taken); a refused token is still a transport failure (exit
+// 2, as for a session); a result that lives on the server asks for --session, which gets it.
+TEST(Cli, CallIsStatelessUnlessItNeedsASession) {
+  const std::string token = testing::TempDir() + "/token", wrong = testing::TempDir() + "/wrong";
+  std::ofstream(token) << "s3cret\n";
+  std::ofstream(wrong) << "guess\n";
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--max-sessions", "1", "--token-file", token});
+  ConnectOptions options;
+  options.token = "s3cret";
+  std::optional<Session> held = Connect(server.address(), options);
+  const std::vector<std::string> at = {"--server", server.address(), "--token-file", token};
+  auto cli = [&](std::vector<std::string> args, const std::vector<std::string>& flags) {
+    args.insert(args.begin() + 1, flags.begin(), flags.end());
+    return RunCli(args);
+  };
+  testing::CommandResult r = cli({"call", "e2e.add", "2", "3"}, at);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "5\n");
+  r = cli({"call", "--session", "e2e.add", "2", "3"}, at);  // the one session is taken
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--max-sessions"), std::string::npos) << r.err;
+  r = cli({"call", "e2e.add", "2", "3"}, {"--server", server.address(), "--token-file", wrong});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("PermissionError: ", 0), 0u) << r.err;
+  held.reset();
+  r = cli({"call", "e2e.make_adder", "1"}, at);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("call with --session"), std::string::npos) << r.err;
+  r = cli({"call", "--session", "e2e.make_adder", "1"}, at);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 // Flags through CLI11 (#13): `--flag=value` too, anywhere on the line; an unknown flag is

@@ -34,7 +34,10 @@ constexpr char kUsage[] = R"(Usage: tvmffi <command> [options] [arguments]
 Commands:
   call FUNC [ARG...]   call FUNC on the server; each ARG is a JSON literal (41, 2.5, true,
                        null, "text", [1,2], {"k": 1}) or @FILE.npy (a tensor read from a
-                       NumPy file); prints the result as JSON on stdout
+                       NumPy file); prints the result as JSON on stdout. A stateless call
+                       (one RPC, spread over the servers of a dns:/// or ipv4: target by
+                       round_robin) unless --session, --device or --out-arg asks for a
+                       session
   ls [PREFIX]          list the server's published global functions: each name with its
                        signature, then its docstring (indented) when it has one. With
                        --module M: the functions module M exports; with --available: the
@@ -50,7 +53,10 @@ Commands:
                        device is synchronized around each repeat; the network is not timed
   info                 print the server's versions, limits, loaded modules and devices (with
                        their memory; why CUDA is not available, where it is not)
-  ping                 check that the server answers
+  ping                 check that the server answers (opens a session: token and all)
+  health [SERVICE]     print the server's gRPC health status (SERVING, NOT_SERVING while it
+                       drains or lacks a --require-module, ...); exit 0 only when SERVING.
+                       No token needed: for container and load-balancer health checks
   stats                print the server's metrics (Prometheus text: calls, errors and
                        latency by function, sessions, workers, ...)
 
@@ -81,14 +87,16 @@ argument that starts with '-'):
   --repeat R           (bench) repeats (default 3)
   --min-repeat-ms MS   (bench) the shortest a repeat may last (default 0)
   --cooldown-ms MS     (bench) pause between repeats (default 0)
+  --session            (call) call in a session (one gRPC stream) rather than statelessly:
+                       for results that are objects or functions, which live on the server
   --replace            (upload) replace the module of that name, if there is one
   --available          (ls) list the module names the server's --module-dir offers
   --version            print the version and exit
   --help               show this text
 
 Exit status: 0 on success; 1 when the remote function raised (its "Kind: message" and
-backtrace go to stderr); 2 for usage errors and transport errors (unreachable server,
-timeout, authentication).
+backtrace go to stderr), and for `health` when the server is not SERVING; 2 for usage errors
+and transport errors (unreachable server, timeout, authentication).
 )";
 
 #ifndef TVMFFI_RPC_VERSION
@@ -193,7 +201,7 @@ int main(int argc, char** argv) {
   // unknown is a usage error; `--` ends the flags (for an argument that starts with '-').
   CLI::App app("tvmffi", "tvmffi");
   app.set_help_flag();  // our own help text, below
-  bool help = false, tls = false, replace = false, available = false;
+  bool help = false, tls = false, replace = false, available = false, in_session = false;
   std::string tls_cert, tls_key;
   std::string token_file, tls_ca, timeout, device_text, number, repeat, min_repeat_ms, cooldown_ms;
   std::vector<std::string> out_arg_texts;
@@ -207,6 +215,7 @@ int main(int argc, char** argv) {
   app.add_flag("--tls", tls);
   app.add_flag("--replace", replace);
   app.add_flag("--available", available);
+  app.add_flag("--session", in_session);
   app.add_option("--tls-ca", tls_ca)->envname("TVMFFI_TLS_CA")->multi_option_policy(last);
   app.add_option("--tls-cert", tls_cert)->envname("TVMFFI_TLS_CERT")->multi_option_policy(last);
   app.add_option("--tls-key", tls_key)->envname("TVMFFI_TLS_KEY")->multi_option_policy(last);
@@ -308,7 +317,8 @@ int main(int argc, char** argv) {
   if (positional.empty()) return Usage("missing command");
   std::string command = positional[0];
   if (command != "call" && command != "bench" && command != "ls" && command != "info" &&
-      command != "ping" && command != "upload" && command != "unload" && command != "stats") {
+      command != "ping" && command != "upload" && command != "unload" && command != "stats" &&
+      command != "health") {
     return Usage("unknown command " + command);
   }
   if ((command == "call" || command == "bench") && positional.size() < 2) {
@@ -319,6 +329,8 @@ int main(int argc, char** argv) {
   }
   if (command == "unload" && positional.size() != 2) return Usage("unload needs a module NAME");
   if (replace && command != "upload") return Usage("--replace is for upload");
+  if (in_session && command != "call") return Usage("--session is for call");
+  if (command == "health" && positional.size() > 2) return Usage("health takes one SERVICE");
   if (available && command != "ls") return Usage("--available is for ls");
   if (available && !module.empty()) return Usage("ls takes --available or --module, not both");
   if (command == "ls" && !module.empty() && positional.size() > 1) {
@@ -359,6 +371,42 @@ int main(int argc, char** argv) {
       return 0;
     } catch (const ffi::Error& e) {
       return Report(e, 2);
+    }
+  }
+  if (command == "health") {  // gRPC's health service: no session, no token needed
+    try {
+      std::string status =
+          tvmffi::rpc::Client(server, options).Health(positional.size() > 1 ? positional[1] : "");
+      std::cout << status << "\n";
+      return status == "SERVING" ? 0 : 1;
+    } catch (const ffi::Error& e) {
+      return Report(e, 2);
+    }
+  }
+  if (command == "call" && !in_session && !device_given && out_args.empty()) {
+    // Stateless: one RPC, which a load-balancing policy may send to any of the target's servers.
+    tvmffi::rpc::Client::Failure failure = tvmffi::rpc::Client::Failure::kNone;
+    try {
+      ffi::Any result =
+          tvmffi::rpc::Client(server, options).Call(positional[1], args, module, &failure);
+      if (!out_path.empty()) {
+        std::optional<ffi::Tensor> t = result.try_cast<ffi::Tensor>();
+        if (!t.has_value())
+          TVM_FFI_THROW(TypeError) << "the result is not a tensor; nothing written";
+        absl::Status written = tvmffi::rpc::tools::WriteNpy(out_path, *t);
+        if (!written.ok()) TVM_FFI_THROW(ValueError) << std::string(written.message());
+      }
+      std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;
+      return 0;
+    } catch (const ffi::Error& e) {
+      bool transport = failure == tvmffi::rpc::Client::Failure::kTransport ||
+                       tvmffi::rpc::IsTransportKind(std::string(e.kind()));
+      int code = Report(e, transport ? 2 : 1);
+      if (!transport && std::string(e.message()).find("needs a session") != std::string::npos) {
+        std::cerr << "(a result that lives on the server, such as an object or a function, "
+                     "needs a session: call with --session)\n";
+      }
+      return code;
     }
   }
   std::optional<tvmffi::rpc::Session> connected;

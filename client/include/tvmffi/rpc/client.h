@@ -219,8 +219,20 @@ class Client {
   // ConnectionError / TimeoutError / RPCError for the transport.
   tvm::ffi::Any Call(const std::string& name, const std::vector<tvm::ffi::Any>& args = {},
                      const std::string& module = "") const;
+  // Where a failed Call failed: reaching the server or being let in (unreachable, refused
+  // token or certificate, past the deadline, the server going away: the RPC itself failed),
+  // or on the server, answering (the function threw, no such function, a value it cannot
+  // send). The CLI tells them apart by exit status.
+  enum class Failure { kNone, kTransport, kServer };
+  // As Call; *failure says where it failed when it throws (kNone when it returns).
+  tvm::ffi::Any Call(const std::string& name, const std::vector<tvm::ffi::Any>& args,
+                     const std::string& module, Failure* failure) const;
   // The server's metrics (the GetStats RPC): Prometheus text, as on its --metrics-listen.
   std::string Stats() const;
+  // The status the server's gRPC health service (grpc.health.v1) gives `service` ("": the
+  // server as a whole): "SERVING", "NOT_SERVING" (draining, or a --require-module missing),
+  // "SERVICE_UNKNOWN" or "UNKNOWN". Throws ConnectionError / TimeoutError when it cannot ask.
+  std::string Health(const std::string& service = "") const;
   const std::string& target() const { return target_; }
 
  private:

@@ -51,6 +51,12 @@ struct ServerOptions {
   // Worker threads running clients' calls, over all sessions; past it calls queue.
   int max_threads = 1024;
   std::string worker_program;  // the binary started with --isolate-worker ("": this one)
+  // Modules (by name) the server needs before its health service says SERVING; those not
+  // loaded by `load` are loaded from module_dir at start when there, else awaited (an upload).
+  // The health status follows them: unloading one turns it NOT_SERVING again.
+  std::vector<std::string> require_modules;
+  // Serve gRPC's channelz (grpc.channelz.v1: channels, sockets, peers' addresses; no token).
+  bool channelz = false;
 };
 
 class Server {
@@ -65,7 +71,11 @@ class Server {
   virtual int data_port() const = 0;
   // The metrics' HTTP port (0: none).
   virtual int metrics_port() const = 0;
-  // Stops taking new RPCs, lets in-flight ones finish (up to grace), then cancels the rest.
+  // Whether the health service says SERVING: every required module loaded, not draining.
+  virtual bool serving() const = 0;
+  // Drains: the health service says NOT_SERVING and no new session is admitted (stateless
+  // calls still are); sessions end once their calls are done. Then stops taking new RPCs,
+  // lets in-flight ones finish (all within grace), and cancels the rest.
   // Returns within about grace whatever the calls do: false when some are still running
   // (a hung function holds its thread): the process should then end without destroying the
   // server, e.g. with std::_Exit, as tvmffi-server does.
