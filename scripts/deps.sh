@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libabsl-dev
   libcli11-dev libspdlog-dev libcpp-httplib-dev
   openssl
+  systemd  # systemd-analyze verify, for the unit in deploy/systemd
 )
 
 missing=()

@@ -184,6 +184,17 @@ CommandResult RunCli(const std::vector<std::string>& args, int timeout_s) {
   return r;
 }
 
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         int timeout_s) {
+  std::string dir = TempDir();
+  int pid = Spawn(program, args, dir + "/out", dir + "/err");
+  CommandResult r;
+  r.exit_code = pid > 0 ? WaitFor(pid, timeout_s) : -1;
+  r.out = Slurp(dir + "/out");
+  r.err = Slurp(dir + "/err");
+  return r;
+}
+
 int StartCli(const std::vector<std::string>& args) {
   std::string dir = TempDir();
   return Spawn(Artifact(TVMFFI_CLI_BINARY), args, dir + "/out", dir + "/err");

@@ -49,6 +49,10 @@ struct CommandResult {
 // Runs the tvmffi command with args (bounded by timeout_s) and captures stdout and stderr.
 CommandResult RunCli(const std::vector<std::string>& args, int timeout_s = 30);
 
+// Runs program with args (bounded by timeout_s) and captures stdout and stderr.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         int timeout_s = 30);
+
 // Starts the tvmffi command in the background; returns its pid.
 int StartCli(const std::vector<std::string>& args);
 
