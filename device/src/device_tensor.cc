@@ -30,6 +30,14 @@ Resident& Residents() {
   return *r;
 }
 
+// Bytes held by NewDeviceTensor's tensors, by device type (the last slot: any other type).
+constexpr int kHeldSlots = 16;
+std::atomic<uint64_t> g_held[kHeldSlots];
+std::atomic<uint64_t>& Held(DLDeviceType type) {
+  int slot = static_cast<int>(type);
+  return g_held[slot > 0 && slot < kHeldSlots ? slot : kHeldSlots - 1];
+}
+
 struct DeviceAlloc {
   DeviceApi* api;
   void* data;
@@ -50,6 +58,7 @@ struct DeviceAlloc {
       (void)api->Free(t->device.device_id, t->data);
     }
     if (budget != nullptr) budget->used.fetch_sub(bytes);
+    Held(t->device.device_type).fetch_sub(bytes, std::memory_order_relaxed);
   }
 };
 
@@ -127,8 +136,13 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
     r.data.insert(*data);
     r.count.store(r.data.size(), std::memory_order_release);
   }
+  Held(device.device_type).fetch_add(bytes, std::memory_order_relaxed);
   return ffi::Tensor::FromNDAlloc(
       DeviceAlloc{api, *data, bytes, std::move(budget), std::move(provided)}, shape, dtype, device);
+}
+
+uint64_t DeviceTensorBytesHeld(DLDeviceType type) {
+  return Held(type).load(std::memory_order_relaxed);
 }
 
 void SetCpuBytesProvider(HostBytesProvider provider) {

@@ -92,6 +92,7 @@ class ByteBufferFrameStream : public FrameStream {
   absl::Status Read(v1::Frame* frame) override {
     grpc::ByteBuffer buffer;
     if (!stream_->Read(&buffer)) return Ended();
+    Count(&ByteCounters::received, buffer.Length());
     absl::Status parsed;
     {
       grpc::ProtoBufferReader reader(&buffer);
@@ -113,6 +114,7 @@ class ByteBufferFrameStream : public FrameStream {
                          uint64_t* size) override {
     grpc::ByteBuffer buffer;
     if (!stream_->Read(&buffer)) return Ended();
+    Count(&ByteCounters::received, buffer.Length());
     ByteBufferSource source(&buffer);
     return ParseChunkFrame(source, buffer.Length(), header, dest, capacity, size);
   }
@@ -133,6 +135,7 @@ class ByteBufferFrameStream : public FrameStream {
 
   Stream* const stream_;
   Context* const context_;
+  ByteCounters* counters_ = nullptr;  // set: every frame's bytes are added
   std::mutex write_mutex_;  // one Write at a time, and none overlapping the client's Finish
   std::atomic<bool> closed_{false};
 
@@ -143,7 +146,12 @@ class ByteBufferFrameStream : public FrameStream {
   absl::Status WriteBuffer(const grpc::ByteBuffer& buffer) {
     std::lock_guard<std::mutex> lock(write_mutex_);
     if (closed_ || !stream_->Write(buffer)) return ClosedError();
+    Count(&ByteCounters::sent, buffer.Length());
     return absl::OkStatus();
+  }
+
+  void Count(std::atomic<uint64_t> ByteCounters::*which, size_t bytes) {
+    if (counters_ != nullptr) (counters_->*which).fetch_add(bytes, std::memory_order_relaxed);
   }
 };
 
@@ -194,8 +202,11 @@ class ClientFrameStream : public ByteBufferFrameStream<ClientStream, grpc::Clien
 class ServerFrameStream
     : public ByteBufferFrameStream<RawSessionReaderWriter, grpc::ServerContext> {
  public:
-  ServerFrameStream(grpc::ServerContext* context, RawSessionReaderWriter* stream)
-      : ByteBufferFrameStream(stream, context) {}
+  ServerFrameStream(grpc::ServerContext* context, RawSessionReaderWriter* stream,
+                    ByteCounters* counters)
+      : ByteBufferFrameStream(stream, context) {
+    counters_ = counters;
+  }
 
  private:
   absl::Status ClosedError() const override { return ConnectionError("client stream closed"); }
@@ -219,8 +230,9 @@ std::unique_ptr<FrameStream> OpenClientFrameStream(std::shared_ptr<grpc::Channel
 }
 
 std::unique_ptr<FrameStream> MakeServerFrameStream(grpc::ServerContext* context,
-                                                   RawSessionReaderWriter* stream) {
-  return std::make_unique<ServerFrameStream>(context, stream);
+                                                   RawSessionReaderWriter* stream,
+                                                   ByteCounters* counters) {
+  return std::make_unique<ServerFrameStream>(context, stream, counters);
 }
 
 }  // namespace tvmffi::rpc

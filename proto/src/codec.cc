@@ -9,6 +9,7 @@
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/string.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,33 @@
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc {
+namespace {
+std::atomic<uint64_t> g_crossed[2][kNumTensorCrossings];  // [received][how]
+void Crossed(bool received, TensorCrossing how) {
+  g_crossed[received ? 1 : 0][static_cast<int>(how)].fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+const char* TensorCrossingName(TensorCrossing how) {
+  switch (how) {
+    case TensorCrossing::kInline:
+      return "inline";
+    case TensorCrossing::kChunked:
+      return "chunked";
+    case TensorCrossing::kShared:
+      return "shared";
+    case TensorCrossing::kStaged:
+      return "staged";
+    case TensorCrossing::kRemote:
+      return "remote";
+  }
+  return "unknown";
+}
+
+uint64_t TensorsCrossed(bool received, TensorCrossing how) {
+  return g_crossed[received ? 1 : 0][static_cast<int>(how)].load(std::memory_order_relaxed);
+}
+
 namespace {
 
 namespace ffi = tvm::ffi;
@@ -223,6 +251,7 @@ class Encoder {
     meta->mutable_device()->set_device_id(t.device.device_id);
     if (out->ref().owner() == v1::RemoteRef::SENDER)
       refs_->DescribeRemoteTensor(t, out->mutable_ref());
+    Crossed(false, TensorCrossing::kRemote);
     return absl::OkStatus();
   }
 
@@ -257,6 +286,7 @@ class Encoder {
     if (bytes != 0 && refs_ != nullptr && contiguous &&
         refs_->ShareTensorBytes(base, bytes, &shared)) {
       *out->mutable_shared() = std::move(shared);
+      Crossed(false, TensorCrossing::kShared);
       return absl::OkStatus();
     }
     if (bytes > limits_.max_tensor_bytes) {
@@ -268,14 +298,17 @@ class Encoder {
     if (bytes != 0 && refs_ != nullptr && contiguous) {
       if (refs_->StageTensorBytes(base, bytes, &shared)) {
         *out->mutable_shared() = std::move(shared);
+        Crossed(false, TensorCrossing::kStaged);
         return absl::OkStatus();
       }
       if (std::optional<uint64_t> stream = refs_->DeferTensorBytes(base, bytes, owner)) {
         out->set_chunked_bytes(bytes);
         out->set_stream_id(*stream);
+        Crossed(false, TensorCrossing::kChunked);
         return absl::OkStatus();
       }
     }
+    Crossed(false, TensorCrossing::kInline);
     std::string* data = out->mutable_data();
     data->resize(bytes);
     if (bytes == 0) return absl::OkStatus();
@@ -329,6 +362,11 @@ class Decoder {
         return ffi::Any(ffi::Shape(v.shape().dims().begin(), v.shape().dims().end()));
       }
       case v1::Value::kTensor:
+        Crossed(true, !v.tensor().has_shared()
+                          ? (v.tensor().chunked_bytes() != 0 ? TensorCrossing::kChunked
+                                                             : TensorCrossing::kInline)
+                      : v.tensor().shared().lease() == 0 ? TensorCrossing::kShared
+                                                         : TensorCrossing::kStaged);
         return DecodeTensor(v.tensor());
       case v1::Value::kArray:
         return DecodeSeq(v.array(), depth);
@@ -343,6 +381,7 @@ class Decoder {
       case v1::Value::kRef:
         if (refs_ == nullptr)
           return TypeError("cannot receive an object reference without a session");
+        if (v.ref().has_tensor()) Crossed(true, TensorCrossing::kRemote);
         return refs_->ImportRef(v.ref());
       case v1::Value::KIND_NOT_SET:
         break;

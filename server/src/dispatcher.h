@@ -38,6 +38,10 @@ class ServerDispatcher : public Dispatcher {
   int data_channel_connections() const {
     return data_channel_ == nullptr ? 0 : data_channel_->num_connections();
   }
+  // The data channel's byte counts; null when there is none.
+  const ByteCounters* data_channel_bytes() const {
+    return data_channel_ == nullptr ? nullptr : &data_channel_->bytes();
+  }
   // The data channel's port; 0 when there is none.
   int data_port() const { return data_channel_ == nullptr ? 0 : data_channel_->port(); }
   // The session ended: its data-channel ticket is void.

@@ -138,9 +138,14 @@ std::string Metrics::Text(const std::vector<Gauge>& gauges) const {
   Header(&out, "tvmffi_auth_refused_total", "counter",
          "RPCs refused for a missing or wrong token.");
   absl::StrAppend(&out, "tvmffi_auth_refused_total ", auth_refused_.load(), "\n");
+  const std::string* last = nullptr;
   for (const Gauge& g : gauges) {
-    Header(&out, g.name.c_str(), "gauge", g.help.c_str());
-    absl::StrAppend(&out, g.name, " ", Number(g.value), "\n");
+    if (last == nullptr || *last != g.name) {
+      Header(&out, g.name.c_str(), g.type.c_str(), g.help.c_str());
+    }
+    last = &g.name;
+    absl::StrAppend(&out, g.name, g.labels.empty() ? "" : "{", g.labels,
+                    g.labels.empty() ? "" : "}", " ", Number(g.value), "\n");
   }
   return out;
 }

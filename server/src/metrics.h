@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tvmffi/session/frame_stream.h"
 
 namespace tvmffi::rpc::internal {
 
@@ -34,11 +35,17 @@ class Metrics {
   void SessionRefused() { sessions_refused_.fetch_add(1); }
   void WorkerStarted(std::string_view module);
   void WorkerExited(std::string_view module);
-  // A server's gauges, read when the text is made.
+  // A server's values read when the text is made: gauges, or counters kept elsewhere (type
+  // "counter"). Samples of one name with different labels (`device="cuda"`) come one after
+  // the other; the first one's help and type count.
   struct Gauge {
     std::string name, help;
     double value;
+    std::string labels = "";  // `key="value",...`, without braces
+    std::string type = "gauge";
   };
+  // The bytes of session frames and stateless calls (gRPC message payloads).
+  ByteCounters& grpc_bytes() { return grpc_bytes_; }
   // Everything, and the gauges, in Prometheus' text exposition format (version 0.0.4).
   std::string Text(const std::vector<Gauge>& gauges = {}) const;
 
@@ -67,6 +74,7 @@ class Metrics {
   std::atomic<int64_t> sessions_open_{0};
   std::atomic<uint64_t> sessions_refused_{0};
   std::atomic<uint64_t> auth_refused_{0};
+  ByteCounters grpc_bytes_;
 };
 
 // Serves text() at http://ADDR/metrics on a thread of its own until destroyed.

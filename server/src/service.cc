@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "tvmffi/device/device_api.h"
+#include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 
@@ -151,6 +153,7 @@ grpc::Status FFIService::RawCall(
     grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>* streamer) {
   grpc::ByteBuffer buffer;
   if (!streamer->Read(&buffer)) return grpc::Status(grpc::StatusCode::CANCELLED, "no request");
+  Metrics::Global().grpc_bytes().received.fetch_add(buffer.Length(), std::memory_order_relaxed);
   v1::CallRequest request;
   grpc::ProtoBufferReader reader(&buffer);
   if (!ParseWithNestingLimit(&reader, &request)) {
@@ -168,6 +171,7 @@ grpc::Status FFIService::RawCall(
     return grpc::Status(grpc::StatusCode::INTERNAL, "cannot serialize the response");
   }
   if (!streamer->Write(reply)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
+  Metrics::Global().grpc_bytes().sent.fetch_add(reply.Length(), std::memory_order_relaxed);
   return grpc::Status::OK;
 }
 
@@ -228,7 +232,8 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
     if (error != nullptr) LogCallError(client, name, took, *error);
   };
   auto endpoint =
-      Endpoint::Create(MakeServerFrameStream(context, stream), dispatcher_, endpoint_options);
+      Endpoint::Create(MakeServerFrameStream(context, stream, &Metrics::Global().grpc_bytes()),
+                       dispatcher_, endpoint_options);
   {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     sessions_.insert(endpoint);
@@ -400,7 +405,7 @@ std::string FFIService::StatsText() const {
     std::lock_guard<std::mutex> lock(sessions_mutex_);
     for (const auto& session : sessions_) handles += static_cast<double>(session->num_exported());
   }
-  return Metrics::Global().Text({
+  std::vector<Metrics::Gauge> values = {
       {"tvmffi_handles_held", "Objects the server holds for its clients' sessions.", handles},
       {"tvmffi_calls_running", "Clients' calls running now (hung ones included).",
        static_cast<double>(NumCallsRunning())},
@@ -408,7 +413,47 @@ std::string FFIService::StatsText() const {
        static_cast<double>(modules_->Names().size())},
       {"tvmffi_data_channel_connections", "Data channel connections open now.",
        static_cast<double>(dispatcher_->data_channel_connections())},
-  });
+  };
+  for (auto [type, name] : {std::pair<DLDeviceType, const char*>{kDLCPU, "cpu"},
+                            std::pair<DLDeviceType, const char*>{kDLCUDA, "cuda"}}) {
+    values.push_back({"tvmffi_device_memory_held_bytes",
+                      "Bytes of tensors made on the server (Session::Empty, remote results), "
+                      "by device type.",
+                      static_cast<double>(device::DeviceTensorBytesHeld(type)),
+                      absl::StrCat("device=\"", name, "\"")});
+  }
+  const ByteCounters& grpc = Metrics::Global().grpc_bytes();
+  const ByteCounters* data = dispatcher_->data_channel_bytes();
+  for (auto [name, help, received] :
+       {std::make_tuple("tvmffi_received_bytes_total",
+                        "Bytes received: gRPC message payloads (session frames, stateless "
+                        "calls) and tensor bytes written over the data channel.",
+                        true),
+        std::make_tuple("tvmffi_sent_bytes_total",
+                        "Bytes sent: gRPC message payloads and tensor bytes read over the data "
+                        "channel.",
+                        false)}) {
+    auto value = [received = received](const ByteCounters* c) {
+      return c == nullptr ? 0.0 : static_cast<double>((received ? c->received : c->sent).load());
+    };
+    values.push_back({name, help, value(&grpc), "transport=\"grpc\"", "counter"});
+    values.push_back({name, help, value(data), "transport=\"data_channel\"", "counter"});
+  }
+  for (bool received : {false, true}) {
+    for (int i = 0; i < kNumTensorCrossings; ++i) {
+      auto how = static_cast<TensorCrossing>(i);
+      values.push_back(
+          {"tvmffi_tensors_total",
+           "Tensors sent and received, by how their bytes crossed: inline (in the message), "
+           "chunked (frames after it), shared (shared memory, by reference), staged (a "
+           "same-host staging slot), remote (a reference; the tensor stays with its owner).",
+           static_cast<double>(TensorsCrossed(received, how)),
+           absl::StrCat("direction=\"", received ? "received" : "sent", "\",how=\"",
+                        TensorCrossingName(how), "\""),
+           "counter"});
+    }
+  }
+  return Metrics::Global().Text(values);
 }
 
 grpc::Status FFIService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,

@@ -507,6 +507,7 @@ void DataChannelServer::Serve(Connection* c) {
         }
         std::string reply = EncodeReply(done);
         TVMFFI_RPC_RETURN_IF_ERROR(SendAll(fd, reply.data(), reply.size()));
+        bytes_.received.fetch_add(bytes, std::memory_order_relaxed);
         continue;
       }
       // kRead: the reply, the size, then the bytes (a failed device copy ends the connection
@@ -517,6 +518,7 @@ void DataChannelServer::Serve(Connection* c) {
         Put64(bytes, size);
         iovec parts[3] = {{reply.data(), reply.size()}, {size, 8}, {host, bytes}};
         TVMFFI_RPC_RETURN_IF_ERROR(SendAll(fd, parts, 3));
+        bytes_.sent.fetch_add(bytes, std::memory_order_relaxed);
         continue;
       }
       bool started = false;
@@ -539,6 +541,7 @@ void DataChannelServer::Serve(Connection* c) {
         }
         TVMFFI_RPC_RETURN_IF_ERROR(done);
         TVMFFI_RPC_RETURN_IF_ERROR(SendAll(fd, bounce.get(), static_cast<uint64_t>(n)));
+        bytes_.sent.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
         if (bytes == 0) break;
       }
     }

@@ -2,6 +2,8 @@
 // the moment a drain starts (while gRPC still answers, so probes and load balancers see it),
 // and until every --require-module is loaded (again after one is unloaded). `tvmffi health`
 // prints it and exits 0 only when SERVING.
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <tvm/ffi/tvm_ffi.h>
@@ -9,6 +11,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "testing/error_of.h"
 #include "testing/server_process.h"
@@ -87,6 +90,38 @@ TEST(ServerHealth, NotServingUntilEveryRequiredModuleIsLoaded) {
   // Another service's name is not one the server knows.
   EXPECT_EQ(client.Health("no.such.Service"), "SERVICE_UNKNOWN");
   EXPECT_EQ(client.Health("tvmffi.rpc.v1.FFI"), "SERVING");
+}
+
+// gRPC's status for an empty request to channelz's GetServers on the server at address.
+grpc::StatusCode ChannelzGetServers(const std::string& address, std::string* reply) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::ByteBuffer request, response;
+  grpc::Slice empty("", 0);
+  request = grpc::ByteBuffer(&empty, 1);
+  const grpc::internal::RpcMethod method("/grpc.channelz.v1.Channelz/GetServers",
+                                         grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel.get(), method, &context, request, &response);
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && response.Dump(&slices).ok()) {
+    for (const grpc::Slice& piece : slices) {
+      reply->append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+    }
+  }
+  return status.error_code();
+}
+
+TEST(ServerHealth, ChannelzOnlyWhenAskedFor) {
+  std::string reply;
+  {
+    ServerProcess server({});
+    EXPECT_EQ(ChannelzGetServers(server.address(), &reply), grpc::StatusCode::UNIMPLEMENTED);
+  }
+  ServerProcess server({"--channelz"});
+  EXPECT_EQ(ChannelzGetServers(server.address(), &reply), grpc::StatusCode::OK);
+  EXPECT_FALSE(reply.empty()) << "channelz lists this server";
 }
 
 }  // namespace

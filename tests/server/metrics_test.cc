@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "testing/error_of.h"
+#include "testing/host_tensor.h"
 #include "testing/server_process.h"
 #include "tvmffi/rpc/client.h"
 
@@ -93,6 +94,52 @@ TEST(ServerMetrics, CallsErrorsLatencyAndSessionsOverHttpAndGetStats) {
   testing::CommandResult stats = testing::RunCli({"stats", "--server", server.address()});
   EXPECT_EQ(stats.exit_code, 0) << stats.err;
   EXPECT_TRUE(Has(stats.out, "tvmffi_sessions_total ")) << stats.out;
+}
+
+// The value of the sample `name{labels}` in Prometheus text; -1 when there is none.
+double Sample(const std::string& text, const std::string& sample) {
+  size_t at = text.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::atof(text.c_str() + at + sample.size() + 2);
+}
+
+// Bytes in and out by transport, tensors by how they crossed, and the device memory the
+// server's tensors hold (given back when the client lets go).
+TEST(ServerMetrics, BytesTensorsAndDeviceMemoryAreCounted) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--no-shared-memory"});
+  Client client(server.address());
+  std::string text = client.Stats();
+  EXPECT_EQ(Sample(text, "tvmffi_device_memory_held_bytes{device=\"cpu\"}"), 0) << text;
+  EXPECT_EQ(Sample(text, "tvmffi_tensors_total{direction=\"received\",how=\"inline\"}"), 0);
+  EXPECT_TRUE(Has(text, "# TYPE tvmffi_received_bytes_total counter\n")) << text;
+  const double received_before = Sample(text, "tvmffi_received_bytes_total{transport=\"grpc\"}");
+  const double sent_before = Sample(text, "tvmffi_sent_bytes_total{transport=\"grpc\"}");
+  {
+    Session session = Connect(server.address());
+    ffi::Function echo = session.GetGlobalRequired("e2e.echo");
+    ffi::Tensor host = testing::HostTensor(ffi::Shape({1000}), DLDataType{kDLFloat, 32, 1});
+    (void)echo(host);  // in by value, back by value
+    RemoteTensor remote =
+        session.Empty(ffi::Shape({1024}), DLDataType{kDLFloat, 32, 1}, DLDevice{kDLCPU, 0});
+    (void)echo(remote);  // the server's own tensor: a reference each way
+    text = client.Stats();
+    EXPECT_EQ(Sample(text, "tvmffi_device_memory_held_bytes{device=\"cpu\"}"), 4096) << text;
+    EXPECT_EQ(Sample(text, "tvmffi_tensors_total{direction=\"received\",how=\"inline\"}"), 1)
+        << text;
+    EXPECT_EQ(Sample(text, "tvmffi_tensors_total{direction=\"sent\",how=\"inline\"}"), 1);
+    EXPECT_GE(Sample(text, "tvmffi_tensors_total{direction=\"sent\",how=\"remote\"}"), 2);
+    EXPECT_GE(Sample(text, "tvmffi_received_bytes_total{transport=\"grpc\"}"),
+              received_before + 4000);
+    EXPECT_GE(Sample(text, "tvmffi_sent_bytes_total{transport=\"grpc\"}"), sent_before + 4000);
+    EXPECT_EQ(Sample(text, "tvmffi_received_bytes_total{transport=\"data_channel\"}"), 0);
+  }
+  // The session ended: its tensors are freed.
+  for (int i = 0; i < 500; ++i) {
+    text = client.Stats();
+    if (Sample(text, "tvmffi_device_memory_held_bytes{device=\"cpu\"}") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Sample(text, "tvmffi_device_memory_held_bytes{device=\"cpu\"}"), 0) << text;
 }
 
 TEST(ServerMetrics, WorkerRestartsAreCountedAndTheTokenGuardsGetStats) {

@@ -37,6 +37,10 @@ absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(
 using HostBytesProvider = std::function<absl::StatusOr<std::shared_ptr<void>>(uint64_t bytes)>;
 void SetCpuBytesProvider(HostBytesProvider provider);
 
+// Bytes held now by tensors NewDeviceTensor made on devices of `type` (every holder), for
+// the server's metrics.
+uint64_t DeviceTensorBytesHeld(DLDeviceType type);
+
 // Whether t is to stay where it is: made by NewDeviceTensor, or on a device whose memory the
 // host cannot read.
 bool IsResident(const DLTensor& t);

@@ -32,8 +32,10 @@ std::unique_ptr<FrameStream> OpenClientFrameStream(std::shared_ptr<grpc::Channel
 // The server end, borrowed from a handler: valid until the handler returns. The service serves
 // Session over byte buffers by replacing its handler (grpc::Service::MarkMethodStreamed with a
 // BidiStreamingHandler<Service, ByteBuffer, ByteBuffer>).
+// counters (may be null, else outliving the stream) add up the bytes of every frame.
 std::unique_ptr<FrameStream> MakeServerFrameStream(grpc::ServerContext* context,
-                                                   RawSessionReaderWriter* stream);
+                                                   RawSessionReaderWriter* stream,
+                                                   ByteCounters* counters = nullptr);
 
 }  // namespace tvmffi::rpc
 

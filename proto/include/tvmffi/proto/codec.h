@@ -133,6 +133,16 @@ struct CodecLimits {
 [[nodiscard]] absl::StatusOr<tvm::ffi::Any> DecodeValue(const v1::Value& value, RefTable* refs,
                                                         const CodecLimits& limits = {});
 
+// How a tensor crossed between processes: its bytes in the message (inline), in chunk frames
+// after it (chunked), by reference to shared memory (shared), through a same-host staging
+// slot (staged), or not at all: a reference to a tensor that stays with its sender (remote).
+enum class TensorCrossing { kInline, kChunked, kShared, kStaged, kRemote };
+constexpr int kNumTensorCrossings = 5;
+const char* TensorCrossingName(TensorCrossing how);
+// Tensors this process's codec sent (received: false) or received so far, by how they
+// crossed: every session and stateless call together (the server's metrics).
+uint64_t TensorsCrossed(bool received, TensorCrossing how);
+
 // A new, uninitialized compact CPU tensor in the memory received tensors use (64-byte aligned;
 // large blocks are recycled, so a fresh one does not page-fault its way in). Throws
 // std::bad_alloc when out of memory.

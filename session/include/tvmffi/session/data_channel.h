@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tvmffi/session/frame_stream.h"
 
 namespace tvmffi::rpc {
 
@@ -77,6 +78,8 @@ class DataChannelServer {
   DataChannelServer& operator=(const DataChannelServer&) = delete;
 
   int port() const { return port_; }
+  // Tensor bytes received (writes) and sent (reads) over all connections so far.
+  const ByteCounters& bytes() const { return bytes_; }
   // The ticket of this session (the same each time it is asked): a connection presenting it
   // reaches the tensors the session holds, while the session lasts.
   absl::StatusOr<std::string> Offer(const std::shared_ptr<Endpoint>& endpoint);
@@ -116,6 +119,7 @@ class DataChannelServer {
   std::vector<std::unique_ptr<Connection>> connections_;  // under mutex_
   std::map<const Endpoint*, Ticket> tickets_;             // under mutex_
   std::thread acceptor_;
+  ByteCounters bytes_;
 };
 
 }  // namespace tvmffi::rpc

@@ -3,6 +3,7 @@
 #ifndef TVMFFI_SESSION_FRAME_STREAM_H_
 #define TVMFFI_SESSION_FRAME_STREAM_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -27,6 +28,12 @@ struct ChunkHeader {
   uint64_t stream_id = 0;
   uint64_t offset = 0;
   bool last = false;
+};
+
+// Bytes a transport moved, for the server's metrics: the transport adds, the owner reads.
+struct ByteCounters {
+  std::atomic<uint64_t> received{0};
+  std::atomic<uint64_t> sent{0};
 };
 
 class FrameStream {
