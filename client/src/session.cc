@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <tvm/ffi/container/array.h>
 #include <tvm/ffi/container/map.h>
+#include <fstream>
 
 #include <algorithm>
 #include <chrono>
@@ -153,14 +154,35 @@ std::string ModuleStem(const std::string& path) {
   return base.substr(0, base.find('.'));
 }
 
-ffi::Module Session::UploadModule(const std::string& local_path, const std::string& name,
-                                  bool replace) const {
-  absl::StatusOr<std::string> data = ReadWholeFile(local_path);
-  if (!data.ok()) TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
+ffi::Module Session::UploadModule(
+    const std::string& local_path, const std::string& name, bool replace,
+    const std::function<void(uint64_t sent, uint64_t total)>& progress) const {
+  std::ifstream in(local_path, std::ios::binary);
+  if (!in) TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
+  in.seekg(0, std::ios::end);
+  const auto total = static_cast<uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+  in.seekg(0);
   std::string module_name = name.empty() ? ModuleStem(local_path) : name;
-  return Op(replace ? "$replace_module" : "$upload_module",
-            {ffi::Any(ffi::String(module_name)), ffi::Any(ffi::Bytes(data->data(), data->size()))})
-      .cast<ffi::Module>();
+  // Pieces well under the message limit (a frame has more than the bytes in it).
+  uint64_t piece = 4ull << 20;
+  if (uint64_t limit = endpoint_->max_frame_bytes(); limit != 0) {
+    piece = std::max<uint64_t>(std::min(piece, limit / 2), 4096);
+  }
+  // The upload is a handle on the server: dropped (and its file removed) if this fails midway.
+  ffi::Any upload = Op("$upload.begin", {ffi::Any(ffi::String(module_name)),
+                                         ffi::Any(static_cast<int64_t>(total)), ffi::Any(replace)});
+  std::string buffer(static_cast<size_t>(std::min(piece, std::max<uint64_t>(total, 1))), '\0');
+  for (uint64_t sent = 0; sent < total;) {
+    uint64_t n = std::min<uint64_t>(buffer.size(), total - sent);
+    if (!in.read(buffer.data(), static_cast<std::streamsize>(n))) {
+      TVM_FFI_THROW(ValueError) << "cannot read the module file " << local_path;
+    }
+    Op("$upload.append", {upload, ffi::Any(ffi::Bytes(buffer.data(), n))});
+    sent += n;
+    if (progress) progress(sent, total);
+  }
+  if (total == 0 && progress) progress(0, 0);
+  return Op("$upload.finish", {upload}).cast<ffi::Module>();
 }
 
 void Session::UnloadModule(const std::string& name) const {

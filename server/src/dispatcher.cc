@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -45,6 +46,25 @@ class CombinedSystemLibObj final : public ffi::ModuleObj {
   ffi::Module local_;
   std::string prefix_;
   std::shared_ptr<ModuleStore> modules_;
+};
+
+// A streamed upload in progress, held by the client's session as a handle ($upload.begin):
+// it ends with the session if the client does not finish it.
+class PendingUploadObj final : public ffi::Object {
+ public:
+  explicit PendingUploadObj(std::shared_ptr<ModuleStore::PendingUpload> upload)
+      : upload_(std::move(upload)) {}
+  // One piece or the end at a time (a client may call from several threads).
+  template <typename F>
+  auto Locked(F&& f) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return f(*upload_);
+  }
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.PendingUpload", PendingUploadObj, ffi::Object);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<ModuleStore::PendingUpload> upload_;
 };
 }  // namespace
 
@@ -198,6 +218,34 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
         if (!mod.ok()) throw StatusToError(mod.status());
         return *mod;
       });
+  // A streamed upload: $upload.begin(name, size, replace) -> handle; $upload.append(handle,
+  // bytes) for each piece in order; $upload.finish(handle) -> the module.
+  ops_["$upload.begin"] = ffi::Function::FromTyped(
+      [this](const ffi::String& name, int64_t size, bool replace) -> ffi::ObjectRef {
+        ThrowIfTooLong(name.view(), "a module name");
+        if (size < 0) throw StatusToError(ValueError("an upload's size cannot be negative"));
+        absl::StatusOr<std::shared_ptr<ModuleStore::PendingUpload>> upload =
+            modules_->BeginUpload(std::string(name), static_cast<uint64_t>(size), replace);
+        if (!upload.ok()) throw StatusToError(upload.status());
+        return ffi::ObjectRef(ffi::make_object<PendingUploadObj>(*std::move(upload)));
+      });
+  ops_["$upload.append"] =
+      ffi::Function::FromTyped([](ffi::ObjectRef handle, const ffi::Bytes& bytes) {
+        auto* upload = handle.as<PendingUploadObj>();
+        if (upload == nullptr) throw StatusToError(TypeError("not an upload"));
+        absl::Status st = upload->Locked([&](ModuleStore::PendingUpload& u) {
+          return u.Append(std::string_view(bytes.data(), bytes.size()));
+        });
+        if (!st.ok()) throw StatusToError(st);
+      });
+  ops_["$upload.finish"] = ffi::Function::FromTyped([this](ffi::ObjectRef handle) {
+    auto* upload = handle.as<PendingUploadObj>();
+    if (upload == nullptr) throw StatusToError(TypeError("not an upload"));
+    absl::StatusOr<ffi::Module> mod =
+        upload->Locked([&](ModuleStore::PendingUpload& u) { return modules_->FinishUpload(u); });
+    if (!mod.ok()) throw StatusToError(mod.status());
+    return *mod;
+  });
   ops_["$replace_module"] =
       ffi::Function::FromTyped([this](const ffi::String& name, const ffi::Bytes& bytes) {
         absl::StatusOr<ffi::Module> mod = modules_->Upload(

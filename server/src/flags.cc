@@ -47,7 +47,7 @@ struct Raw {
   std::string listen, port_file, module_dir, token_file, tls_cert, tls_key, tls_client_ca;
   std::string max_message_mb, max_sessions, max_sessions_per_peer, session_idle_timeout;
   std::string max_device_memory, max_threads, drain_timeout, call_timeout, worker_timeout;
-  std::string name, log_level, log_format, data_port, metrics_listen;
+  std::string name, log_level, log_format, data_port, metrics_listen, max_upload_mb;
   std::vector<std::string> load, expose, hide, require_modules;
   bool allow_upload = false, isolate = false, no_shared_memory = false, check_config = false;
   bool channelz = false;
@@ -89,6 +89,9 @@ void Describe(CLI::App& app, Raw& raw) {
                "`tvmffi upload`). It runs their code in this server (in a worker with\n"
                "--isolate): turn it on only behind --token-file or mutual TLS.\n"
                "Uploaded files live in a private temporary directory. Off by default.");
+  text("--max-upload-mb", &raw.max_upload_mb, "N",
+       "with --allow-upload: the largest module file a client may send, in\n"
+       "MiB (default 1024). Uploads stream in pieces (no message-size limit)");
   list("--expose", &raw.expose, "PREFIX",
        "publish only globals whose names start with PREFIX. Repeatable.");
   list("--hide", &raw.hide, "PREFIX",
@@ -211,6 +214,14 @@ ServerConfig Convert(const Raw& raw) {
   o.load = raw.load;
   o.module_dir = raw.module_dir;
   o.allow_upload = raw.allow_upload;
+  if (!raw.max_upload_mb.empty()) {
+    uint64_t mb = 0;
+    if (!absl::SimpleAtoi(raw.max_upload_mb, &mb) || mb == 0 || mb > (1ull << 20)) {
+      throw Mistake{"--max-upload-mb takes a positive number of MiB"};
+    }
+    if (!raw.allow_upload) throw Mistake{"--max-upload-mb needs --allow-upload"};
+    o.max_upload_bytes = mb << 20;
+  }
   o.expose = raw.expose;
   o.hide = raw.hide;
   for (const std::string& name : raw.require_modules) {

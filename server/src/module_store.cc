@@ -377,15 +377,31 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
 
 absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
                                                      std::string_view bytes, bool replace) {
-  NotifyChange notify{this};
+  TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<PendingUpload> upload,
+                              BeginUpload(name, bytes.size(), replace));
+  TVMFFI_RPC_RETURN_IF_ERROR(upload->Append(bytes));
+  return FinishUpload(*upload);
+}
+
+std::string ModuleStore::NewUploadPath(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // A new file name each time: the dynamic loader hands back a library it already has by
+  // name, and a replaced module's code stays loaded.
+  return absl::StrCat(upload_dir_, "/", name, ".", ++generation_, ".so");
+}
+
+absl::StatusOr<std::shared_ptr<ModuleStore::PendingUpload>> ModuleStore::BeginUpload(
+    const std::string& name, uint64_t size, bool replace) {
   if (upload_dir_.empty()) {
     return PermissionError(
         "this server does not accept uploaded modules (start it with "
         "--allow-upload)");
   }
   TVMFFI_RPC_RETURN_IF_ERROR(CheckModuleName(name));
-  std::lock_guard<std::mutex> replacing(replace_mutex_);  // uploads take turns
-  std::string path;
+  if (max_upload_bytes_ != 0 && size > max_upload_bytes_) {
+    return ValueError(absl::StrCat("the module is ", size, " bytes, over this server's limit of ",
+                                   max_upload_bytes_, " (--max-upload-mb)"));
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (modules_.count(name) != 0 && !replace) {
@@ -395,11 +411,83 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
                                                 "it with `tvmffi upload --replace`)")),
           kind::kValueError);
     }
-    // A new file name each time: the dynamic loader hands back a library it already has by
-    // name, and a replaced module's code stays loaded.
-    path = absl::StrCat(upload_dir_, "/", name, ".", ++generation_, ".so");
   }
-  TVMFFI_RPC_RETURN_IF_ERROR(WriteNewFile(path, bytes));
+  if (open_uploads_->fetch_add(1) >= kMaxOpenUploads) {
+    open_uploads_->fetch_sub(1);
+    return MemoryError(absl::StrCat("this server already receives ", kMaxOpenUploads,
+                                    " uploads; try again when one is done"));
+  }
+  std::shared_ptr<PendingUpload> upload(new PendingUpload());
+  upload->open_uploads_ = open_uploads_;  // from here on, its destructor gives the slot back
+  upload->name_ = name;
+  upload->size_ = size;
+  upload->replace_ = replace;
+  upload->path_ = NewUploadPath(name);
+  upload->fd_ = ::open(upload->path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (upload->fd_ < 0) {
+    return RuntimeError(absl::StrCat("cannot write the module file: ", std::strerror(errno)));
+  }
+  return upload;
+}
+
+absl::Status ModuleStore::PendingUpload::Append(std::string_view bytes) {
+  if (finished_ || fd_ < 0) return ValueError("this upload is over");
+  if (bytes.size() > size_ - received_) {
+    return ValueError(
+        absl::StrCat("the upload sends more than the ", size_, " bytes it announced"));
+  }
+  for (size_t off = 0; off < bytes.size();) {
+    ssize_t n = ::write(fd_, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return WithErrorKind(
+          absl::ResourceExhaustedError(absl::StrCat("cannot write the module file to disk: ",
+                                                    n < 0 ? std::strerror(errno) : "disk full")),
+          kind::kRuntimeError);
+    }
+    off += static_cast<size_t>(n);
+  }
+  received_ += bytes.size();
+  return absl::OkStatus();
+}
+
+ModuleStore::PendingUpload::~PendingUpload() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!finished_ && !path_.empty()) ::unlink(path_.c_str());
+  if (open_uploads_ != nullptr) open_uploads_->fetch_sub(1);
+}
+
+absl::StatusOr<tvm::ffi::Module> ModuleStore::FinishUpload(PendingUpload& upload) {
+  if (upload.finished_ || upload.fd_ < 0) return ValueError("this upload is over");
+  if (upload.received_ != upload.size_) {
+    return ValueError(absl::StrCat("the upload sent ", upload.received_, " of the ", upload.size_,
+                                   " bytes it announced"));
+  }
+  int fd = upload.fd_;
+  upload.fd_ = -1;
+  if (::close(fd) != 0) {
+    return WithErrorKind(absl::ResourceExhaustedError("cannot write the module file to disk"),
+                         kind::kRuntimeError);
+  }
+  upload.finished_ = true;  // LoadUploaded owns the file from here
+  return LoadUploaded(upload.name_, upload.path_, upload.replace_);
+}
+
+absl::StatusOr<tvm::ffi::Module> ModuleStore::LoadUploaded(const std::string& name,
+                                                           const std::string& path, bool replace) {
+  NotifyChange notify{this};
+  std::lock_guard<std::mutex> replacing(replace_mutex_);  // uploads take turns
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (modules_.count(name) != 0 && !replace) {
+      ::unlink(path.c_str());
+      return WithErrorKind(
+          absl::AlreadyExistsError(absl::StrCat("a module named `", name,
+                                                "` is already loaded on this server (replace "
+                                                "it with `tvmffi upload --replace`)")),
+          kind::kValueError);
+    }
+  }
   // In this process the old module's globals go before the new library registers its own
   // (it would clash with them); they come back if it does not load.
   std::vector<std::pair<std::string, tvm::ffi::Function>> saved;

@@ -6,8 +6,10 @@
 
 #include <tvm/ffi/extra/module.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -53,6 +55,38 @@ class ModuleStore {
   // by one on the new file. When the new file does not load, the old module stays.
   absl::StatusOr<tvm::ffi::Module> Upload(const std::string& name, std::string_view bytes,
                                           bool replace = false);
+
+  // A module file received in pieces (a streamed upload): written to a new file in the upload
+  // directory as they come; the file goes with the object unless FinishUpload loaded it.
+  class PendingUpload {
+   public:
+    ~PendingUpload();
+    // The next piece. ValueError past the size announced; RuntimeError when the disk refuses.
+    absl::Status Append(std::string_view bytes);
+    uint64_t size() const { return size_; }
+    uint64_t received() const { return received_; }
+
+   private:
+    friend class ModuleStore;
+    PendingUpload() = default;
+    std::string name_, path_;
+    uint64_t size_ = 0, received_ = 0;
+    bool replace_ = false, finished_ = false;
+    int fd_ = -1;
+    std::shared_ptr<std::atomic<int>> open_uploads_;  // the store's count of these
+  };
+  // Starts receiving a module of `size` bytes to serve as `name` (replacing one with replace).
+  // PermissionError without --allow-upload; ValueError for a bad or taken name and for a size
+  // over the limit (SetMaxUploadBytes); MemoryError (RESOURCE_EXHAUSTED) when kMaxOpenUploads
+  // uploads are already under way.
+  absl::StatusOr<std::shared_ptr<PendingUpload>> BeginUpload(const std::string& name, uint64_t size,
+                                                             bool replace);
+  // Loads a pending upload once all its bytes came, as Upload does with its bytes.
+  absl::StatusOr<tvm::ffi::Module> FinishUpload(PendingUpload& upload);
+  // The largest module a client may upload (--max-upload-mb); 0: no bound.
+  void SetMaxUploadBytes(uint64_t bytes) { max_upload_bytes_ = bytes; }
+  uint64_t max_upload_bytes() const { return max_upload_bytes_; }
+  static constexpr int kMaxOpenUploads = 8;
   // Stops serving the module called name and the globals it registered; calls in flight finish.
   // Its code stays mapped (functions of it may still be held), so the same file can be loaded
   // again. PERMISSION_DENIED for an operator module (--load) without --allow-upload, and for
@@ -99,6 +133,11 @@ class ModuleStore {
   // Where fresh copies of module files are written (under mutex_): the upload directory, else
   // a private temporary one made on first use.
   std::string CopyDir();
+  // A new name in the upload directory for module `name` (under mutex_ or not).
+  std::string NewUploadPath(const std::string& name);
+  // Loads the file a client sent, written at path (removed when not needed any more).
+  absl::StatusOr<tvm::ffi::Module> LoadUploaded(const std::string& name, const std::string& path,
+                                                bool replace);
   // Loads path in this process, or (isolated) starts its worker.
   absl::StatusOr<Loaded> Load(const std::string& path, const std::string& name);
   // Publishes a loaded module (and its worker's globals) under name; without replace, a
@@ -127,6 +166,8 @@ class ModuleStore {
   std::string copy_dir_;                             // made by CopyDir, removed with the store
   uint64_t generation_ = 0;                          // makes each uploaded file's name new
   std::mutex replace_mutex_;                         // one replace or unload at a time
+  uint64_t max_upload_bytes_ = 1ull << 30;
+  std::shared_ptr<std::atomic<int>> open_uploads_ = std::make_shared<std::atomic<int>>(0);
   std::mutex on_change_mutex_;  // held while on_change_ runs; taken before mutex_
   std::function<void()> on_change_;
   // Calls on_change_ when it goes out of scope: declared first in a function, after its locks.

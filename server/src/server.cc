@@ -83,6 +83,7 @@ class ServerImpl : public Server {
       upload_dir = templ;
     }
     modules_ = std::make_shared<internal::ModuleStore>(options_.module_dir, isolate, upload_dir);
+    modules_->SetMaxUploadBytes(options_.max_upload_bytes);
     for (const std::string& path : options_.load) {
       absl::Status st = modules_->LoadOperatorModule(path);
       if (!st.ok()) {
@@ -129,6 +130,7 @@ class ServerImpl : public Server {
       limits.Set("worker_timeout_ms", pb.worker_timeout_ms());
       limits.Set("shared_memory", pb.shared_memory());
       limits.Set("data_port", static_cast<int64_t>(pb.data_port()));
+      limits.Set("max_upload_bytes", static_cast<int64_t>(pb.max_upload_bytes()));
       out.Set("limits", limits);
       ffi::Array<ffi::String> loaded;
       for (const std::string& m : pb.loaded_modules()) loaded.push_back(m);

@@ -391,6 +391,7 @@ void FFIService::FillServerInfo(v1::ServerInfo* info) const {
   info->set_session_idle_timeout_ms(ms(options_.session_idle_timeout));
   info->set_max_threads(static_cast<uint32_t>(options_.max_threads));
   info->set_max_device_memory(options_.max_device_memory);
+  info->set_max_upload_bytes(options_.allow_upload ? options_.max_upload_bytes : 0);
   EndpointOptions session_defaults;  // every session's flow limit
   info->set_max_calls_in_flight(static_cast<uint32_t>(session_defaults.max_calls_in_flight));
   info->set_max_bytes_in_flight(session_defaults.max_bytes_in_flight);

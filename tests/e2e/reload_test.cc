@@ -6,8 +6,12 @@
 #include <tvm/ffi/tvm_ffi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -161,6 +165,104 @@ TEST(ReplaceModules, TheCommandLineReplacesAndUnloads) {
 
 // `tvmffi ls --module M` and `ls --available`: what a module exports and what the module
 // directory offers (the runtime's module interface finds functions by name only).
+// A copy of module file `from` padded with zeros past its end to `bytes` (the loader reads
+// only what the file's headers name, so it loads as before).
+std::string PaddedModule(const std::string& from, uint64_t bytes) {
+  std::string path = testing::TempDir() + "/padded.so";
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(path, std::ios::binary);
+  out << in.rdbuf();
+  uint64_t size = static_cast<uint64_t>(out.tellp());
+  std::string zeros(1 << 20, '\0');
+  for (; size < bytes; size += std::min<uint64_t>(zeros.size(), bytes - size)) {
+    out.write(zeros.data(),
+              static_cast<std::streamsize>(std::min<uint64_t>(zeros.size(), bytes - size)));
+  }
+  return path;
+}
+
+// Uploads stream in pieces (#13): a module over the 64 MiB message limit goes up, its
+// progress told piece by piece, and loads; --max-upload-mb refuses a larger one before any
+// byte moves.
+TEST(StreamedUploads, AModuleOverTheMessageLimitGoesUpInPiecesWithProgress) {
+  const uint64_t size = 70ull << 20;
+  const std::string big = PaddedModule(TVMFFI_RELOAD_V1, size);
+  ServerProcess server({"--allow-upload", "--max-upload-mb", "100"});
+  Session session = Connect(server.address());
+  std::vector<uint64_t> seen;
+  session.UploadModule(big, "big", false, [&](uint64_t sent, uint64_t total) {
+    EXPECT_EQ(total, size);
+    seen.push_back(sent);
+  });
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), size);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_GE(seen.size(), 17u) << "pieces of at most 4 MiB";
+  EXPECT_EQ(ModuleVersion(session, "big"), 1);
+
+  ServerProcess small({"--allow-upload", "--max-upload-mb", "16"});
+  Session other = Connect(small.address());
+  int calls = 0;
+  std::string error =
+      ErrorOf([&] { other.UploadModule(big, "big", false, [&](uint64_t, uint64_t) { ++calls; }); });
+  EXPECT_EQ(error.rfind("ValueError: ", 0), 0u) << error;
+  EXPECT_NE(error.find("(--max-upload-mb)"), std::string::npos) << error;
+  EXPECT_EQ(calls, 0) << "refused before any piece";
+  testing::CommandResult info = testing::RunCli({"info", "--server", small.address()});
+  EXPECT_NE(info.out.find("max_upload_bytes: 16777216\n"), std::string::npos) << info.out;
+}
+
+// At most 8 uploads are under way at once; one its client gives up on (here: its progress
+// callback throws) ends on the server, and its place is free again.
+TEST(StreamedUploads, UploadsUnderWayAreBoundedAndAnAbandonedOneIsDropped) {
+  const std::string big = PaddedModule(TVMFFI_RELOAD_V1, 9ull << 20);  // three pieces
+  ServerProcess server({"--allow-upload"});
+  std::mutex mutex;
+  std::condition_variable cv;
+  int started = 0;
+  bool release = false;
+  std::vector<std::thread> uploads;
+  std::vector<std::string> errors(8);
+  for (int i = 0; i < 8; ++i) {
+    uploads.emplace_back([&, i] {
+      Session session = Connect(server.address());
+      errors[i] = ErrorOf([&] {
+        session.UploadModule(big, "m" + std::to_string(i), false, [&](uint64_t, uint64_t) {
+          std::unique_lock<std::mutex> lock(mutex);
+          ++started;
+          cv.notify_all();
+          cv.wait(lock, [&] { return release; });
+          TVM_FFI_THROW(RuntimeError) << "given up";
+        });
+      });
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return started == 8; }));
+  }
+  Session session = Connect(server.address());
+  std::string refused = ErrorOf([&] { session.UploadModule(big, "ninth"); });
+  EXPECT_EQ(refused.rfind("MemoryError: ", 0), 0u) << refused;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    release = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : uploads) t.join();
+  for (const std::string& e : errors) EXPECT_NE(e.find("given up"), std::string::npos) << e;
+  // The abandoned uploads' handles were released: their places are free again (the release
+  // reaches the server asynchronously).
+  std::string last;
+  for (int i = 0; i < 200; ++i) {
+    last = ErrorOf([&] { session.UploadModule(big, "ninth"); });
+    if (last == "(no error)") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(last, "(no error)");
+  EXPECT_EQ(ModuleVersion(session, "ninth"), 1);
+}
+
 TEST(ModuleListing, AModulesFunctionsAndTheModuleDirectorysOffer) {
   for (bool isolate : {false, true}) {
     SCOPED_TRACE(isolate ? "--isolate" : "in the server's process");

@@ -131,7 +131,9 @@ TEST(ServerFlags, BothSpellingsVersionAndTheManifestsArgumentsAreAccepted) {
            {"--check-config", "--data-port=70000"},
            {"--check-config", "--data-port=1", "--no-data-channel"},
            {"--check-config", "--data-port=1", "--listen=unix:/x"},
-           {"--check-config", "--require-module=a/b"}}) {
+           {"--check-config", "--require-module=a/b"},
+           {"--check-config", "--max-upload-mb=5"},  // without --allow-upload
+           {"--check-config", "--allow-upload", "--max-upload-mb=0"}}) {
     std::tie(rc, out) = RunServer(bad);
     EXPECT_EQ(rc, 2) << bad[1] << ": " << out;
     EXPECT_NE(out.find("(see tvmffi-server --help)"), std::string::npos) << out;

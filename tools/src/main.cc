@@ -2,10 +2,13 @@
 #include <grpc/support/log.h>
 #include <tvm/ffi/error.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -45,7 +48,9 @@ Commands:
   upload FILE [NAME]   send the shared library FILE to the server (started with
                        --allow-upload), which loads it as module NAME (default: FILE's stem);
                        prints the name, for `call --module NAME`. With --replace, a module
-                       of that name is replaced (its globals with the new file's)
+                       of that name is replaced (its globals with the new file's). The file
+                       goes in 4 MiB pieces, with progress on a terminal; the server's
+                       --max-upload-mb bounds it
   unload NAME          the server stops serving module NAME and its globals, so that it can be
                        loaded again (from --module-dir, or uploaded)
   bench FUNC [ARG...]  time FUNC on the server (ARGs as for call): prints the seconds per call
@@ -445,7 +450,18 @@ int main(int argc, char** argv) {
     if (command == "upload") {
       std::string name =
           positional.size() > 2 ? positional[2] : tvmffi::rpc::ModuleStem(positional[1]);
-      session.UploadModule(positional[1], name, replace);
+      // Progress on the terminal (stderr) when there is one: a line rewritten in place.
+      std::function<void(uint64_t, uint64_t)> progress;
+      if (::isatty(STDERR_FILENO) != 0) {
+        progress = [&](uint64_t sent, uint64_t total) {
+          std::fprintf(stderr, "\rupload %s: %3d%% (%.1f of %.1f MiB)", positional[1].c_str(),
+                       total == 0 ? 100 : static_cast<int>(100 * sent / total),
+                       static_cast<double>(sent) / (1 << 20),
+                       static_cast<double>(total) / (1 << 20));
+          if (sent == total) std::fprintf(stderr, "\n");
+        };
+      }
+      session.UploadModule(positional[1], name, replace, progress);
       std::cout << name << "\n";
       return 0;
     }

@@ -18,6 +18,7 @@
 #include <tvm/ffi/extra/module.h>
 #include <tvm/ffi/function.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -152,8 +153,12 @@ class Session {
   // With replace, a module of that name is replaced: its globals go and the new file's come,
   // calls in flight finish on the old code and the next call reaches the new one (under
   // --isolate, a worker on the new file); if the new file does not load, the old one stays.
-  tvm::ffi::Module UploadModule(const std::string& local_path, const std::string& name = "",
-                                bool replace = false) const;
+  // The file goes in pieces of at most 4 MiB (no message-size limit; the server's is
+  // --max-upload-mb, ValueError past it); progress, when set, is called after each piece with
+  // the bytes sent so far and the file's size.
+  tvm::ffi::Module UploadModule(
+      const std::string& local_path, const std::string& name = "", bool replace = false,
+      const std::function<void(uint64_t sent, uint64_t total)>& progress = nullptr) const;
   // The server stops serving the module `name` and the globals it registered (calls in flight
   // finish), so it can be loaded again from --module-dir or uploaded anew. Proxies of its
   // functions already held keep working on the old code. PermissionError for a module of the

@@ -19,6 +19,7 @@ struct ServerOptions {
   std::vector<std::string> load;           // module files loaded at start, named by file stem
   std::string module_dir;                  // clients may load modules by name from here ("" = off)
   bool allow_upload = false;  // clients may send a module's bytes to load (runs their code!)
+  uint64_t max_upload_bytes = 1ull << 30;  // the largest module a client may upload (0: none)
   std::string token;          // required as "authorization: Bearer <token>" ("" = off)
   std::string tls_cert_pem, tls_key_pem;     // both set: TLS
   std::string tls_client_ca_pem;             // set: clients must present a certificate it signed

@@ -185,6 +185,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint>, private RefTable
   // Calls and returns larger than this fail with ValueError instead of breaking the stream
   // (the transport's message limit, e.g. the peer's --max-message-mb). 0: no limit.
   void SetMaxFrameBytes(uint64_t bytes) { max_frame_bytes_.store(bytes); }
+  uint64_t max_frame_bytes() const { return max_frame_bytes_.load(); }
 
   // Proxies made from now on hold a strong reference to `keepalive` (e.g. the client's session
   // object, whose destruction ends the session), so a session lives while its proxies do.
