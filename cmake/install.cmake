@@ -1,11 +1,12 @@
 # `cmake --install` lays out the runtime, the client libraries, their headers, the daemon and the
 # command, plus a package config: other projects use find_package(tvmffi_rpc) and link
-# tvmffi_rpc::tvmffi_client (or tvmffi_rpc::tvm_ffi for the runtime alone).
+# tvmffi_rpc::tvmffi_client (static) or tvmffi_rpc::tvmffi_client_shared (libtvmffi_client.so),
+# or tvmffi_rpc::tvm_ffi for the runtime alone.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS tvm_ffi tvmffi_proto_messages tvmffi_proto tvmffi_proto_grpc tvmffi_device tvmffi_session
-                tvmffi_grpc tvmffi_client tvmffi_server
+                tvmffi_grpc tvmffi_client tvmffi_client_shared tvmffi_server
         EXPORT tvmffi_rpcTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

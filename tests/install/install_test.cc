@@ -23,14 +23,22 @@ TEST(Install, FindPackageConsumerCallsAServer) {
   ASSERT_EQ(Shell("cmake --build " + build), 0);
   testing::ServerProcess server({"--load", TVMFFI_MY_EXT_MODULE});
   std::string out = dir + "/out.txt";
-  ASSERT_EQ(std::system(("LD_LIBRARY_PATH=" + prefix + "/lib " + build + "/consumer " +
-                         server.address() + " > " + out)
-                            .c_str()),
+  for (const char* consumer : {"/consumer", "/consumer_shared"}) {  // static, shared client
+    ASSERT_EQ(std::system(("LD_LIBRARY_PATH=" + prefix + "/lib " + build + consumer + " " +
+                           server.address() + " > " + out)
+                              .c_str()),
+              0)
+        << consumer;
+    std::ifstream in(out);
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line, "42") << consumer;
+  }
+  // The shared one really is: it needs libtvmffi_client.so and holds no gRPC code itself.
+  EXPECT_EQ(Shell("LD_LIBRARY_PATH=" + prefix + "/lib ldd " + build +
+                  "/consumer_shared | grep -q 'libtvmffi_client.so'"),
             0);
-  std::ifstream in(out);
-  std::string line;
-  std::getline(in, line);
-  EXPECT_EQ(line, "42");
+  EXPECT_TRUE(std::ifstream(prefix + "/lib/libtvmffi_client.so").good());
   // The wire schema is installed, for clients in other languages.
   EXPECT_TRUE(std::ifstream(prefix + "/include/tvmffi/rpc/v1/ffi.proto").good());
   // The installed binaries find the installed runtime on their own (RUNPATH $ORIGIN/../lib).
