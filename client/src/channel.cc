@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
@@ -67,17 +70,24 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
     return ValueError(absl::StrCat("load balancing policy '", options.load_balancing,
                                    "' is not one of round_robin, pick_first"));
   }
-  grpc::ChannelArguments args;
+  // The client's own arguments, then the user's over them (each key set once: gRPC would
+  // keep the first of two).
   int max_bytes = static_cast<int>(std::min<uint64_t>(options.max_message_bytes, INT32_MAX));
-  args.SetMaxReceiveMessageSize(max_bytes);
-  args.SetMaxSendMessageSize(max_bytes);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  std::map<std::string, int> ints = {{GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, max_bytes},
+                                     {GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, max_bytes},
+                                     {GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000},
+                                     {GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000},
+                                     {GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1},
+                                     {GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0}};
+  std::map<std::string, std::string> strings;
   if (!options.tls_server_name.empty()) {
-    args.SetSslTargetNameOverride(options.tls_server_name);
+    strings[GRPC_SSL_TARGET_NAME_OVERRIDE_ARG] = options.tls_server_name;
   }
+  for (const auto& [key, value] : options.channel_int_args) ints[key] = value;
+  for (const auto& [key, value] : options.channel_string_args) strings[key] = value;
+  grpc::ChannelArguments args;
+  for (const auto& [key, value] : ints) args.SetInt(key, value);
+  for (const auto& [key, value] : strings) args.SetString(key, value);
   // The policy, and (when asked) a retry of the stateless Call on UNAVAILABLE: gRPC's own
   // machinery, from the service config.
   std::string config =
@@ -89,6 +99,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
                     R"("retryableStatusCodes": ["UNAVAILABLE"]}}])");
   }
   config += "}";
+  if (!options.service_config.empty()) {
+    // gRPC would take a malformed one quietly and fail every call later: say so now.
+    absl::string_view text = absl::StripAsciiWhitespace(options.service_config);
+    if (text.empty() || text.front() != '{' || text.back() != '}') {
+      return ValueError("ConnectOptions::service_config is not a JSON object");
+    }
+    config = options.service_config;
+  }
   args.SetServiceConfigJSON(config);
   return grpc::CreateCustomChannel(target, Credentials(options), args);
 }

@@ -138,6 +138,9 @@ std::string Metrics::Text(const std::vector<Gauge>& gauges) const {
   Header(&out, "tvmffi_auth_refused_total", "counter",
          "RPCs refused for a missing or wrong token.");
   absl::StrAppend(&out, "tvmffi_auth_refused_total ", auth_refused_.load(), "\n");
+  Header(&out, "tvmffi_malformed_frames_total", "counter",
+         "Session frames and stateless requests that did not parse.");
+  absl::StrAppend(&out, "tvmffi_malformed_frames_total ", malformed_frames_.load(), "\n");
   const std::string* last = nullptr;
   for (const Gauge& g : gauges) {
     if (last == nullptr || *last != g.name) {

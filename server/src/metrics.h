@@ -33,6 +33,7 @@ class Metrics {
   void SessionClosed() { sessions_open_.fetch_sub(1); }
   void AuthRefused() { auth_refused_.fetch_add(1); }
   void SessionRefused() { sessions_refused_.fetch_add(1); }
+  void MalformedFrame() { malformed_frames_.fetch_add(1); }
   void WorkerStarted(std::string_view module);
   void WorkerExited(std::string_view module);
   // A server's values read when the text is made: gauges, or counters kept elsewhere (type
@@ -74,6 +75,7 @@ class Metrics {
   std::atomic<int64_t> sessions_open_{0};
   std::atomic<uint64_t> sessions_refused_{0};
   std::atomic<uint64_t> auth_refused_{0};
+  std::atomic<uint64_t> malformed_frames_{0};
   ByteCounters grpc_bytes_;
 };
 

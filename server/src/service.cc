@@ -43,6 +43,34 @@ void LogRefusal(const char* event, const std::string& peer, const grpc::Status& 
              {{"peer", peer}, {"reason", why.error_message()}, {"suppressed", suppressed}});
 }
 
+// A frame or request that did not parse: at most one line a second (a hostile peer can send
+// them as fast as it likes).
+void LogMalformed(const std::string& peer, std::string_view why) {
+  int64_t suppressed = 0;
+  if (!log::Enabled(log::Level::kWarning) || !log::Throttle("frame.malformed", &suppressed)) return;
+  log::Event(log::Level::kWarning, "frame.malformed",
+             {{"peer", peer}, {"reason", why}, {"suppressed", suppressed}});
+}
+
+// A stateless call's error keeps the function's frames only: its backtrace (innermost frame
+// first) stops where the server's own machinery begins (RunCancellable and the standard
+// library's frames just inside it), as a session's does at its engine.
+void TrimServerFrames(v1::Error* error) {
+  const std::string& bt = error->backtrace();
+  size_t engine = bt.find("tvmffi::rpc::RunCancellable");
+  if (engine == std::string::npos) return;
+  size_t end = bt.rfind('\n', engine);
+  end = end == std::string::npos ? 0 : end + 1;
+  // Frames of <functional> and the like between the function and RunCancellable.
+  while (end > 0) {
+    size_t start = bt.rfind('\n', end - 2);
+    start = start == std::string::npos ? 0 : start + 1;
+    if (bt.substr(start, end - start).find("/include/c++/") == std::string::npos) break;
+    end = start;
+  }
+  error->set_backtrace(bt.substr(0, end));
+}
+
 // A call that failed, at debug level.
 void LogCallError(const std::string& peer, std::string_view function, absl::Duration took,
                   const v1::Error& error) {
@@ -157,6 +185,8 @@ grpc::Status FFIService::RawCall(
   v1::CallRequest request;
   grpc::ProtoBufferReader reader(&buffer);
   if (!ParseWithNestingLimit(&reader, &request)) {
+    Metrics::Global().MalformedFrame();
+    LogMalformed(context->peer(), "a CallRequest that does not parse");
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("the CallRequest does not parse (malformed, or values nested "
                                      "deeper than ",
@@ -230,6 +260,10 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
       Metrics::Global().CallDone(name, took, error != nullptr ? error->kind() : "");
     }
     if (error != nullptr) LogCallError(client, name, took, *error);
+  };
+  endpoint_options.on_malformed_frame = [client](const absl::Status& why) {
+    Metrics::Global().MalformedFrame();
+    LogMalformed(client, std::string(why.message()));
   };
   auto endpoint =
       Endpoint::Create(MakeServerFrameStream(context, stream, &Metrics::Global().grpc_bytes()),
@@ -320,6 +354,7 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
   } catch (...) {  // whatever a function throws, `throw 42` included, is the call's error
     response->clear_value();
     EncodeError(CurrentExceptionToError(), response->mutable_error());
+    TrimServerFrames(response->mutable_error());
   }
   Metrics::Global().CallDone(request->name(), absl::Now() - started,
                              response->has_error() ? response->error().kind() : "");

@@ -290,7 +290,10 @@ void Endpoint::ReadLoop() {
   while (use && !closed()) {
     status = stream_->Read(&frame);
     last_received_ns_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
-    if (absl::IsInvalidArgument(status) && AnswerUnparsed(frame, status)) continue;
+    if (absl::IsInvalidArgument(status)) {
+      if (options_.on_malformed_frame) options_.on_malformed_frame(status);
+      if (AnswerUnparsed(frame, status)) continue;
+    }
     if (!status.ok()) break;
     if (!HandleFrame(&frame, use)) return;  // another thread reads from here on
   }

@@ -44,6 +44,27 @@ std::map<int, int> Spread(const Client& client, int n) {
   return calls;
 }
 
+// ConnectOptions carries gRPC's own knobs through: a service config of the user's (here one
+// that says pick_first) replaces the client's, and channel arguments are set on the channel
+// (here a 1 KiB receive limit that a 4 KiB answer then crosses).
+TEST(LoadBalancing, TheUsersServiceConfigAndChannelArgumentsReachTheChannel) {
+  Cluster cluster;
+  ConnectOptions options;
+  options.service_config = R"({"loadBalancingConfig": [{"pick_first": {}}]})";
+  EXPECT_EQ(Spread(Client(cluster.target, options), 12).size(), 1u);
+  ConnectOptions small;
+  small.channel_int_args["grpc.max_receive_message_length"] = 1024;
+  Client client(cluster.target, small);
+  EXPECT_EQ(client.Call("e2e.echo", {ffi::Any(std::string(16, 'x'))}).cast<std::string>(),
+            std::string(16, 'x'));
+  std::string error = ErrorOf([&] { client.Call("e2e.echo", {ffi::Any(std::string(4096, 'x'))}); });
+  EXPECT_NE(error.find("RESOURCE_EXHAUSTED"), std::string::npos) << error;
+  ConnectOptions broken;
+  broken.service_config = "loadBalancingConfig: round_robin";
+  EXPECT_EQ(ErrorOf([&] { Client(cluster.target, broken); }),
+            "ValueError: ConnectOptions::service_config is not a JSON object");
+}
+
 TEST(LoadBalancing, StatelessCallsSpreadOverEveryServerASessionStaysOnOne) {
   Cluster cluster;
   Client client(cluster.target);  // round_robin by default

@@ -615,6 +615,17 @@ TEST(Hardening, DeepValuesAndUnparsableFramesFailOnlyTheirCall) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("does not parse"), std::string::npos);
   ExpectServing(server.address());
+  // A flood of them is counted, and logged at most once a second (#13): no log flood.
+  for (uint64_t id = 100; id < 300; ++id) {
+    ASSERT_TRUE(raw.Exchange(CallFrame(id, "my_ext.add_one", {Nested(1000)}), &reply));
+  }
+  std::string stats = Client(server.address()).Stats();
+  EXPECT_NE(stats.find("\ntvmffi_malformed_frames_total 202\n"), std::string::npos) << stats;
+  std::string log = server.Stderr();
+  size_t lines = 0;
+  for (size_t at = 0; (at = log.find("frame.malformed", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_GE(lines, 1u) << log;
+  EXPECT_LE(lines, 5u) << "throttled to one line a second:\n" << log;
 }
 
 // 17. Invalid UTF-8 in a name failed the whole frame's parse: the session was cancelled with no

@@ -65,6 +65,17 @@ TEST(Cli, ExitStatusTellsAFailedFunctionFromAFailedTransport) {
       RunCli({"call", "--server", server.address(), "my_ext.throw_error", "-1"});
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_EQ(failed.err.rfind("ValueError: x must be non-negative, got -1", 0), 0u) << failed.err;
+  // The remote backtrace: the function's frames, neither this command's nor the server's
+  // machinery (stateless or in a session).
+  testing::CommandResult in_session =
+      RunCli({"call", "--session", "--server", server.address(), "my_ext.throw_error", "-1"});
+  for (const testing::CommandResult& r : {failed, in_session}) {
+    EXPECT_NE(r.err.find("my_ext.cc"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("File \"<remote>\""), std::string::npos) << r.err;
+    for (const char* ours : {"main.cc", "proxy.cc", "service.cc", "endpoint.cc", "grpc::"}) {
+      EXPECT_EQ(r.err.find(ours), std::string::npos) << ours << " in:\n" << r.err;
+    }
+  }
   // --timeout: the call gives up, a transport-side failure.
   std::string marker = testing::TempDir() + "/running";
   testing::CommandResult late = RunCli({"call", "--server", server.address(), "--timeout", "0.3",
@@ -131,6 +142,32 @@ TEST(Cli, FlagsAnyWhereInEitherSpellingAndFromTheEnvironment) {
   r = RunCli({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("tvmffi ", 0), 0u) << r.out;
+}
+
+// An argument can come from a file (@FILE: one JSON value) or from stdin (-), as the issue
+// asks for arguments too long or awkward for the command line.
+TEST(Cli, ArgumentsFromAFileOrStdin) {
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE});
+  const std::string dir = testing::TempDir();
+  std::ofstream(dir + "/args.json") << "[1, 2.5, \"x\", {\"k\": [true, null]}]\n";
+  testing::CommandResult r =
+      RunCli({"call", "--server", server.address(), "e2e.echo", "@" + dir + "/args.json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "[1, 2.5, \"x\", {\"k\": [true, null]}]\n");
+  std::ofstream(dir + "/in.json") << "{\"k\": 3}";
+  std::ofstream(dir + "/seven.json") << "3";
+  r = testing::RunProgram(
+      "/bin/sh", {"-c", std::string(testing::Artifact(TVMFFI_CLI_BINARY)) + " call --server " +
+                            server.address() + " e2e.add - 4 < " + dir + "/seven.json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "7\n");
+  r = RunCli({"call", "--server", server.address(), "e2e.add", "-", "-"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("only one argument can come from stdin"), std::string::npos) << r.err;
+  r = RunCli({"call", "--server", server.address(), "e2e.echo", "@" + dir + "/missing.json"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunCli({"call", "--server", server.address(), "e2e.echo", "@" + dir + "/in.json"});
+  EXPECT_EQ(r.out, "{\"k\": 3}\n");
 }
 
 // JSON arguments and results go through the runtime's JSON: strict numbers, surrogate pairs
@@ -234,6 +271,10 @@ TEST(Cli, TensorsComeFromAndGoToNpyFiles) {
                                         "@" + dir + "/x.npy", "--out", dir + "/y.npy"});
   ASSERT_EQ(echo.exit_code, 0) << echo.err;
   EXPECT_EQ(ReadAll(dir + "/y.npy"), x);  // byte for byte what NumPy writes
+  // A small tensor result is printed with its values.
+  EXPECT_EQ(echo.out,
+            "{\"tensor\": {\"dtype\": \"float32\", \"shape\": [2, 3], \"device\": \"cpu:0\", "
+            "\"values\": [[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]]}}\n");
   // On the server's device: the function writes the tensor that lives there.
   testing::CommandResult fill =
       RunCli({"call", "--server", server.address(), "--device", "cpu:0", "e2e.fill",

@@ -19,7 +19,10 @@ absl::StatusOr<tvm::ffi::Any> ParseJson(std::string_view text);
 
 // The value as JSON, numbers and strings spelled as the runtime's json::Stringify spells them
 // (0.1, 1e+22, NaN, Infinity; UTF-8 as it is). Values JSON cannot express are shown as strings
-// ("<ffi.Function>") or objects ({"dtype": "float32"}, {"tensor": {...}}).
+// ("<ffi.Function>") or objects ({"dtype": "float32"}, {"tensor": {...}}). A tensor shows its
+// dtype, shape and device, and its values when it is small (at most 64 elements of a bool,
+// int, uint or 32/64-bit float dtype, in host memory): {"tensor": {"dtype": "float32",
+// "shape": [2], "device": "cpu:0", "values": [0.5, 1.5]}}.
 std::string ToJson(const tvm::ffi::Any& value);
 
 }  // namespace tvmffi::rpc::tools

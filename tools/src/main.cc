@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "json.h"
@@ -36,8 +38,10 @@ constexpr char kUsage[] = R"(Usage: tvmffi <command> [options] [arguments]
 
 Commands:
   call FUNC [ARG...]   call FUNC on the server; each ARG is a JSON literal (41, 2.5, true,
-                       null, "text", [1,2], {"k": 1}) or @FILE.npy (a tensor read from a
-                       NumPy file); prints the result as JSON on stdout. A stateless call
+                       null, "text", [1,2], {"k": 1}), @FILE.npy (a tensor read from a
+                       NumPy file), @FILE (a JSON value read from FILE) or - (a JSON value
+                       read from stdin); prints the result as JSON on stdout (a small
+                       tensor with its values). A stateless call
                        (one RPC, spread over the servers of a dns:/// or ipv4: target by
                        round_robin) unless --session, --device or --out-arg asks for a
                        session
@@ -182,6 +186,10 @@ void PrintDevice(const tvmffi::rpc::DeviceInfo& d) {
 int Report(const ffi::Error& e, int exit_code) {
   std::cerr << e.kind() << ": " << e.message() << "\n";
   std::string trace = e.TracebackMostRecentCallLast();
+  // A remote error's trace from the server's side on: this command's own frames (the proxy,
+  // the decoding) say nothing about what failed.
+  size_t remote = trace.find("  File \"<remote>\"");
+  if (remote != std::string::npos) trace = trace.substr(remote);
   if (!trace.empty()) std::cerr << "Traceback (most recent call last):\n" << trace;
   return exit_code;
 }
@@ -352,14 +360,26 @@ int main(int argc, char** argv) {
   }
   // Arguments are checked before connecting: a typo is a usage error, not a server error.
   std::vector<ffi::Any> args;
+  if (std::count(positional.begin() + std::min<size_t>(2, positional.size()), positional.end(),
+                 "-") > 1) {
+    return Usage("only one argument can come from stdin (-)");
+  }
   for (size_t i = 2; (command == "call" || command == "bench") && i < positional.size(); ++i) {
-    if (positional[i].rfind('@', 0) == 0) {
-      absl::StatusOr<ffi::Tensor> t = tvmffi::rpc::tools::ReadNpy(positional[i].substr(1));
+    std::string text = positional[i];
+    if (text.rfind('@', 0) == 0 && absl::EndsWith(text, ".npy")) {
+      absl::StatusOr<ffi::Tensor> t = tvmffi::rpc::tools::ReadNpy(text.substr(1));
       if (!t.ok()) return Usage(std::string(t.status().message()));
       args.push_back(*std::move(t));
       continue;
     }
-    auto parsed = tvmffi::rpc::tools::ParseJson(positional[i]);
+    if (text.rfind('@', 0) == 0) {  // one JSON value from a file
+      absl::StatusOr<std::string> file = tvmffi::rpc::ReadWholeFile(text.substr(1));
+      if (!file.ok()) return Usage(std::string(file.status().message()));
+      text = *std::move(file);
+    } else if (text == "-") {  // one JSON value from stdin
+      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    }
+    auto parsed = tvmffi::rpc::tools::ParseJson(text);
     if (!parsed.ok()) return Usage(std::string(parsed.status().message()));
     args.push_back(*parsed);
   }

@@ -19,6 +19,7 @@
 #include <tvm/ffi/function.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,14 @@ struct ConnectOptions {
   // Only for functions that may run twice: the first attempt may have run before its server
   // went.
   bool retry_unavailable = false;
+  // gRPC's service config (JSON) for the channel. "" (default): the one load_balancing and
+  // retry_unavailable make; set, it replaces that one whole (so it names its own policy, its
+  // retries, its health checking). ValueError when it is not a JSON object.
+  std::string service_config;
+  // More gRPC channel arguments (GRPC_ARG_* names: "grpc.max_receive_message_length", ...), set
+  // after the client's own, which they override.
+  std::map<std::string, int> channel_int_args;
+  std::map<std::string, std::string> channel_string_args;
 };
 
 // A published function as the server describes it.

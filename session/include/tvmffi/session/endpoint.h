@@ -101,6 +101,9 @@ struct EndpointOptions {
   std::function<void(std::string_view name, const tvm::ffi::Function* function, absl::Duration took,
                      const v1::Error* error)>
       on_call_done;
+  // Told about each frame from the peer that did not parse (a malformed or hostile peer), on
+  // the reading thread, before it is answered (or the session ends for it).
+  std::function<void(const absl::Status& why)> on_malformed_frame;
 };
 
 // Bounds the worker threads of this process that run peers' calls, over all sessions (default
