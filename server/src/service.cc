@@ -61,11 +61,16 @@ void TrimServerFrames(v1::Error* error) {
   if (engine == std::string::npos) return;
   size_t end = bt.rfind('\n', engine);
   end = end == std::string::npos ? 0 : end + 1;
-  // Frames of <functional> and the like between the function and RunCancellable.
+  // Frames of <functional> and of this file's own lambda (not inlined in a debug build)
+  // between the function and RunCancellable.
   while (end > 0) {
     size_t start = bt.rfind('\n', end - 2);
     start = start == std::string::npos ? 0 : start + 1;
-    if (bt.substr(start, end - start).find("/include/c++/") == std::string::npos) break;
+    std::string_view frame = std::string_view(bt).substr(start, end - start);
+    if (frame.find("/include/c++/") == std::string_view::npos &&
+        frame.find(__FILE__) == std::string_view::npos) {
+      break;
+    }
     end = start;
   }
   error->set_backtrace(bt.substr(0, end));
