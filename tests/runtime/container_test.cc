@@ -27,6 +27,42 @@ TEST(Array, BuildReadAndCopyOnWrite) {
   EXPECT_THROW(a[3], Error);
 }
 
+// Map and MutateByApply (upstream's Array API): in place for the only handle, a copy for a
+// shared one (the other handle unchanged), the same storage when nothing changes, and a new
+// element type.
+TEST(Array, MapAndMutateByApply) {
+  Array<String> words{String("a"), String("b")};
+  const ArrayObj* before = words.get();
+  words.MutateByApply([](String w) { return String(std::string(w) + "!"); });
+  EXPECT_EQ(words.get(), before) << "the only handle: mutated in place";
+  EXPECT_EQ(std::string(words[1]), "b!");
+  Array<String> shared = words;
+  words.MutateByApply([](String w) { return String(std::string(w) + "?"); });
+  EXPECT_NE(words.get(), shared.get());
+  EXPECT_EQ(std::string(words[0]), "a!?");
+  EXPECT_EQ(std::string(shared[0]), "a!") << "the other handle keeps its elements";
+  Array<String> same = shared.Map([](String w) { return w; });
+  EXPECT_EQ(same.get(), shared.get()) << "nothing changed: the same storage";
+  Array<int64_t> sizes = shared.Map([](String w) { return static_cast<int64_t>(w.size()); });
+  ASSERT_EQ(sizes.size(), 2u);
+  EXPECT_EQ(sizes[0], 2);
+  Array<ObjectRef> objects{Shape({1}), Shape({2})};
+  const ObjectRef first = objects[0];
+  Array<ObjectRef> swapped =
+      objects.Map([&](ObjectRef o) -> ObjectRef { return o.same_as(objects[0]) ? objects[1] : o; });
+  EXPECT_TRUE(swapped[0].same_as(objects[1]));
+  EXPECT_TRUE(swapped[1].same_as(objects[1]));
+  EXPECT_TRUE(objects[0].same_as(first)) << "Map leaves its array alone";
+  // Each element reaches fmutate as its only reference when the array is.
+  Array<ObjectRef> fresh{Shape({3})};
+  bool unique = false;
+  fresh.MutateByApply([&](ObjectRef o) {
+    unique = o.unique();
+    return o;
+  });
+  EXPECT_TRUE(unique);
+}
+
 TEST(Array, ThroughAnyWithElementChecks) {
   Array<Any> mixed{Any(1), Any(String("two")), Any(3.0)};
   Any a = mixed;

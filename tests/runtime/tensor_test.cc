@@ -191,6 +191,40 @@ TEST(Tensor, FromNDAlloc) {
   EXPECT_EQ(live, 0);
 }
 
+// Upstream's strided allocation and views: FromNDAllocStrided keeps the caller's strides (here
+// a column-major 2x3), TensorView::as_strided and stride(), the ATen spellings, GetDataSize of
+// a Tensor and of a view.
+TEST(Tensor, FromNDAllocStridedAndViews) {
+  int live = 0;
+  {
+    Tensor t = Tensor::FromNDAllocStrided(CpuAlloc{&live}, Shape({2, 3}), Shape({1, 2}),
+                                          DLDataType{kDLInt, 32, 1}, DLDevice{kDLCPU, 0});
+    EXPECT_EQ(live, 1);
+    EXPECT_EQ(t.stride(0), 1);
+    EXPECT_EQ(t.stride(1), 2);
+    EXPECT_FALSE(t.is_contiguous());
+    EXPECT_EQ(t.dim(), 2);
+    EXPECT_EQ(t.sizes()[1], 3);
+    EXPECT_EQ(GetDataSize(t), 24u);
+    int32_t* data = static_cast<int32_t*>(t.data_ptr());
+    for (int i = 0; i < 6; ++i) data[i] = i;
+    TensorView view(t);
+    EXPECT_EQ(view.stride(-1), 2);
+    EXPECT_THROW(view.stride(2), Error);
+    // Row 1 of the column-major matrix: elements 1, 3, 5.
+    int64_t shape[] = {3}, strides[] = {2};
+    TensorView row = view.as_strided(ShapeView(shape, 1), ShapeView(strides, 1), 1);
+    const int32_t* base = static_cast<const int32_t*>(row.data_ptr());
+    EXPECT_EQ(base[0], 1);
+    EXPECT_EQ(base[row.stride(0)], 3);
+    EXPECT_EQ(GetDataSize(row), 12u);
+    EXPECT_THROW(Tensor::FromNDAllocStrided(CpuAlloc{&live}, Shape({2, 3}), Shape({1}),
+                                            DLDataType{kDLInt, 32, 1}, DLDevice{kDLCPU, 0}),
+                 Error);
+  }
+  EXPECT_EQ(live, 0);
+}
+
 int g_env_allocs = 0;
 int EnvAllocator(DLTensor* prototype, DLManagedTensorVersioned** out, void* error_ctx,
                  void (*set_error)(void*, const char*, const char*)) {

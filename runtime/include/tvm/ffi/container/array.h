@@ -114,6 +114,20 @@ class Array : public ObjectRef {
   }
 
   void push_back(T value) { CopyOnWrite(1)->EmplaceBackUnchecked(Any(std::move(value))); }
+
+  /*! \brief fmap of every element, as an Array<U>. When a T can be a U or a U a T, and every
+   *         element maps to itself, the result is this array (same storage). */
+  template <typename F, typename U = std::invoke_result_t<F, T>>
+  Array<U> Map(F fmap) const {
+    return Array<U>(Apply<U>(data_, fmap));
+  }
+  /*! \brief Replaces every element with fmutate(element): in place when this handle is the
+   *         array's only one (each element is then handed over as the only reference to it),
+   *         else into a copy, made at the first element that changes. */
+  template <typename F, typename = std::enable_if_t<std::is_same_v<T, std::invoke_result_t<F, T>>>>
+  void MutateByApply(F fmutate) {
+    data_ = Apply<T>(std::move(data_), fmutate);
+  }
   template <typename... Args>
   void emplace_back(Args&&... args) {
     push_back(T(std::forward<Args>(args)...));
@@ -164,7 +178,7 @@ class Array : public ObjectRef {
     CopyOnWrite(0)->erase(a, b);
   }
 
-  const ArrayObj* GetArrayObj() const { return static_cast<const ArrayObj*>(data_.get()); }
+  ArrayObj* GetArrayObj() const { return static_cast<ArrayObj*>(data_.get()); }
   const ArrayObj* operator->() const { return GetArrayObj(); }
   const ArrayObj* get() const { return GetArrayObj(); }
 
@@ -177,6 +191,45 @@ class Array : public ObjectRef {
     }
   }
   T Get(int64_t i) const { return ConvertElem(GetArrayObj()->begin()[i]); }
+  // Map and MutateByApply: f over the elements of data (an ArrayObj), as storage for Array<U>.
+  template <typename U, typename F>
+  static ObjectPtr<Object> Apply(ObjectPtr<Object> data, F& f) {
+    if (data == nullptr) return data;
+    ArrayObj* arr = static_cast<ArrayObj*>(data.get());
+    const int64_t n = static_cast<int64_t>(arr->size());
+    if constexpr (std::is_same_v<T, U>) {
+      if (data.unique()) {
+        Any* elems = arr->MutableBegin();
+        for (int64_t i = 0; i < n; ++i) {
+          T value = ConvertElem(elems[i]);
+          elems[i] = Any();  // value is now the element's only reference here
+          elems[i] = Any(f(std::move(value)));
+        }
+        return data;
+      }
+    }
+    int64_t i = 0;
+    ObjectPtr<ArrayObj> out;
+    constexpr bool related = std::is_same_v<T, U> || type_subsumes_v<T, U> || type_subsumes_v<U, T>;
+    if constexpr (related) {
+      // Keep the storage while elements map to themselves; copy from the first that does not.
+      for (; i < n; ++i) {
+        Any mapped(f(ConvertElem(arr->begin()[i])));
+        if (!arr->begin()[i].same_as(mapped)) {
+          out = ArrayObj::Empty(n);
+          for (int64_t j = 0; j < i; ++j) out->EmplaceBackUnchecked(arr->begin()[j]);
+          out->EmplaceBackUnchecked(std::move(mapped));
+          ++i;
+          break;
+        }
+      }
+      if (out == nullptr) return data;
+    } else {
+      out = ArrayObj::Empty(n);
+    }
+    for (; i < n; ++i) out->EmplaceBackUnchecked(Any(f(ConvertElem(arr->begin()[i]))));
+    return out;
+  }
   // Makes the storage unique with room for extra more elements.
   ArrayObj* CopyOnWrite(int64_t extra) {
     const ArrayObj* cur = GetArrayObj();

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace tvm {
@@ -113,6 +114,17 @@ class TensorObjFromNDAlloc : public TensorObj {
     InitInlineShape(this, static_cast<int32_t>(shape.size()), shape.data(), nullptr);
     alloc_.AllocData(static_cast<DLTensor*>(this), std::forward<ExtraArgs>(extra_args)...);
   }
+  /*! \brief With explicit strides (in elements), which the caller vouches fit the memory
+   *         AllocData provides. */
+  template <typename... ExtraArgs>
+  TensorObjFromNDAlloc(TNDAlloc alloc, ShapeView shape, ShapeView strides, DLDataType dtype,
+                       DLDevice device, ExtraArgs&&... extra_args)
+      : alloc_(std::move(alloc)) {
+    this->dtype = dtype;
+    this->device = device;
+    InitInlineShape(this, static_cast<int32_t>(shape.size()), shape.data(), strides.data());
+    alloc_.AllocData(static_cast<DLTensor*>(this), std::forward<ExtraArgs>(extra_args)...);
+  }
   ~TensorObjFromNDAlloc() { alloc_.FreeData(static_cast<DLTensor*>(this)); }
 
  private:
@@ -138,6 +150,10 @@ class Tensor : public ObjectRef {
   size_t GetDataSize() const { return ffi::GetDataSize(numel(), dtype()); }
   bool IsContiguous() const { return ffi::IsContiguous(*get()); }
   bool IsAligned(size_t alignment) const { return ffi::IsAligned(*get(), alignment); }
+  // ATen's spellings of the same.
+  int32_t dim() const { return ndim(); }
+  ShapeView sizes() const { return shape(); }
+  bool is_contiguous() const { return IsContiguous(); }
   DLTensor* GetDLTensorPtr() const { return static_cast<DLTensor*>(const_cast<TensorObj*>(get())); }
 
   /*! \brief A tensor whose memory alloc.AllocData provides and alloc.FreeData releases. */
@@ -147,6 +163,21 @@ class Tensor : public ObjectRef {
     using Obj = details::TensorObjFromNDAlloc<TNDAlloc>;
     return Tensor(make_inplace_array_object<Obj, int64_t>(2 * shape.size(), std::move(alloc), shape,
                                                           dtype, device,
+                                                          std::forward<ExtraArgs>(extra_args)...));
+  }
+  /*! \brief As FromNDAlloc, with strides (in elements) of the caller's: AllocData sees the
+   *         tensor with them set and must provide memory they stay within. ValueError when
+   *         shape and strides differ in length. */
+  template <typename TNDAlloc, typename... ExtraArgs>
+  static Tensor FromNDAllocStrided(TNDAlloc alloc, ShapeView shape, ShapeView strides,
+                                   DLDataType dtype, DLDevice device, ExtraArgs&&... extra_args) {
+    if (shape.size() != strides.size()) {
+      TVM_FFI_THROW(ValueError) << "FromNDAllocStrided: " << shape.size() << " dimensions but "
+                                << strides.size() << " strides";
+    }
+    using Obj = details::TensorObjFromNDAlloc<TNDAlloc>;
+    return Tensor(make_inplace_array_object<Obj, int64_t>(2 * shape.size(), std::move(alloc), shape,
+                                                          strides, dtype, device,
                                                           std::forward<ExtraArgs>(extra_args)...));
   }
   /*! \brief A tensor from the environment's allocator (pass TVMFFIEnvTensorAlloc). */
@@ -238,12 +269,55 @@ class TensorView {
   uint64_t byte_offset() const { return tensor_.byte_offset; }
   int64_t size(int64_t i) const { return tensor_.shape[i < 0 ? i + ndim() : i]; }
   int64_t numel() const { return shape().Product(); }
+  /*! \brief The stride of dimension i (from the end when negative); IndexError out of range. */
+  int64_t stride(int64_t i) const {
+    int64_t at = i < 0 ? i + ndim() : i;
+    if (at < 0 || at >= ndim()) {
+      TVM_FFI_THROW(IndexError) << "Index " << i << " out of bounds for tensor with " << ndim()
+                                << " dimensions";
+    }
+    return tensor_.strides[at];
+  }
   bool IsContiguous() const { return ffi::IsContiguous(tensor_); }
   const DLTensor* GetDLTensorPtr() const { return &tensor_; }
+  // ATen's spellings of the same.
+  int32_t dim() const { return ndim(); }
+  ShapeView sizes() const { return shape(); }
+  bool is_contiguous() const { return IsContiguous(); }
+  /*! \brief A view of the same memory with shape and strides (which must outlive the view: it
+   *         borrows them), starting element_offset elements in (>= 0). Nothing is checked
+   *         against the memory: the caller vouches for the bounds. */
+  TensorView as_strided(ShapeView shape, ShapeView strides,
+                        std::optional<int64_t> element_offset = std::nullopt) const {
+    if (shape.size() != strides.size()) {
+      TVM_FFI_THROW(ValueError) << "as_strided: " << shape.size() << " dimensions but "
+                                << strides.size() << " strides";
+    }
+    int64_t offset = element_offset.value_or(0);
+    if (offset < 0) TVM_FFI_THROW(ValueError) << "as_strided: a negative element offset";
+    DLTensor view = tensor_;
+    view.ndim = static_cast<int32_t>(shape.size());
+    view.shape = const_cast<int64_t*>(shape.data());
+    view.strides = const_cast<int64_t*>(strides.data());
+    view.byte_offset += ffi::GetDataSize(offset, view.dtype);
+    if (view.byte_offset != 0 && IsDirectAddressDevice(view.device)) {
+      view.data = static_cast<char*>(view.data) + view.byte_offset;
+      view.byte_offset = 0;
+    }
+    return TensorView(&view);
+  }
 
  private:
   DLTensor tensor_;
 };
+
+/*! \brief Bytes of a tensor's elements (numel times the element size, sub-byte rounded up). */
+inline size_t GetDataSize(const Tensor& tensor) {
+  return GetDataSize(tensor.numel(), tensor.dtype());
+}
+inline size_t GetDataSize(const TensorView& tensor) {
+  return GetDataSize(tensor.numel(), tensor.dtype());
+}
 
 template <>
 struct TypeTraits<TensorView> {
