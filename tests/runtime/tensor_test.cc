@@ -211,6 +211,13 @@ TEST(Tensor, FromNDAllocStridedAndViews) {
     TensorView view(t);
     EXPECT_EQ(view.stride(-1), 2);
     EXPECT_THROW(view.stride(2), Error);
+    EXPECT_THROW(view.size(-3), Error);
+    EXPECT_THROW(t.size(2), Error);
+    EXPECT_THROW(t.stride(-3), Error);
+    // No elements: contiguous whatever the strides.
+    int64_t empty_shape[] = {4, 0, 4}, zero_strides[] = {0, 0, 0};
+    EXPECT_TRUE(
+        view.as_strided(ShapeView(empty_shape, 3), ShapeView(zero_strides, 3)).IsContiguous());
     // Row 1 of the column-major matrix: elements 1, 3, 5.
     int64_t shape[] = {3}, strides[] = {2};
     TensorView row = view.as_strided(ShapeView(shape, 1), ShapeView(strides, 1), 1);

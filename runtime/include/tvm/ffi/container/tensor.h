@@ -40,9 +40,13 @@ inline bool IsDirectAddressDevice(const DLDevice& device) {
   return device.device_type <= kDLCUDAHost || device.device_type == kDLCUDAManaged ||
          device.device_type == kDLROCM || device.device_type == kDLROCMHost;
 }
-/*! \brief Row-major compact (dimensions of extent 1 may have any stride). */
+/*! \brief Row-major compact (dimensions of extent 1 may have any stride; a tensor with no
+ *         elements is, whatever its strides, as in NumPy and PyTorch). */
 inline bool IsContiguous(const DLTensor& arr) {
   if (arr.strides == nullptr) return true;
+  for (int i = 0; i < arr.ndim; ++i) {
+    if (arr.shape[i] == 0) return true;
+  }
   int64_t expected = 1;
   for (int i = arr.ndim - 1; i >= 0; --i) {
     if (arr.shape[i] == 1) continue;
@@ -101,6 +105,16 @@ inline void InitInlineShape(Derived* self, int32_t ndim, const int64_t* shape,
   }
 }
 
+/*! \brief Dimension i of ndim, counted from the end when negative; IndexError out of range. */
+inline int64_t DimIndex(int64_t i, int32_t ndim) {
+  int64_t at = i < 0 ? i + ndim : i;
+  if (at < 0 || at >= ndim) {
+    TVM_FFI_THROW(IndexError) << "Index " << i << " out of bounds for tensor with " << ndim
+                              << " dimensions";
+  }
+  return at;
+}
+
 /*! \brief A tensor whose memory comes from an allocator with AllocData/FreeData(DLTensor*). */
 template <typename TNDAlloc>
 class TensorObjFromNDAlloc : public TensorObj {
@@ -144,8 +158,10 @@ class Tensor : public ObjectRef {
   DLDevice device() const { return get()->device; }
   void* data_ptr() const { return get()->data; }
   uint64_t byte_offset() const { return get()->byte_offset; }
-  int64_t size(int64_t i) const { return get()->shape[i < 0 ? i + ndim() : i]; }
-  int64_t stride(int64_t i) const { return get()->strides[i < 0 ? i + ndim() : i]; }
+  /*! \brief Extent and stride of dimension i (from the end when negative); IndexError out of
+   *         range. */
+  int64_t size(int64_t i) const { return get()->shape[details::DimIndex(i, ndim())]; }
+  int64_t stride(int64_t i) const { return get()->strides[details::DimIndex(i, ndim())]; }
   int64_t numel() const { return shape().Product(); }
   size_t GetDataSize() const { return ffi::GetDataSize(numel(), dtype()); }
   bool IsContiguous() const { return ffi::IsContiguous(*get()); }
@@ -267,17 +283,10 @@ class TensorView {
   DLDevice device() const { return tensor_.device; }
   void* data_ptr() const { return tensor_.data; }
   uint64_t byte_offset() const { return tensor_.byte_offset; }
-  int64_t size(int64_t i) const { return tensor_.shape[i < 0 ? i + ndim() : i]; }
+  int64_t size(int64_t i) const { return tensor_.shape[details::DimIndex(i, ndim())]; }
   int64_t numel() const { return shape().Product(); }
   /*! \brief The stride of dimension i (from the end when negative); IndexError out of range. */
-  int64_t stride(int64_t i) const {
-    int64_t at = i < 0 ? i + ndim() : i;
-    if (at < 0 || at >= ndim()) {
-      TVM_FFI_THROW(IndexError) << "Index " << i << " out of bounds for tensor with " << ndim()
-                                << " dimensions";
-    }
-    return tensor_.strides[at];
-  }
+  int64_t stride(int64_t i) const { return tensor_.strides[details::DimIndex(i, ndim())]; }
   bool IsContiguous() const { return ffi::IsContiguous(tensor_); }
   const DLTensor* GetDLTensorPtr() const { return &tensor_; }
   // ATen's spellings of the same.
