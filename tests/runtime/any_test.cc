@@ -166,6 +166,41 @@ TEST(Any, DeviceFromString) {
 namespace {
 using namespace tvm::ffi;
 
+// Comparisons with values, the empty markers and other Optionals; a String optional from a
+// literal; an Optional of a view type (no Any storage) and an Optional of an Optional (an Any
+// cell of its own, unlike an Optional of a reference).
+TEST(Optional, ComparesAndHoldsViewsAndOptionals) {
+  Optional<double> none, eleven = 11.0;
+  EXPECT_TRUE(none != 12);
+  EXPECT_FALSE(none == 12);
+  EXPECT_TRUE(eleven == 11);
+  EXPECT_TRUE(eleven != 12);
+  EXPECT_TRUE(none == std::nullopt);
+  EXPECT_TRUE(eleven != std::nullopt);
+  EXPECT_TRUE(eleven == Optional<double>(11.0));
+  EXPECT_TRUE(none == Optional<double>());
+  EXPECT_TRUE(none != eleven);
+  Optional<String> text;
+  EXPECT_TRUE(text != "hello");
+  text = "hello";
+  EXPECT_TRUE(text == "hello");
+  EXPECT_TRUE(text == String("hello"));
+  Optional<Shape> shape;
+  EXPECT_TRUE(shape == std::nullopt);
+  static_assert(sizeof(Optional<Shape>) == sizeof(ObjectRef));
+  static_assert(sizeof(Optional<Optional<Shape>>) == sizeof(Any));
+  static_assert(!TypeTraits<Optional<TensorView>>::storage_enabled);
+  int64_t dims[] = {2};
+  DLTensor raw{};
+  raw.ndim = 1;
+  raw.shape = dims;
+  Optional<TensorView> view;
+  EXPECT_FALSE(view.has_value());
+  view = TensorView(&raw);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view.value().size(0), 2);
+}
+
 TEST(Optional, ValueTypesAreOneAnyCell) {
   static_assert(sizeof(Optional<String>) == 16);
   static_assert(sizeof(Optional<int64_t>) == 16);

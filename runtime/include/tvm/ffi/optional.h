@@ -21,20 +21,75 @@ namespace ffi {
 template <typename T, typename = void>
 class Optional;
 
+template <typename T>
+inline constexpr bool is_optional_type_v = false;
+template <typename T>
+inline constexpr bool is_optional_type_v<Optional<T>> = true;
+// References are their own optional (null: empty); an Optional of an Optional is not, so that
+// the outer one keeps a representation of its own (an Any cell).
+template <typename T>
+inline constexpr bool use_object_ref_optional_v =
+    std::is_base_of_v<ObjectRef, T> && !is_optional_type_v<T>;
+
+namespace details {
+// U is a value an Optional<T> compares with or converts from: not an Optional, not the empty
+// markers.
+template <typename U>
+inline constexpr bool optional_operand_v =
+    !is_optional_type_v<std::decay_t<U>> && !std::is_same_v<std::decay_t<U>, std::nullopt_t> &&
+    !std::is_same_v<std::decay_t<U>, std::nullptr_t>;
+}  // namespace details
+
+// Comparisons every Optional has, with the empty markers and with values (an empty Optional
+// equals no value) and with another Optional of the same T (both empty, or equal values).
+#define TVM_FFI_OPTIONAL_VALUE_COMPARISONS_                                                        \
+  bool operator==(std::nullopt_t) const { return !has_value(); }                                   \
+  bool operator!=(std::nullopt_t) const { return has_value(); }                                    \
+  template <typename U, typename = std::enable_if_t<details::optional_operand_v<U>>>               \
+  auto operator==(const U& other) const->decltype(std::declval<T>() == other) {                    \
+    using R = decltype(std::declval<T>() == other);                                                \
+    if (!has_value()) return R(false);                                                             \
+    return **this == other;                                                                        \
+  }                                                                                                \
+  template <typename U, typename = std::enable_if_t<details::optional_operand_v<U>>>               \
+  auto operator!=(const U& other) const->decltype(std::declval<T>() != other) {                    \
+    using R = decltype(std::declval<T>() != other);                                                \
+    if (!has_value()) return R(true);                                                              \
+    return **this != other;                                                                        \
+  }                                                                                                \
+  template <typename V = T>                                                                        \
+  auto operator==(const Optional& other) const->decltype(std::declval<V>() == std::declval<V>()) { \
+    using R = decltype(std::declval<V>() == std::declval<V>());                                    \
+    if (has_value() && other.has_value()) return **this == *other;                                 \
+    return R(has_value() == other.has_value());                                                    \
+  }                                                                                                \
+  template <typename V = T>                                                                        \
+  auto operator!=(const Optional& other) const->decltype(std::declval<V>() != std::declval<V>()) { \
+    using R = decltype(std::declval<V>() != std::declval<V>());                                    \
+    if (has_value() && other.has_value()) return **this != *other;                                 \
+    return R(has_value() != other.has_value());                                                    \
+  }
+
 /*!
  * \brief Optional of a value type storable in an Any (String, int64_t, double, ...): one 16-byte
  *        Any cell, None when empty (the same layout as upstream, so it can cross a virtual call).
  */
 template <typename T>
-class Optional<
-    T, std::enable_if_t<!std::is_base_of_v<ObjectRef, T> && TypeTraits<T>::storage_enabled>> {
+class Optional<T,
+               std::enable_if_t<!use_object_ref_optional_v<T> && TypeTraits<T>::storage_enabled>> {
  public:
   static constexpr bool _type_custom_any_traits = true;
   Optional() = default;
   Optional(std::nullopt_t) {}                     // NOLINT(*)
   Optional(std::nullptr_t) {}                     // NOLINT(*)
   Optional(T value) : data_(std::move(value)) {}  // NOLINT(*)
-  Optional(std::optional<T> value) {              // NOLINT(*)
+  /*! \brief From a value T can be made from ("text" for an Optional<String>). */
+  template <typename U, typename = std::enable_if_t<
+                            details::optional_operand_v<U> && !std::is_same_v<std::decay_t<U>, T> &&
+                            !std::is_same_v<std::decay_t<U>, std::optional<T>> &&
+                            std::is_constructible_v<T, U&&>>>
+  Optional(U&& value) : data_(T(std::forward<U>(value))) {}  // NOLINT(*)
+  Optional(std::optional<T> value) {                         // NOLINT(*)
     if (value.has_value()) data_ = Any(std::move(*value));
   }
   bool has_value() const { return data_.type_index() != TypeIndex::kTVMFFINone; }
@@ -47,14 +102,45 @@ class Optional<
   T operator*() const { return value(); }
   bool operator==(std::nullptr_t) const { return !has_value(); }
   bool operator!=(std::nullptr_t) const { return has_value(); }
+  TVM_FFI_OPTIONAL_VALUE_COMPARISONS_
 
  private:
   Any data_;
 };
 
+/*!
+ * \brief Optional of a type an Any cannot hold (a non-owning view such as TensorView): a
+ *        std::optional, never stored in an Any.
+ */
+template <typename T>
+class Optional<T,
+               std::enable_if_t<!use_object_ref_optional_v<T> && !TypeTraits<T>::storage_enabled>> {
+ public:
+  Optional() = default;
+  Optional(std::nullopt_t) {}                                    // NOLINT(*)
+  Optional(std::nullptr_t) {}                                    // NOLINT(*)
+  Optional(T value) : data_(std::move(value)) {}                 // NOLINT(*)
+  Optional(std::optional<T> value) : data_(std::move(value)) {}  // NOLINT(*)
+  bool has_value() const { return data_.has_value(); }
+  explicit operator bool() const { return has_value(); }
+  T value() const {
+    if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return *data_;
+  }
+  T value_or(T other) const { return has_value() ? *data_ : std::move(other); }
+  T operator*() const { return value(); }
+  const T* operator->() const { return &*data_; }
+  bool operator==(std::nullptr_t) const { return !has_value(); }
+  bool operator!=(std::nullptr_t) const { return has_value(); }
+  TVM_FFI_OPTIONAL_VALUE_COMPARISONS_
+
+ private:
+  std::optional<T> data_;
+};
+
 /*! \brief Optional of a reference: the null reference is the empty state. */
 template <typename T>
-class Optional<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> : public ObjectRef {
+class Optional<T, std::enable_if_t<use_object_ref_optional_v<T>>> : public ObjectRef {
  public:
   static constexpr bool _type_custom_any_traits = true;
   using ContainerType = typename T::ContainerType;
@@ -77,7 +163,11 @@ class Optional<T, std::enable_if_t<std::is_base_of_v<ObjectRef, T>>> : public Ob
   const ContainerType* operator->() const { return static_cast<const ContainerType*>(data_.get()); }
   bool operator==(std::nullptr_t) const { return !has_value(); }
   bool operator!=(std::nullptr_t) const { return has_value(); }
+  bool operator==(std::nullopt_t) const { return !has_value(); }
+  bool operator!=(std::nullopt_t) const { return has_value(); }
 };
+
+#undef TVM_FFI_OPTIONAL_VALUE_COMPARISONS_
 
 template <typename T>
 struct TypeTraits<Optional<T>> {
@@ -86,7 +176,7 @@ struct TypeTraits<Optional<T>> {
   static void CopyToAnyView(const Optional<T>& src, TVMFFIAny* result) {
     if (!src.has_value()) {
       details::SetNone(result);
-    } else if constexpr (std::is_base_of_v<ObjectRef, T>) {
+    } else if constexpr (use_object_ref_optional_v<T>) {
       TypeTraits<T>::CopyToAnyView(*src, result);
     } else {
       TypeTraits<T>::CopyToAnyView(*src, result);
