@@ -59,14 +59,18 @@ void Prepare(grpc::ClientContext* context, const ConnectOptions& options,
   if (!options.token.empty()) context->AddMetadata("authorization", "Bearer " + options.token);
   if (deadline.has_value()) context->set_deadline(*deadline);
 }
+
+// The context of a short service RPC (stats, health): call_timeout_s, else 30 s.
+void PrepareServiceCall(grpc::ClientContext* context, const ConnectOptions& options) {
+  Prepare(context, options, Deadline(options.call_timeout_s > 0 ? options.call_timeout_s : 30));
+}
 }  // namespace
 
 std::string Client::Stats() const {
   State& s = *state_;
   WaitConnected();
   grpc::ClientContext context;
-  Prepare(&context, s.options,
-          Deadline(s.options.call_timeout_s > 0 ? s.options.call_timeout_s : 30));
+  PrepareServiceCall(&context, s.options);
   v1::GetStatsRequest request;
   v1::Stats response;
   grpc::Status status = s.stub->GetStats(&context, request, &response);
@@ -78,8 +82,7 @@ std::string Client::Health(const std::string& service) const {
   State& s = *state_;
   WaitConnected();
   grpc::ClientContext context;
-  Prepare(&context, s.options,
-          Deadline(s.options.call_timeout_s > 0 ? s.options.call_timeout_s : 30));
+  PrepareServiceCall(&context, s.options);
   // grpc.health.v1.HealthCheckRequest { string service = 1; }, written by hand: its one field.
   std::string request_bytes;
   {

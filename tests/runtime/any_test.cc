@@ -185,6 +185,10 @@ TEST(Optional, ComparesAndHoldsViewsAndOptionals) {
   text = "hello";
   EXPECT_TRUE(text == "hello");
   EXPECT_TRUE(text == String("hello"));
+  Optional<Bytes> bytes;
+  EXPECT_EQ(bytes.value_or(Bytes(std::string("default"))), "default");
+  EXPECT_TRUE(Bytes(std::string("ab")) == std::string("ab"));
+  EXPECT_TRUE(std::string_view("ab") != Bytes(std::string("abc")));
   Optional<Shape> shape;
   EXPECT_TRUE(shape == std::nullopt);
   static_assert(sizeof(Optional<Shape>) == sizeof(ObjectRef));

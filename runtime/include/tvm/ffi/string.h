@@ -204,6 +204,19 @@ class Bytes : public details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTV
   Bytes(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}         // NOLINT(*)
   friend bool operator==(const Bytes& a, const Bytes& b) { return a.view() == b.view(); }
   friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
+  // With text, byte for byte.
+  friend bool operator==(const Bytes& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(std::string_view a, const Bytes& b) { return a == b.view(); }
+  friend bool operator==(const Bytes& a, const char* b) { return a.view() == std::string_view(b); }
+  friend bool operator==(const char* a, const Bytes& b) { return std::string_view(a) == b.view(); }
+  friend bool operator!=(const Bytes& a, std::string_view b) { return !(a == b); }
+  friend bool operator!=(std::string_view a, const Bytes& b) { return !(a == b); }
+  friend bool operator!=(const Bytes& a, const char* b) { return !(a == b); }
+  friend bool operator!=(const char* a, const Bytes& b) { return !(a == b); }
+  friend bool operator==(const Bytes& a, const std::string& b) { return a.view() == b; }
+  friend bool operator==(const std::string& a, const Bytes& b) { return a == b.view(); }
+  friend bool operator!=(const Bytes& a, const std::string& b) { return !(a == b); }
+  friend bool operator!=(const std::string& a, const Bytes& b) { return !(a == b); }
 };
 
 /*! \brief value as a quoted JSON string: \" \\ \/ \b \f \n \r \t escaped, other control
