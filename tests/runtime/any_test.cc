@@ -191,6 +191,10 @@ TEST(Optional, ComparesAndHoldsViewsAndOptionals) {
   EXPECT_TRUE(std::string_view("ab") != Bytes(std::string("abc")));
   Optional<Shape> shape;
   EXPECT_TRUE(shape == std::nullopt);
+  shape = Shape({4});
+  Shape moved = *std::move(shape);
+  EXPECT_EQ(moved[0], 4);
+  EXPECT_FALSE(shape.has_value()) << "moved out";  // NOLINT(bugprone-use-after-move)
   static_assert(sizeof(Optional<Shape>) == sizeof(ObjectRef));
   static_assert(sizeof(Optional<Optional<Shape>>) == sizeof(Any));
   static_assert(!TypeTraits<Optional<TensorView>>::storage_enabled);

@@ -154,12 +154,18 @@ class Optional<T, std::enable_if_t<use_object_ref_optional_v<T>>> : public Objec
   explicit Optional(UnsafeInit tag) : ObjectRef(tag) {}
   bool has_value() const { return data_ != nullptr; }
   explicit operator bool() const { return has_value(); }
-  T value() const {
+  T value() const& {
     if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
     return details::ObjectUnsafe::ObjectRefFromObjectPtr<T>(data_);
   }
+  /*! \brief Moves the reference out: this Optional is empty after. */
+  T value() && {
+    if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return details::ObjectUnsafe::ObjectRefFromObjectPtr<T>(std::move(data_));
+  }
   T value_or(T other) const { return has_value() ? value() : std::move(other); }
-  T operator*() const { return value(); }
+  T operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   const ContainerType* operator->() const { return static_cast<const ContainerType*>(data_.get()); }
   bool operator==(std::nullptr_t) const { return !has_value(); }
   bool operator!=(std::nullptr_t) const { return has_value(); }
