@@ -211,13 +211,6 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
     if (!mod.ok()) throw StatusToError(mod.status());
     return *mod;
   });
-  ops_["$upload_module"] =
-      ffi::Function::FromTyped([this](const ffi::String& name, const ffi::Bytes& bytes) {
-        absl::StatusOr<ffi::Module> mod =
-            modules_->Upload(std::string(name), std::string_view(bytes.data(), bytes.size()));
-        if (!mod.ok()) throw StatusToError(mod.status());
-        return *mod;
-      });
   // A streamed upload: $upload.begin(name, size, replace) -> handle; $upload.append(handle,
   // bytes) for each piece in order; $upload.finish(handle) -> the module.
   ops_["$upload.begin"] = ffi::Function::FromTyped(
@@ -246,13 +239,6 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
     if (!mod.ok()) throw StatusToError(mod.status());
     return *mod;
   });
-  ops_["$replace_module"] =
-      ffi::Function::FromTyped([this](const ffi::String& name, const ffi::Bytes& bytes) {
-        absl::StatusOr<ffi::Module> mod = modules_->Upload(
-            std::string(name), std::string_view(bytes.data(), bytes.size()), /*replace=*/true);
-        if (!mod.ok()) throw StatusToError(mod.status());
-        return *mod;
-      });
   auto names_of = [](absl::StatusOr<std::vector<std::string>> names) {
     if (!names.ok()) throw StatusToError(names.status());
     ffi::Array<ffi::String> out;

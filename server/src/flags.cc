@@ -181,6 +181,15 @@ void Describe(CLI::App& app, Raw& raw) {
                "exit 0 without serving; exit 2 naming the first mistake");
 }
 
+// A positive number of MiB, at most max_mb, in bytes.
+uint64_t PositiveMiB(const std::string& flag, const std::string& text, uint64_t max_mb) {
+  uint64_t mb = 0;
+  if (!absl::SimpleAtoi(text, &mb) || mb == 0 || mb > max_mb) {
+    throw Mistake{flag + " takes a positive number of MiB"};
+  }
+  return mb << 20;
+}
+
 int PositiveInt(const std::string& flag, const std::string& text) {
   int n = 0;
   if (!absl::SimpleAtoi(text, &n) || n <= 0) throw Mistake{flag + " takes a positive number"};
@@ -215,12 +224,8 @@ ServerConfig Convert(const Raw& raw) {
   o.module_dir = raw.module_dir;
   o.allow_upload = raw.allow_upload;
   if (!raw.max_upload_mb.empty()) {
-    uint64_t mb = 0;
-    if (!absl::SimpleAtoi(raw.max_upload_mb, &mb) || mb == 0 || mb > (1ull << 20)) {
-      throw Mistake{"--max-upload-mb takes a positive number of MiB"};
-    }
+    o.max_upload_bytes = PositiveMiB("--max-upload-mb", raw.max_upload_mb, 1ull << 20);
     if (!raw.allow_upload) throw Mistake{"--max-upload-mb needs --allow-upload"};
-    o.max_upload_bytes = mb << 20;
   }
   o.expose = raw.expose;
   o.hide = raw.hide;
@@ -250,11 +255,7 @@ ServerConfig Convert(const Raw& raw) {
     o.session_idle_timeout = s == 0 ? absl::InfiniteDuration() : absl::Seconds(s);
   }
   if (!raw.max_device_memory.empty()) {
-    uint64_t mb = 0;
-    if (!absl::SimpleAtoi(raw.max_device_memory, &mb) || mb == 0 || mb > (1ull << 40)) {
-      throw Mistake{"--max-device-memory takes a positive number of MiB"};
-    }
-    o.max_device_memory = mb << 20;
+    o.max_device_memory = PositiveMiB("--max-device-memory", raw.max_device_memory, 1ull << 40);
   }
   if (!raw.max_threads.empty()) o.max_threads = PositiveInt("--max-threads", raw.max_threads);
   if (!raw.drain_timeout.empty()) {

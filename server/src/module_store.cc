@@ -59,26 +59,35 @@ absl::StatusOr<tvm::ffi::Module> LoadInProcess(const std::string& path) {
   }
 }
 
-// Writes bytes to a new file at path (O_EXCL); false when it cannot.
+// Writes all of bytes to fd; RuntimeError (RESOURCE_EXHAUSTED) when the disk refuses.
+absl::Status WriteAll(int fd, std::string_view bytes) {
+  for (size_t off = 0; off < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return WithErrorKind(
+          absl::ResourceExhaustedError(absl::StrCat("cannot write the module file to disk: ",
+                                                    n < 0 ? std::strerror(errno) : "disk full")),
+          kind::kRuntimeError);
+    }
+    off += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+// Writes bytes to a new file at path (O_EXCL); nothing is left there when it cannot.
 absl::Status WriteNewFile(const std::string& path, std::string_view bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     return RuntimeError(absl::StrCat("cannot write the module file: ", std::strerror(errno)));
   }
-  bool written = true;
-  for (size_t off = 0; off < bytes.size() && written;) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    written = n > 0;
-    off += written ? static_cast<size_t>(n) : 0;
+  absl::Status written = WriteAll(fd, bytes);
+  if (::close(fd) != 0 && written.ok()) {
+    written = WithErrorKind(absl::ResourceExhaustedError("cannot write the module file to disk"),
+                            kind::kRuntimeError);
   }
-  written = ::close(fd) == 0 && written;
-  if (!written) {
-    ::unlink(path.c_str());
-    return WithErrorKind(absl::ResourceExhaustedError("cannot write the module file to disk"),
-                         kind::kRuntimeError);
-  }
-  return absl::OkStatus();
+  if (!written.ok()) ::unlink(path.c_str());
+  return written;
 }
 }  // namespace
 
@@ -375,14 +384,6 @@ absl::StatusOr<tvm::ffi::Module> ModuleStore::Get(const std::string& name) {
   return Register(name, real_file, *loaded, /*replace=*/false);
 }
 
-absl::StatusOr<tvm::ffi::Module> ModuleStore::Upload(const std::string& name,
-                                                     std::string_view bytes, bool replace) {
-  TVMFFI_RPC_ASSIGN_OR_RETURN(std::shared_ptr<PendingUpload> upload,
-                              BeginUpload(name, bytes.size(), replace));
-  TVMFFI_RPC_RETURN_IF_ERROR(upload->Append(bytes));
-  return FinishUpload(*upload);
-}
-
 std::string ModuleStore::NewUploadPath(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
   // A new file name each time: the dynamic loader hands back a library it already has by
@@ -436,17 +437,7 @@ absl::Status ModuleStore::PendingUpload::Append(std::string_view bytes) {
     return ValueError(
         absl::StrCat("the upload sends more than the ", size_, " bytes it announced"));
   }
-  for (size_t off = 0; off < bytes.size();) {
-    ssize_t n = ::write(fd_, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      return WithErrorKind(
-          absl::ResourceExhaustedError(absl::StrCat("cannot write the module file to disk: ",
-                                                    n < 0 ? std::strerror(errno) : "disk full")),
-          kind::kRuntimeError);
-    }
-    off += static_cast<size_t>(n);
-  }
+  TVMFFI_RPC_RETURN_IF_ERROR(WriteAll(fd_, bytes));
   received_ += bytes.size();
   return absl::OkStatus();
 }
@@ -543,6 +534,11 @@ ModuleStore::~ModuleStore() {
   if (!copy_dir_.empty()) ::rmdir(copy_dir_.c_str());
   for (const std::string& path : uploaded_files_) ::unlink(path.c_str());
   if (!upload_dir_.empty()) ::rmdir(upload_dir_.c_str());
+}
+
+bool ModuleStore::IsLoaded(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return modules_.count(name) != 0;
 }
 
 std::vector<std::string> ModuleStore::Names() const {

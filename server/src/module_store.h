@@ -48,14 +48,6 @@ class ModuleStore {
   // INVALID_ARGUMENT for names with '/' or "..", PERMISSION_DENIED without a module dir,
   // NOT_FOUND when there is no such file.
   absl::StatusOr<tvm::ffi::Module> Get(const std::string& name);
-  // Loads the module whose file contents a client sent and serves it under name (a plain file
-  // name). PERMISSION_DENIED without --allow-upload; ALREADY_EXISTS when name is taken.
-  // With replace, a module already called name is replaced: its globals go (their calls in
-  // flight finish on the old code), the new file's come; under --isolate its worker is replaced
-  // by one on the new file. When the new file does not load, the old module stays.
-  absl::StatusOr<tvm::ffi::Module> Upload(const std::string& name, std::string_view bytes,
-                                          bool replace = false);
-
   // A module file received in pieces (a streamed upload): written to a new file in the upload
   // directory as they come; the file goes with the object unless FinishUpload loaded it.
   class PendingUpload {
@@ -81,7 +73,10 @@ class ModuleStore {
   // uploads are already under way.
   absl::StatusOr<std::shared_ptr<PendingUpload>> BeginUpload(const std::string& name, uint64_t size,
                                                              bool replace);
-  // Loads a pending upload once all its bytes came, as Upload does with its bytes.
+  // Loads a pending upload once all its bytes came and serves it under its name. With
+  // replace, a module already called name is replaced: its globals go (their calls in flight
+  // finish on the old code), the new file's come; under --isolate its worker is replaced by
+  // one on the new file. When the new file does not load (ValueError), the old module stays.
   absl::StatusOr<tvm::ffi::Module> FinishUpload(PendingUpload& upload);
   // The largest module a client may upload (--max-upload-mb); 0: no bound.
   void SetMaxUploadBytes(uint64_t bytes) { max_upload_bytes_ = bytes; }
@@ -93,6 +88,7 @@ class ModuleStore {
   // any module when clients may neither load nor upload; ValueError when none is loaded.
   absl::Status Unload(const std::string& name);
   std::vector<std::string> Names() const;
+  bool IsLoaded(const std::string& name) const;
   // Called after the set of modules may have changed (an upload, unload, or a load from the
   // module directory), outside the store's locks; nullptr: none. Setting it waits for a call
   // of the previous one in progress, so its owner can clear it before going away.

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
@@ -93,8 +92,7 @@ class ServerImpl : public Server {
     }
     // Required modules the directory has are loaded now; the others are awaited.
     for (const std::string& name : options_.require_modules) {
-      std::vector<std::string> loaded = modules_->Names();
-      if (std::find(loaded.begin(), loaded.end(), name) != loaded.end()) continue;
+      if (modules_->IsLoaded(name)) continue;
       std::string reason = "not loaded; health says NOT_SERVING until it is uploaded";
       if (!options_.module_dir.empty()) {
         absl::StatusOr<ffi::Module> module = modules_->Get(name);
@@ -238,11 +236,9 @@ class ServerImpl : public Server {
 
   // SERVING when not draining and every required module is loaded.
   bool ComputeServing() const {
-    if (draining_.load()) return false;
-    if (options_.require_modules.empty()) return true;
-    std::vector<std::string> loaded = modules_->Names();
+    if (service_->draining()) return false;
     for (const std::string& name : options_.require_modules) {
-      if (std::find(loaded.begin(), loaded.end(), name) == loaded.end()) return false;
+      if (!modules_->IsLoaded(name)) return false;
     }
     return true;
   }
@@ -265,11 +261,6 @@ class ServerImpl : public Server {
     health->SetServingStatus(v1::FFI::service_full_name(), serving_);
   }
 
-  bool serving() const override {
-    std::lock_guard<std::mutex> lock(health_mutex_);
-    return health_ready_ && serving_;
-  }
-
   int port() const override { return port_; }
   int data_port() const override { return dispatcher_ == nullptr ? 0 : dispatcher_->data_port(); }
   int metrics_port() const override { return metrics_ == nullptr ? 0 : metrics_->port(); }
@@ -283,7 +274,7 @@ class ServerImpl : public Server {
       // their calls are done (or at the deadline); then gRPC stops. gRPC's Shutdown also waits
       // for handlers stuck in a function, so it all runs on a thread of its own that nobody
       // waits for past the deadline.
-      draining_.store(true);
+      service_->StopAdmitting();
       UpdateHealth();
       auto state = shutdown_state_;
       std::thread([this, grace, state] {
@@ -327,10 +318,9 @@ class ServerImpl : public Server {
   int port_ = 0;
   std::mutex shutdown_mutex_;
   bool shut_down_ = false;
-  std::atomic<bool> draining_{false};
-  mutable std::mutex health_mutex_;  // after ModuleStore's on-change lock, before its mutex
-  bool health_ready_ = false;        // server_ is built
-  bool serving_ = true;              // as last told to the health service (its default)
+  std::mutex health_mutex_;    // after ModuleStore's on-change lock, before its mutex
+  bool health_ready_ = false;  // server_ is built
+  bool serving_ = true;        // as last told to the health service (its default)
   struct ShutdownState {
     std::mutex mutex;
     std::condition_variable cv;

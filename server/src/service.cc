@@ -35,45 +35,18 @@ void SetError(const absl::Status& status, v1::Error* out) {
   out->set_message(std::string(status.message()));
 }
 
-// A refusal a peer can cause at will: logged at most once a second per event.
-void LogRefusal(const char* event, const std::string& peer, const grpc::Status& why) {
+// What a peer can cause at will (a refused token or session, a frame that does not parse):
+// logged at most once a second per event, with a count of those held back.
+void LogThrottled(const char* event, const std::string& peer, std::string_view reason) {
   int64_t suppressed = 0;
   if (!log::Enabled(log::Level::kWarning) || !log::Throttle(event, &suppressed)) return;
   log::Event(log::Level::kWarning, event,
-             {{"peer", peer}, {"reason", why.error_message()}, {"suppressed", suppressed}});
+             {{"peer", peer}, {"reason", reason}, {"suppressed", suppressed}});
 }
 
-// A frame or request that did not parse: at most one line a second (a hostile peer can send
-// them as fast as it likes).
 void LogMalformed(const std::string& peer, std::string_view why) {
-  int64_t suppressed = 0;
-  if (!log::Enabled(log::Level::kWarning) || !log::Throttle("frame.malformed", &suppressed)) return;
-  log::Event(log::Level::kWarning, "frame.malformed",
-             {{"peer", peer}, {"reason", why}, {"suppressed", suppressed}});
-}
-
-// A stateless call's error keeps the function's frames only: its backtrace (innermost frame
-// first) stops where the server's own machinery begins (RunCancellable and the standard
-// library's frames just inside it), as a session's does at its engine.
-void TrimServerFrames(v1::Error* error) {
-  const std::string& bt = error->backtrace();
-  size_t engine = bt.find("tvmffi::rpc::RunCancellable");
-  if (engine == std::string::npos) return;
-  size_t end = bt.rfind('\n', engine);
-  end = end == std::string::npos ? 0 : end + 1;
-  // Frames of <functional> and of this file's own lambda (not inlined in a debug build)
-  // between the function and RunCancellable.
-  while (end > 0) {
-    size_t start = bt.rfind('\n', end - 2);
-    start = start == std::string::npos ? 0 : start + 1;
-    std::string_view frame = std::string_view(bt).substr(start, end - start);
-    if (frame.find("/include/c++/") == std::string_view::npos &&
-        frame.find(__FILE__) == std::string_view::npos) {
-      break;
-    }
-    end = start;
-  }
-  error->set_backtrace(bt.substr(0, end));
+  Metrics::Global().MalformedFrame();
+  LogThrottled("frame.malformed", peer, why);
 }
 
 // A call that failed, at debug level.
@@ -190,7 +163,6 @@ grpc::Status FFIService::RawCall(
   v1::CallRequest request;
   grpc::ProtoBufferReader reader(&buffer);
   if (!ParseWithNestingLimit(&reader, &request)) {
-    Metrics::Global().MalformedFrame();
     LogMalformed(context->peer(), "a CallRequest that does not parse");
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("the CallRequest does not parse (malformed, or values nested "
@@ -210,7 +182,7 @@ grpc::Status FFIService::RawCall(
   return grpc::Status::OK;
 }
 
-grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
+grpc::Status FFIService::Authorize(grpc::ServerContext* context) const {
   if (options_.token.empty()) return grpc::Status::OK;
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
@@ -220,24 +192,23 @@ grpc::Status FFIService::CheckAuth(grpc::ServerContext* context) const {
   bool scheme_ok =
       got.size() >= kScheme && absl::EqualsIgnoreCase(got.substr(0, kScheme), "bearer ");
   if (!scheme_ok || !ConstantTimeEqual(got.substr(kScheme), options_.token)) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "missing or wrong token (authorization: Bearer <token>)");
+    grpc::Status refused(grpc::StatusCode::UNAUTHENTICATED,
+                         "missing or wrong token (authorization: Bearer <token>)");
+    LogThrottled("auth.refused", context->peer(), refused.error_message());
+    Metrics::Global().AuthRefused();
+    return refused;
   }
   return grpc::Status::OK;
 }
 
 grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionReaderWriter* stream) {
-  grpc::Status auth = CheckAuth(context);
-  if (!auth.ok()) {
-    LogRefusal("auth.refused", context->peer(), auth);
-    Metrics::Global().AuthRefused();
-    return auth;
-  }
+  grpc::Status auth = Authorize(context);
+  if (!auth.ok()) return auth;
   if (draining_.load()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down");
   std::string peer = PeerAddress(context->peer());
   grpc::Status admitted = AdmitSession(peer);
   if (!admitted.ok()) {
-    LogRefusal("session.refused", context->peer(), admitted);
+    LogThrottled("session.refused", context->peer(), admitted.error_message());
     Metrics::Global().SessionRefused();
     return admitted;
   }
@@ -267,7 +238,6 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
     if (error != nullptr) LogCallError(client, name, took, *error);
   };
   endpoint_options.on_malformed_frame = [client](const absl::Status& why) {
-    Metrics::Global().MalformedFrame();
     LogMalformed(client, std::string(why.message()));
   };
   auto endpoint =
@@ -301,12 +271,8 @@ grpc::Status FFIService::RawSession(grpc::ServerContext* context, RawSessionRead
 
 grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallRequest* request,
                               v1::CallResponse* response) {
-  grpc::Status auth = CheckAuth(context);
-  if (!auth.ok()) {
-    LogRefusal("auth.refused", context->peer(), auth);
-    Metrics::Global().AuthRefused();
-    return auth;
-  }
+  grpc::Status auth = Authorize(context);
+  if (!auth.ok()) return auth;
   const absl::Time started = absl::Now();
   try {
     absl::StatusOr<ffi::Function> func = absl::InternalError("unresolved");
@@ -349,8 +315,8 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
                               ? absl::InfiniteFuture()
                               : absl::FromChrono(context->deadline());
     RunCancellable(
-        deadline, [context] { return context->IsCancelled(); },
-        [&] { func->CallPacked(views.data(), static_cast<int32_t>(views.size()), &result); });
+        deadline, [context] { return context->IsCancelled(); }, *func, views.data(),
+        static_cast<int32_t>(views.size()), &result);
     absl::Status encoded = EncodeValue(result, nullptr, response->mutable_value());
     if (!encoded.ok()) {
       response->clear_value();
@@ -358,8 +324,7 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
     }
   } catch (...) {  // whatever a function throws, `throw 42` included, is the call's error
     response->clear_value();
-    EncodeError(CurrentExceptionToError(), response->mutable_error());
-    TrimServerFrames(response->mutable_error());
+    EncodeServedError(CurrentExceptionToError(), response->mutable_error());
   }
   Metrics::Global().CallDone(request->name(), absl::Now() - started,
                              response->has_error() ? response->error().kind() : "");
@@ -373,7 +338,7 @@ grpc::Status FFIService::Call(grpc::ServerContext* context, const v1::CallReques
 grpc::Status FFIService::ListFunctions(grpc::ServerContext* context,
                                        const v1::ListFunctionsRequest* request,
                                        v1::ListFunctionsResponse* response) {
-  grpc::Status auth = CheckAuth(context);
+  grpc::Status auth = Authorize(context);
   if (!auth.ok()) return auth;
   std::optional<ffi::Function> metadata = ffi::Function::GetGlobal("ffi.GetGlobalFuncMetadata");
   std::optional<ffi::Function> doc = ffi::Function::GetGlobal("ffi.GetGlobalFuncDoc");
@@ -499,26 +464,22 @@ std::string FFIService::StatsText() const {
 
 grpc::Status FFIService::GetStats(grpc::ServerContext* context, const v1::GetStatsRequest*,
                                   v1::Stats* response) {
-  grpc::Status auth = CheckAuth(context);
-  if (!auth.ok()) {
-    LogRefusal("auth.refused", context->peer(), auth);
-    Metrics::Global().AuthRefused();
-    return auth;
-  }
+  grpc::Status auth = Authorize(context);
+  if (!auth.ok()) return auth;
   response->set_text(StatsText());
   return grpc::Status::OK;
 }
 
 grpc::Status FFIService::GetServerInfo(grpc::ServerContext* context,
                                        const v1::GetServerInfoRequest*, v1::ServerInfo* response) {
-  grpc::Status auth = CheckAuth(context);
+  grpc::Status auth = Authorize(context);
   if (!auth.ok()) return auth;
   FillServerInfo(response);
   return grpc::Status::OK;
 }
 
 void FFIService::Drain(absl::Duration grace) {
-  draining_.store(true);
+  StopAdmitting();
   absl::Time deadline = absl::Now() + grace;
   while (true) {
     std::vector<std::shared_ptr<Endpoint>> sessions;

@@ -41,13 +41,19 @@ class FFIService final : public v1::FFI::Service {
   // The metrics (metrics.h) with this server's gauges, as Prometheus text.
   std::string StatsText() const;
 
-  // Ends idle sessions now and busy ones once their calls finish (or grace runs out).
+  // New sessions are refused from now on (stateless calls are still served).
+  void StopAdmitting() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
+  // Stops admitting, then ends idle sessions now and busy ones once their calls finish (or
+  // grace runs out).
   void Drain(absl::Duration grace);
   int num_sessions() const { return num_sessions_.load(); }
   void FillServerInfo(v1::ServerInfo* info) const;
 
  private:
-  grpc::Status CheckAuth(grpc::ServerContext* context) const;
+  // OK when the RPC carries the token (or none is required); else UNAUTHENTICATED, logged
+  // (throttled) and counted.
+  grpc::Status Authorize(grpc::ServerContext* context) const;
   // Takes a session slot for peer (its address without the port); the error says which bound.
   grpc::Status AdmitSession(const std::string& peer);
   void ReleaseSession(const std::string& peer);

@@ -99,17 +99,7 @@ std::string FfiVersion() {
   return absl::StrCat(v.major, ".", v.minor, ".", v.patch);
 }
 
-// An ffi error raised while serving a call, as the Return's error. Its backtrace stops at the
-// session engine: the worker thread's own frames mean nothing to the caller.
-void FillError(const ffi::Error& err, v1::Error* out) {
-  EncodeError(err, out);
-  const std::string& bt = out->backtrace();
-  size_t engine = bt.find("tvmffi::rpc::Endpoint::ServeCall");
-  if (engine != std::string::npos) {
-    size_t line_start = bt.rfind('\n', engine);
-    out->set_backtrace(bt.substr(0, line_start == std::string::npos ? 0 : line_start + 1));
-  }
-}
+void FillError(const ffi::Error& err, v1::Error* out) { EncodeServedError(err, out); }
 
 absl::Status BrokenRegionError(const SharedRegion& region) {
   return ValueError(absl::StrCat(
@@ -224,8 +214,20 @@ std::atomic<int> g_calls_running{0};
 void SetMaxWorkerThreads(int n) { internal::WorkerPool::Global().SetMaxThreads(n); }
 int NumCallsRunning() { return g_calls_running.load(std::memory_order_acquire); }
 
-void RunCancellable(absl::Time deadline, std::function<bool()> gone,
-                    const std::function<void()>& fn) {
+void EncodeServedError(const ffi::Error& err, v1::Error* out) {
+  EncodeError(err, out);
+  // Innermost frame first: the first of the engine's entry points cuts it.
+  const std::string& bt = out->backtrace();
+  size_t engine =
+      std::min(bt.find("tvmffi::rpc::Endpoint::ServeCall"), bt.find("tvmffi::rpc::RunCancellable"));
+  if (engine != std::string::npos) {
+    size_t line_start = bt.rfind('\n', engine);
+    out->set_backtrace(bt.substr(0, line_start == std::string::npos ? 0 : line_start + 1));
+  }
+}
+
+void RunCancellable(absl::Time deadline, std::function<bool()> gone, const ffi::Function& func,
+                    const ffi::AnyView* args, int32_t num_args, ffi::Any* result) {
   internal::ServedCall::InstallSignalCheck();
   internal::ServedCall call(deadline, std::move(gone));
   internal::ServedCall::Scope scope(&call);
@@ -233,7 +235,7 @@ void RunCancellable(absl::Time deadline, std::function<bool()> gone,
   struct Done {
     ~Done() { g_calls_running.fetch_sub(1, std::memory_order_acq_rel); }
   } done;
-  fn();
+  func.CallPacked(args, num_args, result);
 }
 
 // A thread's use of stream_; false when the session is closed and the stream must not be touched.

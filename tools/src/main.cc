@@ -183,6 +183,20 @@ void PrintDevice(const tvmffi::rpc::DeviceInfo& d) {
   std::cout << "\n";
 }
 
+// Writes value, a tensor (one left on the server is copied back first), to path as .npy;
+// TypeError when it is not a tensor (`what` names it).
+void SaveTensor(const ffi::Any& value, const std::string& path, const std::string& what) {
+  std::optional<ffi::Tensor> t;
+  if (auto remote = value.try_cast<tvmffi::rpc::RemoteTensor>()) {
+    t = remote->ToHost();
+  } else {
+    t = value.try_cast<ffi::Tensor>();
+  }
+  if (!t.has_value()) TVM_FFI_THROW(TypeError) << what << " is not a tensor; nothing written";
+  absl::Status written = tvmffi::rpc::tools::WriteNpy(path, *t);
+  if (!written.ok()) TVM_FFI_THROW(ValueError) << std::string(written.message());
+}
+
 int Report(const ffi::Error& e, int exit_code) {
   std::cerr << e.kind() << ": " << e.message() << "\n";
   std::string trace = e.TracebackMostRecentCallLast();
@@ -414,13 +428,7 @@ int main(int argc, char** argv) {
     try {
       ffi::Any result =
           tvmffi::rpc::Client(server, options).Call(positional[1], args, module, &failure);
-      if (!out_path.empty()) {
-        std::optional<ffi::Tensor> t = result.try_cast<ffi::Tensor>();
-        if (!t.has_value())
-          TVM_FFI_THROW(TypeError) << "the result is not a tensor; nothing written";
-        absl::Status written = tvmffi::rpc::tools::WriteNpy(out_path, *t);
-        if (!written.ok()) TVM_FFI_THROW(ValueError) << std::string(written.message());
-      }
+      if (!out_path.empty()) SaveTensor(result, out_path, "the result");
       std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;
       return 0;
     } catch (const ffi::Error& e) {
@@ -537,20 +545,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     func.CallPacked(views.data(), static_cast<int32_t>(views.size()), &result);
-    auto save = [&](const ffi::Any& value, const std::string& path, const std::string& what) {
-      std::optional<ffi::Tensor> t;
-      if (auto remote = value.try_cast<tvmffi::rpc::RemoteTensor>()) {
-        t = remote->ToHost();
-      } else {
-        t = value.try_cast<ffi::Tensor>();
-      }
-      if (!t.has_value()) TVM_FFI_THROW(TypeError) << what << " is not a tensor; nothing written";
-      absl::Status written = tvmffi::rpc::tools::WriteNpy(path, *t);
-      if (!written.ok()) TVM_FFI_THROW(ValueError) << std::string(written.message());
-    };
-    if (!out_path.empty()) save(result, out_path, "the result");
+    if (!out_path.empty()) SaveTensor(result, out_path, "the result");
     for (const auto& [index, path] : out_args) {
-      save(args[index], path, "argument " + std::to_string(index));
+      SaveTensor(args[index], path, "argument " + std::to_string(index));
     }
     std::cout << tvmffi::rpc::tools::ToJson(result) << std::endl;  // flushed before exit
     return 0;

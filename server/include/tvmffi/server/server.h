@@ -20,11 +20,11 @@ struct ServerOptions {
   std::string module_dir;                  // clients may load modules by name from here ("" = off)
   bool allow_upload = false;  // clients may send a module's bytes to load (runs their code!)
   uint64_t max_upload_bytes = 1ull << 30;  // the largest module a client may upload (0: none)
-  std::string token;          // required as "authorization: Bearer <token>" ("" = off)
-  std::string tls_cert_pem, tls_key_pem;     // both set: TLS
-  std::string tls_client_ca_pem;             // set: clients must present a certificate it signed
-  std::vector<std::string> expose;           // only globals with these prefixes are published
-  std::vector<std::string> hide;             // globals with these prefixes are not published
+  std::string token;                       // required as "authorization: Bearer <token>" ("" = off)
+  std::string tls_cert_pem, tls_key_pem;   // both set: TLS
+  std::string tls_client_ca_pem;           // set: clients must present a certificate it signed
+  std::vector<std::string> expose;         // only globals with these prefixes are published
+  std::vector<std::string> hide;           // globals with these prefixes are not published
   uint64_t max_message_bytes = 64ull << 20;  // one gRPC message
   int max_sessions = 64;                     // concurrent Session streams
   int max_sessions_per_peer = 32;            // of those, from one client address
@@ -72,8 +72,6 @@ class Server {
   virtual int data_port() const = 0;
   // The metrics' HTTP port (0: none).
   virtual int metrics_port() const = 0;
-  // Whether the health service says SERVING: every required module loaded, not draining.
-  virtual bool serving() const = 0;
   // Drains: the health service says NOT_SERVING and no new session is admitted (stateless
   // calls still are); sessions end once their calls are done. Then stops taking new RPCs,
   // lets in-flight ones finish (all within grace), and cancels the rest.

@@ -115,11 +115,16 @@ void SetMaxWorkerThreads(int n);
 // peer as remote tensors. (The server's ToHost returns the remote tensor itself this way, so
 // its bytes are read once, straight from where they live.)
 void SendResultByValue();
-// Runs fn as a call that TVMFFIEnvCheckSignals can stop, for calls served outside a session (the
-// stateless Call RPC): past deadline it reports TimeoutError, and once gone() says the caller
-// went away, RPCError (cancelled). Calls fn made to peers in turn inherit the deadline.
-void RunCancellable(absl::Time deadline, std::function<bool()> gone,
-                    const std::function<void()>& fn);
+// Calls func(args) into *result as a call that TVMFFIEnvCheckSignals can stop, for calls served
+// outside a session (the stateless Call RPC): past deadline it reports TimeoutError, and once
+// gone() says the caller went away, RPCError (cancelled). Calls func makes to peers in turn
+// inherit the deadline. What func throws goes through (see EncodeServedError).
+void RunCancellable(absl::Time deadline, std::function<bool()> gone, const tvm::ffi::Function& func,
+                    const tvm::ffi::AnyView* args, int32_t num_args, tvm::ffi::Any* result);
+// An error raised by a function this process served (in a session, or by RunCancellable) as
+// the wire's Error. Its backtrace ends where the serving engine begins: the serving thread's
+// own frames mean nothing to the caller.
+void EncodeServedError(const tvm::ffi::Error& err, v1::Error* out);
 // Peers' calls running in this process right now, over all sessions (closed ones included: a
 // hung call outlives its session).
 int NumCallsRunning();
