@@ -4,6 +4,8 @@
 #include "tvmffi/proto/codec.h"
 
 #include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/dict.h>
+#include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/container/tensor.h>
@@ -216,7 +218,7 @@ class Encoder {
   }
 
   absl::Status EncodeMap(const TVMFFIAny& v, v1::ValueMap* out, int depth) {
-    const auto* map = reinterpret_cast<const ffi::MapObj*>(v.v_obj);
+    const auto* map = reinterpret_cast<const ffi::MapBaseObj*>(v.v_obj);
     for (const auto& kv : *map) {
       TVMFFI_RPC_RETURN_IF_ERROR(Encode(*ffi::details::AnyUnsafe::TVMFFIAnyPtrFromAny(kv.first),
                                         out->add_keys(), depth + 1));
@@ -369,13 +371,13 @@ class Decoder {
                                                          : TensorCrossing::kStaged);
         return DecodeTensor(v.tensor());
       case v1::Value::kArray:
-        return DecodeSeq(v.array(), depth);
+        return DecodeSeq<ffi::Array<ffi::Any>>(v.array(), depth);
       case v1::Value::kList:
-        return DecodeSeq(v.list(), depth);  // this runtime has no List: an Array
+        return DecodeSeq<ffi::List<ffi::Any>>(v.list(), depth);
       case v1::Value::kMap:
-        return DecodeMap(v.map(), depth);
+        return DecodeMap<ffi::Map<ffi::Any, ffi::Any>>(v.map(), depth);
       case v1::Value::kDict:
-        return DecodeMap(v.dict(), depth);  // this runtime has no Dict: a Map
+        return DecodeMap<ffi::Dict<ffi::Any, ffi::Any>>(v.dict(), depth);
       case v1::Value::kError:
         return ffi::Any(DecodeErrorAt(v.error(), "", depth));
       case v1::Value::kRef:
@@ -405,11 +407,13 @@ class Decoder {
   }
 
  private:
+  // SeqRef: Array or List.
+  template <typename SeqRef>
   absl::StatusOr<ffi::Any> DecodeSeq(const v1::ValueList& list, int depth) {
     if (static_cast<uint64_t>(list.values_size()) > limits_.max_elements) {
       return ValueError("array has too many elements");
     }
-    ffi::Array<ffi::Any> out;
+    SeqRef out;
     out.reserve(list.values_size());
     for (const v1::Value& item : list.values()) {
       TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any elem, Decode(item, depth + 1));
@@ -418,6 +422,8 @@ class Decoder {
     return ffi::Any(out);
   }
 
+  // MapRef: Map or Dict.
+  template <typename MapRef>
   absl::StatusOr<ffi::Any> DecodeMap(const v1::ValueMap& map, int depth) {
     if (map.keys_size() != map.values_size()) {
       return ValueError("map has a different number of keys and values");
@@ -429,7 +435,7 @@ class Decoder {
           "map of ", entries, " entries (", map_entries_, " in this value) is over the limit of ",
           limits_.max_map_entries, " per map and ", limits_.max_total_map_entries, " per value"));
     }
-    ffi::Map<ffi::Any, ffi::Any> out;
+    MapRef out;
     for (int i = 0; i < map.keys_size(); ++i) {
       TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any key, Decode(map.keys(i), depth + 1));
       TVMFFI_RPC_ASSIGN_OR_RETURN(ffi::Any value, Decode(map.values(i), depth + 1));

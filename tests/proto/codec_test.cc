@@ -3,6 +3,8 @@
 #include "testing/host_tensor.h"
 
 #include <gtest/gtest.h>
+#include <tvm/ffi/container/dict.h>
+#include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/tvm_ffi.h>
 
@@ -194,6 +196,27 @@ TEST(Codec, MalformedValuesAreErrors) {
 // crashes (ASan/UBSan check the "never").
 // Issue #10, item 12: a map of 2^24 entries decoded in quadratic time (one frame, hours of a
 // core). Maps are bounded per map and per value, with a typed error; a map at the bound decodes.
+TEST(Codec, ListsAndDictsTravelAsThemselves) {
+  ffi::List<ffi::Any> list{ffi::Any(1), ffi::Any(ffi::String("x"))};
+  ffi::Dict<ffi::Any, ffi::Any> dict;
+  for (int i = 0; i < 10; ++i) dict.Set(ffi::Any(i), ffi::Any(list));  // the dense form
+  ffi::Any back = RoundTrip(ffi::Any(dict));
+  ASSERT_EQ(back.type_index(), ffi::TypeIndex::kTVMFFIDict);
+  auto d = back.cast<ffi::Dict<ffi::Any, ffi::Any>>();
+  ASSERT_EQ(d.size(), 10u);
+  int expect = 0;
+  for (const auto& kv : d) EXPECT_EQ(kv.first.cast<int>(), expect++);
+  ffi::Any inner = d.at(ffi::Any(9));
+  ASSERT_EQ(inner.type_index(), ffi::TypeIndex::kTVMFFIList);
+  EXPECT_EQ(inner.cast<ffi::List<ffi::Any>>()[1].cast<std::string>(), "x");
+  // and a Map and an Array stay what they are
+  ffi::Map<ffi::Any, ffi::Any> map{{ffi::Any(1), ffi::Any(ffi::Array<ffi::Any>{ffi::Any(2)})}};
+  ffi::Any map_back = RoundTrip(ffi::Any(map));
+  EXPECT_EQ(map_back.type_index(), ffi::TypeIndex::kTVMFFIMap);
+  using AnyMap = ffi::Map<ffi::Any, ffi::Any>;
+  EXPECT_EQ(map_back.cast<AnyMap>().at(ffi::Any(1)).type_index(), ffi::TypeIndex::kTVMFFIArray);
+}
+
 TEST(Codec, MapsAreBoundedSoDecodingStaysCheap) {
   CodecLimits limits;
   auto map_of = [](int n) {

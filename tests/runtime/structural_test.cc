@@ -2,6 +2,8 @@
 // values by content, maps in any order, tensors by bytes, objects by their type's structural
 // kind (tree nodes by fields, free variables bound only where the caller maps them).
 #include <gtest/gtest.h>
+#include <tvm/ffi/container/dict.h>
+#include <tvm/ffi/container/list.h>
 #include <tvm/ffi/extra/dataclass.h>
 #include <tvm/ffi/extra/json.h>
 #include <tvm/ffi/extra/serialization.h>
@@ -217,22 +219,10 @@ TEST(Structural, FirstMismatchIsAPathIntoEachSide) {
 namespace {
 using namespace tvm::ffi;
 
-// Upstream's List and Dict have the storage of Array and Map under their own type indexes;
-// code compiled against upstream's headers makes them. Made here the same way.
-Any AsList(Array<Any> items) {
-  ObjectPtr<ArrayObj> p = ArrayObj::Empty(static_cast<int64_t>(items.size()));
-  for (const Any& item : items) p->EmplaceBackUnchecked(item);
-  reinterpret_cast<TVMFFIObject*>(p.get())->type_index = kTVMFFIList;
-  return Any(ObjectRef(std::move(p)));
-}
-Any AsDict(Map<Any, Any> items) {
-  ObjectPtr<MapObj> p = MapObj::Empty(items.size());
-  for (const auto& [k, v] : items) p->EmplaceUnchecked(k, v);
-  reinterpret_cast<TVMFFIObject*>(p.get())->type_index = kTVMFFIDict;
-  return Any(ObjectRef(std::move(p)));
-}
+Any AsList(Array<Any> items) { return List<Any>(items.begin(), items.end()); }
+Any AsDict(Map<Any, Any> items) { return Dict<Any, Any>(items.begin(), items.end()); }
 
-TEST(Structural, UpstreamsListAndDictAreReadAsTheirOwnKinds) {
+TEST(Structural, ListAndDictAreTheirOwnKinds) {
   Any list = AsList(Array<Any>{1, String("a")});
   EXPECT_TRUE(Eq(list, AsList(Array<Any>{1, String("a")})));
   EXPECT_FALSE(Eq(list, AsList(Array<Any>{1, String("b")})));

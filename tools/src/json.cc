@@ -125,19 +125,21 @@ std::string ToJson(const ffi::Any& value) {
       for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
       return out + "]";
     }
-    case kTVMFFIArray: {
+    case kTVMFFIArray:
+    case kTVMFFIList: {
       std::string out = "[";
       bool first = true;
-      for (const ffi::Any& v : value.cast<ffi::Array<ffi::Any>>()) {
+      for (const ffi::Any& v : *static_cast<const ffi::SeqBaseObj*>(value.as<ffi::Object>())) {
         out += (first ? "" : ", ") + ToJson(v);
         first = false;
       }
       return out + "]";
     }
-    case kTVMFFIMap: {
+    case kTVMFFIMap:
+    case kTVMFFIDict: {
       std::string out = "{";
       bool first = true;
-      for (const auto& kv : value.cast<ffi::Map<ffi::Any, ffi::Any>>()) {
+      for (const auto& kv : *static_cast<const ffi::MapBaseObj*>(value.as<ffi::Object>())) {
         std::string key = kv.first.as<ffi::String>().has_value() ? kv.first.cast<std::string>()
                                                                  : ToJson(kv.first);
         out += (first ? "" : ", ") + Quote(key) + ": " + ToJson(kv.second);

@@ -307,9 +307,8 @@ class Parser {
     }
   }
   static Any MakeObject(std::vector<std::pair<String, Any>>* items) {
-    ObjectPtr<MapObj> map = MapObj::Empty(items->size());
-    for (auto& [key, value] : *items) map->EmplaceUnchecked(Any(std::move(key)), std::move(value));
-    return Object(std::move(map));
+    // a repeated key takes the later value, as Python's json module does
+    return Object(items->begin(), items->end());
   }
 
   std::string_view text_;

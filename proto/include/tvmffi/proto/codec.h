@@ -117,9 +117,9 @@ struct CodecLimits {
   int max_depth = 64;                      // nesting of arrays/maps/errors
   uint64_t max_tensor_bytes = 1ull << 30;  // one tensor sent by value
   uint64_t max_elements = 1ull << 24;      // elements in one array
-  // Entries in one map, and in all maps of one value. This runtime's Map inserts in linear
-  // time (no hashed form yet), so decoding n entries costs n^2/2 key comparisons: the bounds
-  // keep one frame's decoding under about a second of CPU.
+  // Entries in one map (or dict), and in all maps of one value. Maps are hash tables, but the
+  // hash is not keyed: a client can pick keys that share one chain, and n such keys cost n^2/2
+  // comparisons to decode. The bounds keep that worst case under about a second of CPU.
   uint64_t max_map_entries = 1ull << 14;
   uint64_t max_total_map_entries = 1ull << 16;
 };
