@@ -1,6 +1,7 @@
 // ToJSONGraph / FromJSONGraph (<tvm/ffi/extra/serialization.h>): node forms, shared nodes,
 // objects by their fields, and malformed graphs as ValueErrors.
 #include <gtest/gtest.h>
+#include <tvm/ffi/container/dict.h>
 #include <tvm/ffi/extra/json.h>
 #include <tvm/ffi/extra/serialization.h>
 #include <tvm/ffi/extra/structural_equal.h>
@@ -32,9 +33,13 @@ TEST(Serialization, ValuesRoundTrip) {
                         Any(DLDevice{kDLCUDA, 3}),
                         Any(Shape({2, 0, 7})),
                         Any(Array<Any>{1, Array<Any>{String("a"), Any()}, Map<Any, Any>{}}),
-                        Any(Map<Any, Any>{{String("k"), 1}, {2, Array<Any>{3}}})};
+                        Any(Map<Any, Any>{{String("k"), 1}, {2, Array<Any>{3}}}),
+                        Any(List<Any>{1, List<Any>{String("a")}}),
+                        Any(Dict<Any, Any>{{String("k"), List<Any>{1}}, {2, 3}})};
   for (const Any& v : values) {
-    EXPECT_TRUE(StructuralEqual::Equal(RoundTrip(v), v)) << json::Stringify(ToJSONGraph(v));
+    Any back = RoundTrip(v);
+    EXPECT_EQ(back.type_index(), v.type_index()) << json::Stringify(ToJSONGraph(v));
+    EXPECT_TRUE(StructuralEqual::Equal(back, v)) << json::Stringify(ToJSONGraph(v));
   }
 }
 

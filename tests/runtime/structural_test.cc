@@ -9,6 +9,7 @@
 #include <tvm/ffi/extra/serialization.h>
 #include <tvm/ffi/extra/structural_equal.h>
 #include <tvm/ffi/extra/structural_hash.h>
+#include <tvm/ffi/extra/structural_key.h>
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <cstring>
@@ -238,4 +239,29 @@ TEST(Structural, ListAndDictAreTheirOwnKinds) {
             R"({"type":"ffi.List","data":[0,1]}]})");
 }
 
+}  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+TEST(StructuralKey, MapsFindAKeyByStructure) {
+  StructuralKey a(Array<Any>{1, String("x")});
+  StructuralKey b(Array<Any>{1, String("x")});
+  StructuralKey c(Array<Any>{2});
+  EXPECT_FALSE(a.same_as(b));
+  EXPECT_TRUE(a == b);
+  EXPECT_TRUE(a != c);
+  EXPECT_EQ(std::hash<StructuralKey>()(a), std::hash<StructuralKey>()(b));
+  for (int extra : {0, 10}) {  // small and dense maps alike
+    Map<Any, Any> m;
+    for (int i = 0; i < extra; ++i) m.Set(i, i);
+    m.Set(a, 1);
+    m.Set(b, 2);  // replaces a's value: the same key by structure
+    m.Set(c, 3);
+    EXPECT_EQ(m.size(), static_cast<size_t>(extra + 2));
+    EXPECT_EQ(m.at(StructuralKey(Array<Any>{1, String("x")})).cast<int>(), 2);
+  }
+  Any made = Function::GetGlobalRequired("ffi.StructuralKey")(Array<Any>{2});
+  EXPECT_TRUE(Function::GetGlobalRequired("ffi.StructuralKeyEqual")(made, c).cast<bool>());
+}
 }  // namespace

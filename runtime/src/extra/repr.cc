@@ -15,6 +15,7 @@
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/container/tensor.h>
 #include <tvm/ffi/dtype.h>
+#include <tvm/ffi/enum.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/dataclass.h>
 #include <tvm/ffi/function.h>
@@ -239,6 +240,11 @@ class Printer {
         return out + "]@" + DeviceText(t->device);
       }
       default:
+        if (obj->IsInstance<EnumObj>()) {  // an enum member: "type.key.Name"
+          const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(ti);
+          return std::string(View(info->type_key)) + "." +
+                 std::string(static_cast<const EnumObj*>(obj)->_str_index);
+        }
         return PrintFields(obj, ti, depth);
     }
   }

@@ -11,9 +11,12 @@
 // structure and every index; a malformed graph is a ValueError, never a bad read.
 #include <tvm/ffi/c_api.h>
 #include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/dict.h>
+#include <tvm/ffi/container/list.h>
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/container/shape.h>
 #include <tvm/ffi/dtype.h>
+#include <tvm/ffi/enum.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/json.h>
 #include <tvm/ffi/extra/serialization.h>
@@ -221,6 +224,11 @@ class GraphWriter {
   }
 
   Any ObjectData(const Any& value, int32_t ti) {
+    // an enum member by its index: the integer of an IntEnum, the name of any other
+    if (const EnumObj* member = value.as<EnumObj>()) {
+      if (value.as<IntEnumObj>() != nullptr) return member->_int_index;
+      return member->_str_index;
+    }
     static const internal::TypeAttr to_json("__data_to_json__");
     AnyView hook = to_json[ti];
     if (hook.type_index() != TypeIndex::kTVMFFINone) return hook.cast<Function>()(value);
@@ -313,6 +321,26 @@ class GraphReader {
     return Node(*i);
   }
 
+  template <typename SeqRef>
+  SeqRef Sequence(const json::Object& node) {
+    std::vector<Any> items;
+    for (const Any& i : Field<json::Array>(node, "data", "an array")) items.push_back(Index(i));
+    return SeqRef(items.begin(), items.end());
+  }
+  template <typename MapRef>
+  MapRef Mapping(const json::Object& node) {
+    json::Array d = Field<json::Array>(node, "data", "an array");
+    if (d.size() % 2 != 0) {
+      Malformed("Map/Dict data must contain an even number of [key, value] entries, got " +
+                std::to_string(d.size()));
+    }
+    MapRef m;
+    for (size_t i = 0; i < d.size(); i += 2) {
+      m.Set(Index(d[static_cast<int64_t>(i)]), Index(d[static_cast<int64_t>(i + 1)]));
+    }
+    return m;
+  }
+
   Any Decode(const json::Object& node) {
     String type_key = Field<String>(node, "type", "a string");
     TVMFFIByteArray key{type_key.data(), type_key.size()};
@@ -343,23 +371,14 @@ class GraphReader {
         std::string raw = Base64Decode(std::string_view(Field<String>(node, "data", "a string")));
         return Bytes(raw.data(), raw.size());
       }
-      case TypeIndex::kTVMFFIArray: {
-        std::vector<Any> items;
-        for (const Any& i : Field<json::Array>(node, "data", "an array")) items.push_back(Index(i));
-        return Array<Any>(items.begin(), items.end());
-      }
-      case TypeIndex::kTVMFFIMap: {
-        json::Array d = Field<json::Array>(node, "data", "an array");
-        if (d.size() % 2 != 0) {
-          Malformed("Map/Dict data must contain an even number of [key, value] entries, got " +
-                    std::to_string(d.size()));
-        }
-        Map<Any, Any> m;
-        for (size_t i = 0; i < d.size(); i += 2) {
-          m.Set(Index(d[static_cast<int64_t>(i)]), Index(d[static_cast<int64_t>(i + 1)]));
-        }
-        return m;
-      }
+      case TypeIndex::kTVMFFIArray:
+        return Sequence<Array<Any>>(node);
+      case TypeIndex::kTVMFFIList:
+        return Sequence<List<Any>>(node);
+      case TypeIndex::kTVMFFIMap:
+        return Mapping<Map<Any, Any>>(node);
+      case TypeIndex::kTVMFFIDict:
+        return Mapping<Dict<Any, Any>>(node);
       case TypeIndex::kTVMFFIShape: {
         std::vector<int64_t> dims;
         for (const Any& v : Field<json::Array>(node, "data", "an array")) {
@@ -375,6 +394,15 @@ class GraphReader {
     }
     auto data = node.find(String("data"));
     Any payload = data == node.end() ? Any() : (*data).second;
+    if (details::IsObjectInstance<EnumObj>(ti)) {
+      bool by_int = details::IsObjectInstance<IntEnumObj>(ti);
+      if (by_int ? payload.type_index() != TypeIndex::kTVMFFIInt : !payload.as<String>()) {
+        Malformed("the data of enum `" + std::string(type_key) + "` is not " +
+                  (by_int ? "an int" : "a string"));
+      }
+      return by_int ? EnumObj::_GetByIntIndex(ti, payload.cast<int64_t>())
+                    : EnumObj::_GetByStrIndex(ti, payload.cast<String>());
+    }
     static const internal::TypeAttr from_json("__data_from_json__");
     AnyView hook = from_json[ti];
     if (hook.type_index() != TypeIndex::kTVMFFINone) return hook.cast<Function>()(payload);

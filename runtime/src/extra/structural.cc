@@ -29,6 +29,7 @@
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/structural_equal.h>
 #include <tvm/ffi/extra/structural_hash.h>
+#include <tvm/ffi/extra/structural_key.h>
 #include <tvm/ffi/function.h>
 #include <tvm/ffi/reflection/access_path.h>
 #include <tvm/ffi/reflection/registry.h>
@@ -540,9 +541,38 @@ uint64_t StructuralHash::Hash(const Any& value, bool map_free_vars, bool skip_te
 }  // namespace ffi
 }  // namespace tvm
 
+namespace tvm {
+namespace ffi {
+namespace {
+// The __any_hash__/__any_equal__ hooks of StructuralKey (called with StructuralKey values).
+int64_t StructuralKeyHash(const Any& key) { return key.as<StructuralKeyObj>()->hash_i64; }
+bool StructuralKeyEqual(const Any& lhs, const Any& rhs) {
+  if (lhs.same_as(rhs)) return true;
+  const StructuralKeyObj* a = lhs.as<StructuralKeyObj>();
+  const StructuralKeyObj* b = rhs.as<StructuralKeyObj>();
+  if (a == nullptr || b == nullptr) {
+    TVM_FFI_THROW(TypeError) << "ffi.StructuralKeyEqual compares two StructuralKeys, got `"
+                             << lhs.GetTypeKey() << "` and `" << rhs.GetTypeKey() << "`";
+  }
+  return a->hash_i64 == b->hash_i64 && StructuralEqual::Equal(a->key, b->key);
+}
+}  // namespace
+}  // namespace ffi
+}  // namespace tvm
+
 TVM_FFI_STATIC_INIT_BLOCK() {
   namespace ffi = tvm::ffi;
+  namespace refl = tvm::ffi::reflection;
+  refl::ObjectDef<ffi::StructuralKeyObj>()
+      .def(refl::init<ffi::Any>(), "A key compared by structure (its structural hash computed)")
+      .def_ro("key", &ffi::StructuralKeyObj::key)
+      .def_ro("hash_i64", &ffi::StructuralKeyObj::hash_i64);
+  refl::TypeAttrDef<ffi::StructuralKeyObj>()
+      .attr(refl::type_attr::kAnyHash, reinterpret_cast<void*>(&ffi::StructuralKeyHash))
+      .attr(refl::type_attr::kAnyEqual, reinterpret_cast<void*>(&ffi::StructuralKeyEqual));
   ffi::reflection::GlobalDef()
+      .def("ffi.StructuralKey", [](ffi::Any key) { return ffi::StructuralKey(std::move(key)); })
+      .def("ffi.StructuralKeyEqual", ffi::StructuralKeyEqual)
       .def("ffi.StructuralEqual", ffi::StructuralEqual::Equal)
       .def("ffi.GetFirstStructuralMismatch", ffi::StructuralEqual::GetFirstMismatch)
       .def("ffi.StructuralHash",

@@ -444,6 +444,31 @@ struct AnyEqual {
   }
 };
 
+template <typename RefType, typename>
+inline std::optional<RefType> ObjectRef::as() const {
+  if (data_ == nullptr) {
+    if constexpr (RefType::_type_is_nullable) return RefType(UnsafeInit{});
+    return std::nullopt;
+  }
+  TVMFFIAny cell;
+  cell.type_index = data_->type_index();
+  cell.zero_padding = 0;
+  cell.v_obj = reinterpret_cast<TVMFFIObject*>(data_.get());
+  if (!TypeTraits<RefType>::CheckAnyStrict(&cell)) return std::nullopt;
+  return details::ObjectUnsafe::ObjectRefFromObjectPtr<RefType>(data_);
+}
+
+template <typename RefType, typename>
+inline RefType ObjectRef::as_or_throw() const {
+  if (std::optional<RefType> ref = as<RefType>()) return *std::move(ref);
+  TVMFFIAny cell{};
+  if (data_ != nullptr) {
+    cell.type_index = data_->type_index();
+    cell.v_obj = reinterpret_cast<TVMFFIObject*>(data_.get());
+  }
+  details::ThrowCannotTreatAs(&cell, TypeTraits<RefType>::TypeStr());
+}
+
 }  // namespace ffi
 }  // namespace tvm
 #endif  // TVM_FFI_ANY_H_

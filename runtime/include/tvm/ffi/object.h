@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -334,6 +335,13 @@ class ObjectRef {
     }
     return nullptr;
   }
+  /*! \brief This reference as RefType when its object is one (checked as a cast from an Any
+   *         is: a container's elements too), else nullopt (any.h). */
+  template <typename RefType, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType>>>
+  std::optional<RefType> as() const;
+  /*! \brief This reference as RefType; a TypeError when its object is not one (any.h). */
+  template <typename RefType, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType>>>
+  RefType as_or_throw() const;
   int32_t type_index() const {
     return data_ != nullptr ? data_->type_index() : TypeIndex::kTVMFFINone;
   }
@@ -496,6 +504,20 @@ inline bool Object::IsInstance() const {
                                       TargetType::_type_child_slots);
   }
 }
+
+namespace details {
+/*! \brief True when an object of type object_type_index is a TargetType. */
+template <typename TargetType>
+TVM_FFI_INLINE bool IsObjectInstance(int32_t object_type_index) {
+  if constexpr (std::is_same_v<TargetType, Object>) {
+    return object_type_index >= TypeIndex::kTVMFFIStaticObjectBegin;
+  } else {
+    return IsInstanceOfIndex(object_type_index, TargetType::RuntimeTypeIndex(),
+                             TargetType::_type_depth, TargetType::_type_final,
+                             TargetType::_type_child_slots);
+  }
+}
+}  // namespace details
 
 /*! \brief A new reference to an object that is already managed. */
 template <typename RefType, typename ObjType>
