@@ -140,3 +140,41 @@ TEST(Registry, GlobalDefDuplicateIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+// RValueRef: a callee takes over the caller's only reference (so it may change the object in
+// place); an ordinary reference or another type converts, and the caller keeps its own.
+TEST(RValueRef, TheCalleeTakesTheReferenceOver) {
+  Function append = Function::FromTyped([](RValueRef<Array<int>> ref, int v) {
+    Array<int> a = *std::move(ref);
+    bool unique = a.unique();
+    a.push_back(v);
+    return Array<Any>{a, unique};
+  });
+  Array<int> a{1, 2};
+  const Object* storage = a.get();
+  Array<Any> out = append(RValueRef(std::move(a)), 3).cast<Array<Any>>();
+  EXPECT_TRUE(out[1].cast<bool>()) << "moved in: the only reference";
+  Array<int> grown = out[0].cast<Array<int>>();
+  EXPECT_EQ(grown.size(), 3u);
+  EXPECT_EQ(a.get(), nullptr);  // NOLINT(bugprone-use-after-move): taken over
+  (void)storage;
+  Array<int> kept{1};
+  out = append(kept, 2).cast<Array<Any>>();
+  EXPECT_FALSE(out[1].cast<bool>()) << "an lvalue is shared";
+  EXPECT_EQ(kept.size(), 1u);
+  // a value of another type is a TypeError naming it
+  Function takes_map = Function::FromTyped(
+      [](RValueRef<Map<String, int>> m) { return static_cast<int64_t>((*std::move(m)).size()); });
+  try {
+    takes_map(RValueRef(Array<int>{1}));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), "TypeError");
+    EXPECT_NE(std::string(e.message()).find("RValueRef<ffi.Array>"), std::string::npos)
+        << e.message();
+  }
+}
+}  // namespace

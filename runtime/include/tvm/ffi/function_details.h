@@ -103,6 +103,14 @@ using SignaturePrinter = std::string (*)();
   TVM_FFI_UNREACHABLE();
 }
 
+// Whether T's traits can check a cell without converting it (RValueRef's cannot: it always
+// converts, taking the caller's reference over when it can).
+template <typename T, typename = void>
+struct HasStrictCheck : std::false_type {};
+template <typename T>
+struct HasStrictCheck<T, std::void_t<decltype(TypeTraits<T>::CheckAnyStrict(nullptr))>>
+    : std::true_type {};
+
 // Converts argument `index` to T, or throws the typed mismatch error.
 template <typename T>
 TVM_FFI_INLINE ArgStorage<T> UnpackArg(const AnyView* args, int index, const std::string* name,
@@ -114,8 +122,10 @@ TVM_FFI_INLINE ArgStorage<T> UnpackArg(const AnyView* args, int index, const std
   } else if constexpr (std::is_same_v<U, Any>) {
     return Any(args[index]);
   } else {
-    if (TVM_FFI_LIKELY(TypeTraits<U>::CheckAnyStrict(cell))) {
-      return TypeTraits<U>::CopyFromAnyViewAfterCheck(cell);
+    if constexpr (HasStrictCheck<U>::value) {
+      if (TVM_FFI_LIKELY(TypeTraits<U>::CheckAnyStrict(cell))) {
+        return TypeTraits<U>::CopyFromAnyViewAfterCheck(cell);
+      }
     }
     std::optional<U> opt = TypeTraits<U>::TryCastFromAnyView(cell);
     if (!opt.has_value()) {

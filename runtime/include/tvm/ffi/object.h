@@ -350,6 +350,9 @@ class ObjectRef {
   }
 
   using ContainerType = Object;
+  /*! \brief Whether every object of ContainerType (and no other) can be held: false for
+   *         references that check more than the class (containers of typed elements). */
+  static constexpr bool _type_container_is_exact = true;
   static constexpr bool _type_is_nullable = true;
 
  protected:
@@ -519,6 +522,14 @@ TVM_FFI_INLINE bool IsObjectInstance(int32_t object_type_index) {
 }
 }  // namespace details
 
+/*! \brief Whether every ObjectType object can be held by a RefType (specialize it for a
+ *         reference whose container type is not exact). */
+template <typename RefType, typename ObjectType,
+          typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType> &&
+                                      std::is_base_of_v<Object, ObjectType>>>
+inline constexpr bool object_ref_contains_v = RefType::_type_container_is_exact&&
+    std::is_base_of_v<typename RefType::ContainerType, ObjectType>;
+
 /*! \brief A new reference to an object that is already managed. */
 template <typename RefType, typename ObjType>
 inline RefType GetRef(const ObjType* ptr) {
@@ -535,8 +546,10 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
 }  // namespace tvm
 
 // Shared body of the type-info macros: key, depth and parent of an object class.
-#define TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)    \
-  static constexpr const char* _type_key = TypeKey;                   \
+#define TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType) \
+  static constexpr const char* _type_key = TypeKey;                \
+  TVM_FFI_OBJECT_INFO_LOOKUP_(TypeName, ParentType)
+#define TVM_FFI_OBJECT_INFO_LOOKUP_(TypeName, ParentType)             \
   static constexpr int32_t _type_depth = ParentType::_type_depth + 1; \
   using _type_parent = ParentType;                                    \
   static int32_t RuntimeTypeIndex() {                                 \
@@ -544,9 +557,12 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
     return tindex;                                                    \
   }
 
-/*! \brief Declares an object class whose index is allocated at runtime under ParentType. */
-#define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType)                              \
-  TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)                                    \
+/*!
+ * \brief Like TVM_FFI_DECLARE_OBJECT_INFO for a class that declares its own `_type_key` (a
+ *        template base can then declare the type information of the class deriving from it).
+ */
+#define TVM_FFI_DECLARE_OBJECT_INFO_PREDEFINED_TYPE_KEY(TypeName, ParentType)                   \
+  TVM_FFI_OBJECT_INFO_LOOKUP_(TypeName, ParentType)                                             \
   static int32_t _GetOrAllocRuntimeTypeIndex() {                                                \
     static_assert(!ParentType::_type_final, "ParentType is final");                             \
     static int32_t tindex = [] {                                                                \
@@ -558,6 +574,11 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
     }();                                                                                        \
     return tindex;                                                                              \
   }
+
+/*! \brief Declares an object class whose index is allocated at runtime under ParentType. */
+#define TVM_FFI_DECLARE_OBJECT_INFO(TypeKey, TypeName, ParentType) \
+  static constexpr const char* _type_key = TypeKey;                \
+  TVM_FFI_DECLARE_OBJECT_INFO_PREDEFINED_TYPE_KEY(TypeName, ParentType)
 
 /*! \brief Like TVM_FFI_DECLARE_OBJECT_INFO for a class that has no subclasses. */
 #define TVM_FFI_DECLARE_OBJECT_INFO_FINAL(TypeKey, TypeName, ParentType) \

@@ -30,6 +30,17 @@ inline constexpr bool is_optional_type_v<Optional<T>> = true;
 template <typename T>
 inline constexpr bool use_object_ref_optional_v =
     std::is_base_of_v<ObjectRef, T> && !is_optional_type_v<T>;
+// An ObjectPtr or Arc is its own optional too (null: empty), one pointer.
+template <typename T>
+inline constexpr bool is_object_ptr_type_v = false;
+template <typename TObject>
+inline constexpr bool is_object_ptr_type_v<ObjectPtr<TObject>> = true;
+template <typename T>
+inline constexpr bool is_arc_type_v = false;
+template <typename TObject>
+inline constexpr bool is_arc_type_v<Arc<TObject>> = true;
+template <typename T>
+inline constexpr bool use_object_ptr_optional_v = is_object_ptr_type_v<T> || is_arc_type_v<T>;
 
 namespace details {
 // U is a value an Optional<T> compares with or converts from: not an Optional, not the empty
@@ -75,8 +86,8 @@ inline constexpr bool optional_operand_v =
  *        Any cell, None when empty (the same layout as upstream, so it can cross a virtual call).
  */
 template <typename T>
-class Optional<T,
-               std::enable_if_t<!use_object_ref_optional_v<T> && TypeTraits<T>::storage_enabled>> {
+class Optional<T, std::enable_if_t<!use_object_ref_optional_v<T> && !use_object_ptr_optional_v<T> &&
+                                   TypeTraits<T>::storage_enabled>> {
  public:
   static constexpr bool _type_custom_any_traits = true;
   Optional() = default;
@@ -144,6 +155,7 @@ class Optional<T, std::enable_if_t<use_object_ref_optional_v<T>>> : public Objec
  public:
   static constexpr bool _type_custom_any_traits = true;
   using ContainerType = typename T::ContainerType;
+  static constexpr bool _type_container_is_exact = T::_type_container_is_exact;
   Optional() = default;
   Optional(std::nullopt_t) {}                         // NOLINT(*)
   Optional(std::nullptr_t) {}                         // NOLINT(*)
@@ -171,6 +183,76 @@ class Optional<T, std::enable_if_t<use_object_ref_optional_v<T>>> : public Objec
   bool operator!=(std::nullptr_t) const { return has_value(); }
   bool operator==(std::nullopt_t) const { return !has_value(); }
   bool operator!=(std::nullopt_t) const { return has_value(); }
+};
+
+namespace details {
+template <typename T>
+struct PtrOptional;
+template <typename TObject>
+struct PtrOptional<ObjectPtr<TObject>> {
+  using Object = TObject;
+  static ObjectPtr<TObject> Wrap(ObjectPtr<TObject> p) { return p; }
+};
+template <typename TObject>
+struct PtrOptional<Arc<TObject>> {
+  using Object = TObject;
+  static Arc<TObject> Wrap(ObjectPtr<TObject> p) {
+    return ObjectUnsafe::ArcFromObjectPtr(std::move(p));
+  }
+};
+}  // namespace details
+
+/*! \brief Optional of an ObjectPtr or Arc: the pointer itself, null when empty. */
+template <typename T>
+class Optional<T, std::enable_if_t<use_object_ptr_optional_v<T>>>
+    : public ObjectPtr<typename details::PtrOptional<T>::Object> {
+  using Storage = ObjectPtr<typename details::PtrOptional<T>::Object>;
+
+ public:
+  using ContainerType = typename details::PtrOptional<T>::Object;
+  Optional() = default;
+  Optional(const Optional&) = default;
+  Optional(Optional&&) noexcept = default;
+  Optional& operator=(const Optional&) = default;
+  Optional& operator=(Optional&&) noexcept = default;
+  Optional(std::nullopt_t) {}                       // NOLINT(*)
+  Optional(std::nullptr_t) {}                       // NOLINT(*)
+  Optional(T value) : Storage(std::move(value)) {}  // NOLINT(*)
+  Optional(std::optional<T> value) {                // NOLINT(*)
+    if (value.has_value()) Storage::operator=(Storage(std::move(*value)));
+  }
+  Optional& operator=(std::nullopt_t) {
+    Storage::reset();
+    return *this;
+  }
+  Optional& operator=(std::nullptr_t) {
+    Storage::reset();
+    return *this;
+  }
+  bool has_value() const { return Storage::get() != nullptr; }
+  explicit operator bool() const { return has_value(); }
+  T value() const& {
+    if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return details::PtrOptional<T>::Wrap(Storage(*this));
+  }
+  /*! \brief Moves the pointer out: this Optional is empty after. */
+  T value() && {
+    if (!has_value()) TVM_FFI_THROW(RuntimeError) << "Bad optional access";
+    return details::PtrOptional<T>::Wrap(Storage(std::move(static_cast<Storage&>(*this))));
+  }
+  template <typename U = T>
+  T value_or(U&& other) const {
+    return has_value() ? value() : T(std::forward<U>(other));
+  }
+  T operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
+  bool operator==(std::nullopt_t) const { return !has_value(); }
+  bool operator!=(std::nullopt_t) const { return has_value(); }
+  bool operator==(std::nullptr_t) const { return !has_value(); }
+  bool operator!=(std::nullptr_t) const { return has_value(); }
+  bool operator==(const Optional& other) const { return Storage::get() == other.get(); }
+  bool operator!=(const Optional& other) const { return Storage::get() != other.get(); }
+  bool same_as(const Optional& other) const { return Storage::get() == other.get(); }
 };
 
 #undef TVM_FFI_OPTIONAL_VALUE_COMPARISONS_

@@ -28,6 +28,9 @@ namespace ffi {
 class Any;
 class AnyView;
 
+/*! \brief A registered type's information (the C ABI's record). */
+using TypeInfo = TVMFFITypeInfo;
+
 /*! \brief Primary template: types without traits cannot be stored in an Any. */
 template <typename, typename = void>
 struct TypeTraits {
@@ -734,4 +737,26 @@ struct TypeTraits<TObj*,
 
 }  // namespace ffi
 }  // namespace tvm
+/*!
+ * \brief The type information of an object class whose type some other library registers:
+ *        RuntimeTypeIndex() looks the key up (once) and never registers it; TypeDepth is the
+ *        class's depth below Object. Include function.h (or tvm_ffi.h) before using it.
+ */
+#define TVM_FFI_DECLARE_OBJECT_INFO_LOOKUP(RegisteredKey, TypeDepth) \
+  static constexpr const char* _type_key = RegisteredKey;            \
+  static constexpr int32_t _type_depth = TypeDepth;                  \
+  static constexpr bool _type_mutable = true;                        \
+  static constexpr bool _type_final = false;                         \
+  static constexpr uint32_t _type_child_slots = 0;                   \
+  static constexpr bool _type_child_slots_can_overflow = true;       \
+  static int32_t RuntimeTypeIndex() {                                \
+    static const int32_t index = []() {                              \
+      TVMFFIByteArray key{RegisteredKey, sizeof(RegisteredKey) - 1}; \
+      int32_t found = -1;                                            \
+      TVM_FFI_CHECK_SAFE_CALL(TVMFFITypeKeyToIndex(&key, &found));   \
+      return found;                                                  \
+    }();                                                             \
+    return index;                                                    \
+  }
+
 #endif  // TVM_FFI_TYPE_TRAITS_H_

@@ -61,6 +61,7 @@ class Array : public ObjectRef {
   using value_type = T;
   using ContainerType = ArrayObj;
   static constexpr bool _type_is_nullable = false;
+  static constexpr bool _type_container_is_exact = false;
 
   Array() : ObjectRef(ArrayObj::Empty(0)) {}
   Array(std::initializer_list<T> init) : Array(init.begin(), init.end()) {}
@@ -257,6 +258,13 @@ class Array : public ObjectRef {
 
 template <typename T, typename U>
 inline constexpr bool type_subsumes_v<Array<T>, Array<U>> = type_subsumes_v<T, U>;
+
+/*! \brief lhs followed by rhs's elements (lhs's storage is reused when it is the only handle). */
+template <typename T>
+inline Array<T> Concat(Array<T> lhs, const Array<T>& rhs) {
+  lhs.insert(lhs.end(), rhs.begin(), rhs.end());
+  return lhs;
+}
 
 namespace details {
 // Traits shared by Array<T> and List<T>: stored as their own container (elements checked

@@ -79,6 +79,7 @@ class List : public ObjectRef {
   using value_type = T;
   using ContainerType = ListObj;
   static constexpr bool _type_is_nullable = false;
+  static constexpr bool _type_container_is_exact = false;
 
   List() : ObjectRef(ListObj::Empty(0)) {}
   explicit List(UnsafeInit tag) : ObjectRef(tag) {}

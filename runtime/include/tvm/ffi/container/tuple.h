@@ -25,6 +25,7 @@ class Tuple : public ObjectRef {
   static_assert(details::all_storage_enabled_v<Types...>, "every Tuple type is storable in an Any");
   using ContainerType = ArrayObj;
   static constexpr bool _type_is_nullable = false;
+  static constexpr bool _type_container_is_exact = false;
   static constexpr bool _type_custom_any_traits = true;
 
   /*! \brief Every element default-constructed. */

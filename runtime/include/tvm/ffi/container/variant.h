@@ -23,6 +23,7 @@ template <typename... V>
 class Variant {
  public:
   static_assert(sizeof...(V) > 0, "Variant needs at least one type");
+  static constexpr bool _type_container_is_exact = false;
   static_assert(details::all_storage_enabled_v<V...>, "every Variant type is storable in an Any");
 
   /*! \brief Whether a T can be stored as one of the types without conversion. */

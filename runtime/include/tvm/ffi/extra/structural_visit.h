@@ -311,6 +311,11 @@ struct StructuralWalkCallbackChain {
       return Invoke(callback, x, kind);
     } else if constexpr (std::is_same_v<First, Any>) {
       return Invoke(callback, Any(x), kind);
+    } else if constexpr (std::is_pointer_v<First>) {  // (const) SomeObj*
+      using Obj = std::remove_cv_t<std::remove_pointer_t<First>>;
+      if (const Obj* obj = x.template as<Obj>())
+        return Invoke(callback, const_cast<Obj*>(obj), kind);
+      return std::nullopt;
     } else {
       if (auto value = x.template as<First>()) return Invoke(callback, *std::move(value), kind);
       return std::nullopt;

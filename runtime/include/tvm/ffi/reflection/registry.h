@@ -656,6 +656,46 @@ inline void EnsureTypeAttrColumn(std::string_view name) {
   TVM_FFI_CHECK_SAFE_CALL(TVMFFITypeRegisterAttr(kTVMFFINone, &attr, &none));
 }
 
+namespace details {
+// overload_cast<Args...>(&f): the overload of f whose parameters are Args... (preferred) or
+// begin with Args... (the rest deduced). Deduction against an overload set keeps the one
+// overload that matches; a pointer to a const member needs the const_ tag.
+template <typename... Args>
+struct OverloadCastImpl {
+  template <typename Ret>
+  constexpr auto operator()(Ret (*fn)(Args...)) const noexcept {
+    return fn;
+  }
+  template <typename Ret, typename Cls>
+  constexpr auto operator()(Ret (Cls::*fn)(Args...), std::false_type = {}) const noexcept {
+    return fn;
+  }
+  template <typename Ret, typename Cls>
+  constexpr auto operator()(Ret (Cls::*fn)(Args...) const, std::true_type) const noexcept {
+    return fn;
+  }
+  template <typename Ret, typename... Rest>
+  constexpr auto operator()(Ret (*fn)(Args..., Rest...)) const noexcept {
+    return fn;
+  }
+  template <typename Ret, typename Cls, typename... Rest>
+  constexpr auto operator()(Ret (Cls::*fn)(Args..., Rest...), std::false_type = {}) const noexcept {
+    return fn;
+  }
+  template <typename Ret, typename Cls, typename... Rest>
+  constexpr auto operator()(Ret (Cls::*fn)(Args..., Rest...) const, std::true_type) const noexcept {
+    return fn;
+  }
+};
+}  // namespace details
+
+/*! \brief Picks one overload of a function or method by (a prefix of) its parameter types:
+ *         overload_cast<int>(&C::Set), overload_cast<int>(&C::Get, const_) for a const one. */
+template <typename... Args>
+inline constexpr details::OverloadCastImpl<Args...> overload_cast = {};
+/*! \brief The tag overload_cast takes to pick a const member function. */
+inline constexpr auto const_ = std::true_type{};
+
 }  // namespace reflection
 }  // namespace ffi
 }  // namespace tvm
