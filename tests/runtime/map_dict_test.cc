@@ -89,6 +89,22 @@ TEST(Map, GrowsFromSmallToDenseKeepingOrderAndLookups) {
   EXPECT_EQ((*--m.end()).second, -998);
 }
 
+TEST(Map, UpdatingAKeyKeepsItsPlaceWhileSmallAndMovesItLastWhenDense) {
+  Map<String, int64_t> m;
+  for (int i = 0; i < 4; ++i) m.Set(Key(i), i);
+  m.Set(Key(1), 10);  // a full small map: stays small, the key keeps its place
+  EXPECT_TRUE(IsSmall(m));
+  std::vector<int64_t> values;
+  for (const auto& kv : m) values.push_back(kv.second);
+  EXPECT_EQ(values, (std::vector<int64_t>{0, 10, 2, 3}));
+  m.Set(Key(4), 4);
+  EXPECT_FALSE(IsSmall(m));
+  m.Set(Key(1), 11);  // dense, as upstream's: the updated key goes last
+  values.clear();
+  for (const auto& kv : m) values.push_back(kv.second);
+  EXPECT_EQ(values, (std::vector<int64_t>{0, 2, 3, 4, 11}));
+}
+
 TEST(Map, MissingKeyIsAKeyError) {
   Map<String, int64_t> small{{"a", 1}};
   Map<int64_t, int64_t> dense;

@@ -444,29 +444,45 @@ struct AnyEqual {
   }
 };
 
-template <typename RefType, typename>
-inline std::optional<RefType> ObjectRef::as() const {
-  if (data_ == nullptr) {
-    if constexpr (RefType::_type_is_nullable) return RefType(UnsafeInit{});
-    return std::nullopt;
-  }
-  TVMFFIAny cell;
-  cell.type_index = data_->type_index();
-  cell.zero_padding = 0;
-  cell.v_obj = reinterpret_cast<TVMFFIObject*>(data_.get());
-  if (!TypeTraits<RefType>::CheckAnyStrict(&cell)) return std::nullopt;
-  return details::ObjectUnsafe::ObjectRefFromObjectPtr<RefType>(data_);
+namespace details {
+// Whether ref's object (None when null) is held by RefType: a null reference by a nullable one.
+template <typename RefType>
+bool RefHolds(const Object* obj, TVMFFIAny* cell) {
+  *cell = TVMFFIAny{};
+  if (obj == nullptr) return RefType::_type_is_nullable;
+  cell->type_index = obj->type_index();
+  cell->v_obj = reinterpret_cast<TVMFFIObject*>(const_cast<Object*>(obj));
+  return TypeTraits<RefType>::CheckAnyStrict(cell);
 }
+}  // namespace details
 
 template <typename RefType, typename>
-inline RefType ObjectRef::as_or_throw() const {
-  if (std::optional<RefType> ref = as<RefType>()) return *std::move(ref);
-  TVMFFIAny cell{};
-  if (data_ != nullptr) {
-    cell.type_index = data_->type_index();
-    cell.v_obj = reinterpret_cast<TVMFFIObject*>(data_.get());
+inline std::optional<RefType> ObjectRef::as() const& {
+  TVMFFIAny cell;
+  if (!details::RefHolds<RefType>(data_.get(), &cell)) return std::nullopt;
+  return details::ObjectUnsafe::ObjectRefFromObjectPtr<RefType>(data_);
+}
+template <typename RefType, typename>
+inline std::optional<RefType> ObjectRef::as() && {
+  TVMFFIAny cell;
+  if (!details::RefHolds<RefType>(data_.get(), &cell)) return std::nullopt;
+  return details::ObjectUnsafe::ObjectRefFromObjectPtr<RefType>(std::move(data_));
+}
+template <typename RefType, typename>
+inline RefType ObjectRef::as_or_throw() const& {
+  TVMFFIAny cell;
+  if (!details::RefHolds<RefType>(data_.get(), &cell)) {
+    details::ThrowCannotTreatAs(&cell, TypeTraits<RefType>::TypeStr());
   }
-  details::ThrowCannotTreatAs(&cell, TypeTraits<RefType>::TypeStr());
+  return details::ObjectUnsafe::ObjectRefFromObjectPtr<RefType>(data_);
+}
+template <typename RefType, typename>
+inline RefType ObjectRef::as_or_throw() && {
+  TVMFFIAny cell;
+  if (!details::RefHolds<RefType>(data_.get(), &cell)) {
+    details::ThrowCannotTreatAs(&cell, TypeTraits<RefType>::TypeStr());
+  }
+  return details::ObjectUnsafe::ObjectRefFromObjectPtr<RefType>(std::move(data_));
 }
 
 }  // namespace ffi

@@ -50,6 +50,8 @@ std::string TypeStrOf() {
   using U = ArgStorage<T>;
   if constexpr (std::is_void_v<U>) {
     return StaticTypeKey::kTVMFFINone;
+  } else if constexpr (std::is_same_v<U, AnyView>) {
+    return "AnyView";  // a signature tells a borrowed argument from an owned one
   } else {
     return TypeTraits<U>::TypeStr();
   }

@@ -329,7 +329,7 @@ class ObjectRef {
   int use_count() const { return data_.use_count(); }
   /*! \brief The object as ObjectType when it is one, else nullptr. */
   template <typename ObjectType, typename = std::enable_if_t<std::is_base_of_v<Object, ObjectType>>>
-  const ObjectType* as() const {
+  const ObjectType* as() const& {
     if (data_ != nullptr && data_->IsInstance<ObjectType>()) {
       return static_cast<const ObjectType*>(data_.get());
     }
@@ -338,10 +338,15 @@ class ObjectRef {
   /*! \brief This reference as RefType when its object is one (checked as a cast from an Any
    *         is: a container's elements too), else nullopt (any.h). */
   template <typename RefType, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType>>>
-  std::optional<RefType> as() const;
+  std::optional<RefType> as() const&;
+  /*! \brief Like as<RefType>(), moving the reference out when it is one (this is null then). */
+  template <typename RefType, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType>>>
+  std::optional<RefType> as() &&;
   /*! \brief This reference as RefType; a TypeError when its object is not one (any.h). */
   template <typename RefType, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType>>>
-  RefType as_or_throw() const;
+  RefType as_or_throw() const&;
+  template <typename RefType, typename = std::enable_if_t<std::is_base_of_v<ObjectRef, RefType>>>
+  RefType as_or_throw() &&;
   int32_t type_index() const {
     return data_ != nullptr ? data_->type_index() : TypeIndex::kTVMFFINone;
   }

@@ -43,8 +43,9 @@ constexpr size_t kMaxSmallBytesLen = 7;
 
 // Writes data[0, size) into cell as a small or heap value of the given kind.
 template <typename ObjType>
-inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_t small_index) {
-  if (size <= kMaxSmallBytesLen) {
+inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_t small_index,
+                          bool heap = false) {
+  if (size <= kMaxSmallBytesLen && !heap) {
     cell->type_index = small_index;
     cell->small_str_len = static_cast<uint32_t>(size);
     cell->v_int64 = 0;
@@ -73,6 +74,11 @@ class BytesBase {
   BytesBase() { InitBytesCell<ObjType>(CellPtr(), nullptr, 0, kSmallIndex); }
   BytesBase(const char* data, size_t size) {
     InitBytesCell<ObjType>(CellPtr(), data, size, kSmallIndex);
+  }
+  // Heap storage at any size (what upstream makes from a std::string it takes over).
+  struct OnHeap {};
+  BytesBase(const char* data, size_t size, OnHeap) {
+    InitBytesCell<ObjType>(CellPtr(), data, size, kSmallIndex, true);
   }
 
   const char* data() const { return View().data; }
@@ -113,10 +119,13 @@ class String : public details::BytesBase<String, details::StringObj, TypeIndex::
   String(const char* data, size_t size) : Base(data, size) {}
   String(const char* str) : Base(str, std::char_traits<char>::length(str)) {}  // NOLINT(*)
   String(const std::string& str) : Base(str.data(), str.size()) {}             // NOLINT(*)
-  /*! \brief Takes the string: the source is left empty, as a moved-from string should be. */
-  String(std::string&& str)
-      : String(static_cast<const std::string&>(std::string(std::move(str)))) {}  // NOLINT(*)
-  String(std::string_view str) : Base(str.data(), str.size()) {}                 // NOLINT(*)
+  /*! \brief Takes the string (the source is left empty, as a moved-from string should be);
+   *         stored on the heap at any length, as upstream's. */
+  String(std::string&& str)  // NOLINT(*)
+      : Base(str.data(), str.size(), typename Base::OnHeap{}) {
+    std::string().swap(str);
+  }
+  String(std::string_view str) : Base(str.data(), str.size()) {}  // NOLINT(*)
   explicit String(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}
 
   /*! \brief What find() returns when there is no match. */
@@ -201,7 +210,12 @@ class Bytes : public details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTV
   Bytes() = default;
   Bytes(const char* data, size_t size) : Base(data, size) {}
   Bytes(const std::string& str) : Base(str.data(), str.size()) {}  // NOLINT(*)
-  Bytes(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}         // NOLINT(*)
+  /*! \brief Takes the bytes (the source is left empty); on the heap at any length. */
+  Bytes(std::string&& str)  // NOLINT(*)
+      : Base(str.data(), str.size(), typename Base::OnHeap{}) {
+    std::string().swap(str);
+  }
+  Bytes(TVMFFIByteArray arr) : Base(arr.data, arr.size) {}  // NOLINT(*)
   friend bool operator==(const Bytes& a, const Bytes& b) { return a.view() == b.view(); }
   friend bool operator!=(const Bytes& a, const Bytes& b) { return !(a == b); }
   // With text, byte for byte.

@@ -115,13 +115,7 @@ inline constexpr bool convert_enabled_v = TypeTraits<T>::convert_enabled;
 
 namespace details {
 // The type name a value holds, for error messages.
-inline std::string AnyTypeStr(const TVMFFIAny* src) {
-  if (src->type_index == TypeIndex::kTVMFFIObjectRValueRef) {
-    TVMFFIObject* obj = *static_cast<TVMFFIObject**>(src->v_ptr);
-    return obj == nullptr ? StaticTypeKey::kTVMFFINone : TypeIndexToTypeKey(obj->type_index);
-  }
-  return TypeIndexToTypeKey(src->type_index);
-}
+inline std::string AnyTypeStr(const TVMFFIAny* src) { return TypeIndexToTypeKey(src->type_index); }
 inline void SetNone(TVMFFIAny* result) {
   result->type_index = TypeIndex::kTVMFFINone;
   result->zero_padding = 0;
@@ -501,13 +495,6 @@ struct TypeTraits<DLTensor*> : TypeTraitsPODBase {
 };
 
 namespace details {
-// The object an argument refers to, looking through an rvalue-reference slot.
-TVM_FFI_INLINE TVMFFIObject* ObjectOfAny(const TVMFFIAny* src) {
-  if (src->type_index == TypeIndex::kTVMFFIObjectRValueRef) {
-    return *static_cast<TVMFFIObject**>(src->v_ptr);
-  }
-  return src->type_index >= TypeIndex::kTVMFFIStaticObjectBegin ? src->v_obj : nullptr;
-}
 template <typename ContainerType>
 TVM_FFI_INLINE bool ObjectIsInstance(const TVMFFIObject* obj) {
   if constexpr (std::is_same_v<ContainerType, Object>) {
@@ -566,13 +553,8 @@ struct ObjectRefTypeTraitsBase {
         details::ObjectUnsafe::ObjectPtrFromOwned<Object>(obj));
   }
   static std::optional<TObjRef> TryCastFromAnyView(const TVMFFIAny* src) {
+    // an RValueRef argument converts only to an RValueRef parameter (rvalue_ref.h)
     if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
-    if (src->type_index == TypeIndex::kTVMFFIObjectRValueRef) {
-      TVMFFIObject* obj = details::ObjectOfAny(src);
-      if (obj != nullptr && details::ObjectIsInstance<ContainerType>(obj)) {
-        return details::ObjectUnsafe::ObjectRefFromUnowned<TObjRef>(reinterpret_cast<Object*>(obj));
-      }
-    }
     return std::nullopt;
   }
   static std::string TypeStr() { return ContainerType::_type_key; }

@@ -347,7 +347,7 @@ struct TypeTraits<TensorView> {
     return std::nullopt;
   }
   static std::string TypeStr() { return StaticTypeKey::kTVMFFIDLTensorPtr; }
-  static std::string TypeSchema() { return details::SchemaOf(StaticTypeKey::kTVMFFITensor); }
+  static std::string TypeSchema() { return details::SchemaOf(StaticTypeKey::kTVMFFIDLTensorPtr); }
 };
 
 }  // namespace ffi

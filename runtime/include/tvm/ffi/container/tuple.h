@@ -87,7 +87,9 @@ class Tuple : public ObjectRef {
     if constexpr (std::is_same_v<T, Any>) {
       return item;
     } else {
-      return item.template cast<T>();
+      // the elements were checked (or converted) on the way in; an element moved out is None,
+      // read back as an undefined reference, as upstream's
+      return details::AnyUnsafe::CopyFromAnyViewAfterCheck<T>(item);
     }
   }
   ArrayObj* Storage() const { return static_cast<ArrayObj*>(const_cast<Object*>(data_.get())); }
