@@ -1,5 +1,6 @@
 // Functions: packed and typed creation, argument checks, the registry, C interop.
 #include <gtest/gtest.h>
+#include <tvm/ffi/extra/json.h>
 #include <tvm/ffi/tvm_ffi.h>
 
 #include <string>
@@ -176,5 +177,20 @@ TEST(RValueRef, TheCalleeTakesTheReferenceOver) {
     EXPECT_NE(std::string(e.message()).find("RValueRef<ffi.Array>"), std::string::npos)
         << e.message();
   }
+}
+}  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+// A packed global's metadata has a type schema too: a function of unnamed arguments.
+TEST(GlobalDef, APackedFunctionsSchemaIsAFunction) {
+  reflection::GlobalDef().def_packed("function_test.packed_schema",
+                                     [](PackedArgs, Any* rv) { *rv = 1; });
+  String meta = Function::GetGlobalRequired("ffi.GetGlobalFuncMetadata")(
+                    String("function_test.packed_schema"))
+                    .cast<String>();
+  Map<String, Any> parsed = json::Parse(meta).cast<Map<String, Any>>();
+  EXPECT_EQ(parsed.at("type_schema").cast<String>(), R"({"type":"ffi.Function"})");
 }
 }  // namespace

@@ -414,7 +414,8 @@ class GlobalDef : public ReflectionDefBase {
   /*! \brief A packed function: f(PackedArgs, Any*) or f(const AnyView*, int32_t, Any*). */
   template <typename Func, typename... Extra>
   GlobalDef& def_packed(const char* name, Func func, Extra&&... extra) {
-    Register(name, Function::FromPacked(std::move(func)), std::string(), extra...);
+    // a packed function's schema names no arguments
+    Register(name, Function::FromPacked(std::move(func)), R"({"type":"ffi.Function"})", extra...);
     return *this;
   }
   /*! \brief A member function; the object (or reference) becomes the first argument. */
