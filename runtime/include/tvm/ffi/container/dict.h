@@ -47,7 +47,8 @@ class Dict : public ObjectRef {
   using ContainerType = DictObj;
   static constexpr bool _type_is_nullable = false;
   static constexpr bool _type_container_is_exact = false;
-  class iterator;
+  /*! \brief Walks (key, value) pairs, converted to K and V, in insertion order. */
+  using iterator = details::TypedMapIterator<K, V>;
 
   Dict() { data_ = DictObj::Empty<DictObj>(); }
   explicit Dict(UnsafeInit tag) : ObjectRef(tag) {}
@@ -109,47 +110,6 @@ class Dict : public ObjectRef {
   }
   void erase(const K& key) { GetDictObj()->erase(key); }
 
-  /*! \brief Walks (key, value) pairs, converted to K and V, in insertion order. */
-  class iterator {
-   public:
-    using iterator_category = std::bidirectional_iterator_tag;
-    using difference_type = int64_t;
-    using value_type = const std::pair<K, V>;
-    using pointer = value_type*;
-    using reference = value_type;
-    iterator() = default;
-    bool operator==(const iterator& other) const { return it_ == other.it_; }
-    bool operator!=(const iterator& other) const { return it_ != other.it_; }
-    pointer operator->() const = delete;
-    reference operator*() const {
-      const DictObj::KVType& kv = *it_;
-      return std::make_pair(details::MapEntryAs<K>(kv.first), details::MapEntryAs<V>(kv.second));
-    }
-    iterator& operator++() {
-      ++it_;
-      return *this;
-    }
-    iterator& operator--() {
-      --it_;
-      return *this;
-    }
-    iterator operator++(int) {
-      iterator before = *this;
-      ++it_;
-      return before;
-    }
-    iterator operator--(int) {
-      iterator before = *this;
-      --it_;
-      return before;
-    }
-
-   private:
-    iterator(const DictObj::iterator& it) : it_(it) {}  // NOLINT(google-explicit-constructor)
-    DictObj::iterator it_;
-    template <typename, typename, typename>
-    friend class Dict;
-  };
   iterator begin() const { return iterator(GetDictObj()->begin()); }
   iterator end() const { return iterator(GetDictObj()->end()); }
   iterator find(const K& key) const { return iterator(GetDictObj()->find(key)); }

@@ -48,7 +48,8 @@ class Map : public ObjectRef {
   using ContainerType = MapObj;
   static constexpr bool _type_is_nullable = false;
   static constexpr bool _type_container_is_exact = false;
-  class iterator;
+  /*! \brief Walks (key, value) pairs, converted to K and V, in insertion order. */
+  using iterator = details::TypedMapIterator<K, V>;
 
   Map() { data_ = MapObj::Empty<MapObj>(); }
   explicit Map(UnsafeInit tag) : ObjectRef(tag) {}
@@ -116,47 +117,6 @@ class Map : public ObjectRef {
     return GetMapObj();
   }
 
-  /*! \brief Walks (key, value) pairs, converted to K and V, in insertion order. */
-  class iterator {
-   public:
-    using iterator_category = std::bidirectional_iterator_tag;
-    using difference_type = int64_t;
-    using value_type = const std::pair<K, V>;
-    using pointer = value_type*;
-    using reference = value_type;
-    iterator() = default;
-    bool operator==(const iterator& other) const { return it_ == other.it_; }
-    bool operator!=(const iterator& other) const { return it_ != other.it_; }
-    pointer operator->() const = delete;
-    reference operator*() const {
-      const MapObj::KVType& kv = *it_;
-      return std::make_pair(details::MapEntryAs<K>(kv.first), details::MapEntryAs<V>(kv.second));
-    }
-    iterator& operator++() {
-      ++it_;
-      return *this;
-    }
-    iterator& operator--() {
-      --it_;
-      return *this;
-    }
-    iterator operator++(int) {
-      iterator before = *this;
-      ++it_;
-      return before;
-    }
-    iterator operator--(int) {
-      iterator before = *this;
-      --it_;
-      return before;
-    }
-
-   private:
-    iterator(const MapObj::iterator& it) : it_(it) {}  // NOLINT(google-explicit-constructor)
-    MapObj::iterator it_;
-    template <typename, typename, typename>
-    friend class Map;
-  };
   iterator begin() const { return iterator(GetMapObj()->begin()); }
   iterator end() const { return iterator(GetMapObj()->end()); }
   iterator find(const K& key) const { return iterator(GetMapObj()->find(key)); }

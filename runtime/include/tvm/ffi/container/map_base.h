@@ -1035,6 +1035,48 @@ T MapEntryAs(const Any& a) {
     return AnyUnsafe::CopyFromAnyViewAfterCheck<T>(a);
   }
 }
+
+/*! \brief The iterator of Map<K, V> and Dict<K, V>: (key, value) pairs converted to K and V,
+ *         in insertion order. */
+template <typename K, typename V>
+class TypedMapIterator {
+ public:
+  using iterator_category = std::bidirectional_iterator_tag;
+  using difference_type = int64_t;
+  using value_type = const std::pair<K, V>;
+  using pointer = value_type*;
+  using reference = value_type;
+  TypedMapIterator() = default;
+  explicit TypedMapIterator(const MapBaseObj::iterator& it) : it_(it) {}
+  bool operator==(const TypedMapIterator& other) const { return it_ == other.it_; }
+  bool operator!=(const TypedMapIterator& other) const { return it_ != other.it_; }
+  pointer operator->() const = delete;
+  reference operator*() const {
+    const MapBaseObj::KVType& kv = *it_;
+    return std::make_pair(MapEntryAs<K>(kv.first), MapEntryAs<V>(kv.second));
+  }
+  TypedMapIterator& operator++() {
+    ++it_;
+    return *this;
+  }
+  TypedMapIterator& operator--() {
+    --it_;
+    return *this;
+  }
+  TypedMapIterator operator++(int) {
+    TypedMapIterator before = *this;
+    ++it_;
+    return before;
+  }
+  TypedMapIterator operator--(int) {
+    TypedMapIterator before = *this;
+    --it_;
+    return before;
+  }
+
+ private:
+  MapBaseObj::iterator it_;
+};
 }  // namespace details
 
 }  // namespace ffi
