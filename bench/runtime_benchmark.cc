@@ -218,6 +218,7 @@ int main(int argc, char** argv) {
        {"BM_GetGlobal", "BM_StdMapLookup"},
        {"BM_FfiMapLookup/4", "BM_StdMapLookupN/4"},
        {"BM_FfiMapLookup/64", "BM_StdMapLookupN/64"},
+       {"BM_FfiMapLookup/4096", "BM_StdMapLookupN/4096"},
        {"BM_ErrorRoundTripNoBacktrace", "BM_CxxThrowCatch"},
        {"BM_ErrorRoundTripWithBacktrace", "BM_CxxThrowCatch"}});
 }

@@ -430,7 +430,9 @@ struct AnyEqual {
     const TVMFFIAny* a = details::AnyUnsafe::TVMFFIAnyPtrFromAny(lhs);
     const TVMFFIAny* b = details::AnyUnsafe::TVMFFIAnyPtrFromAny(rhs);
     if (details::AnyKeyEqual(a, b)) return true;
-    if (a->type_index != b->type_index || a->type_index < TypeIndex::kTVMFFIStaticObjectBegin) {
+    // strings and bytes were compared by content just now; only other objects have hooks
+    if (a->type_index != b->type_index || a->type_index < TypeIndex::kTVMFFIStaticObjectBegin ||
+        a->type_index == TypeIndex::kTVMFFIStr || a->type_index == TypeIndex::kTVMFFIBytes) {
       return false;
     }
     static const TVMFFITypeAttrColumn* column = details::AttrColumn("__any_equal__");
