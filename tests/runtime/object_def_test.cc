@@ -8,6 +8,7 @@
 #include <tvm/ffi/expected.h>
 #include <tvm/ffi/reflection/accessor.h>
 #include <tvm/ffi/reflection/creator.h>
+#include <tvm/ffi/reflection/overload.h>
 #include <tvm/ffi/reflection/registry.h>
 #include <tvm/ffi/tvm_ffi.h>
 
@@ -262,4 +263,76 @@ TEST(Device, StringsNameDevicesWithAliases) {
   EXPECT_FALSE(details::TryStringViewToDLDevice("llvm").has_value());
 }
 
+}  // namespace
+
+namespace {
+using namespace tvm::ffi;
+
+// OverloadObjectDef: one name, several signatures, tried in order.
+struct OverloadedObj : public Object {
+  explicit OverloadedObj(int32_t) : kind("int") {}
+  explicit OverloadedObj(String) : kind("str") {}
+  static int64_t Twice(int64_t x) { return 2 * x; }
+  static String TwiceText(String s) { return String(std::string(s) + std::string(s)); }
+  bool SameKind(int32_t) const { return kind == "int"; }
+  bool SameKindText(String) const { return kind == "str"; }
+  std::string kind;
+  TVM_FFI_DECLARE_OBJECT_INFO_FINAL("object_def_test.Overloaded", OverloadedObj, Object);
+};
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  namespace refl = tvm::ffi::reflection;
+  refl::OverloadObjectDef<OverloadedObj>()
+      .def(refl::init<int32_t>())
+      .def(refl::init<String>())
+      .def("same_kind", &OverloadedObj::SameKind)
+      .def("same_kind", &OverloadedObj::SameKindText)
+      .def_static("twice", &OverloadedObj::Twice)
+      .def_static("twice", &OverloadedObj::TwiceText);
+}
+
+TEST(OverloadObjectDef, TheFirstOverloadWhoseArgumentsFitIsCalled) {
+  Function make = reflection::GetMethod("object_def_test.Overloaded", "__ffi_init__");
+  Any by_int = make(3);
+  Any by_text = make(String("x"));
+  EXPECT_EQ(by_int.as<OverloadedObj>()->kind, "int");
+  EXPECT_EQ(by_text.as<OverloadedObj>()->kind, "str");
+  Function same_kind = reflection::GetMethod("object_def_test.Overloaded", "same_kind");
+  EXPECT_TRUE(same_kind(by_int, 1).cast<bool>());
+  EXPECT_FALSE(same_kind(by_int, String("a")).cast<bool>());
+  Function twice = reflection::GetMethod("object_def_test.Overloaded", "twice");
+  EXPECT_EQ(twice(21).cast<int64_t>(), 42);
+  EXPECT_EQ(twice(String("ab")).cast<String>(), "abab");
+  try {
+    twice(1.5, 2);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), "TypeError");
+    std::string msg = e.message();
+    EXPECT_NE(msg.find("No matching overload found when calling: "
+                       "`object_def_test.Overloaded.twice` with 2 arguments"),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("Overload #1: "), std::string::npos) << msg;
+  }
+  try {
+    twice(Array<Any>{});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.message()).find("Mismatched type on argument #0"), std::string::npos)
+        << e.message();
+  }
+  // every registration is in the method table, each with its own schema
+  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(OverloadedObj::RuntimeTypeIndex());
+  int twice_entries = 0;
+  for (int32_t i = 0; i < info->num_methods; ++i) {
+    if (std::string(info->methods[i].name.data, info->methods[i].name.size) == "twice") {
+      ++twice_entries;
+      EXPECT_NE(std::string(info->methods[i].metadata.data, info->methods[i].metadata.size)
+                    .find("type_schema"),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(twice_entries, 2);
+}
 }  // namespace

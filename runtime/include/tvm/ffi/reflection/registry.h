@@ -615,6 +615,8 @@ class ObjectDef : public ReflectionDefBase {
   int32_t type_index_;
   const char* type_key_;
   bool has_explicit_init_ = false;
+  template <typename>
+  friend class OverloadObjectDef;
 };
 
 /*! \brief Registers type attributes of Class: values, or callables as Functions. */
