@@ -155,13 +155,11 @@ TEST(RValueRef, TheCalleeTakesTheReferenceOver) {
     return Array<Any>{a, unique};
   });
   Array<int> a{1, 2};
-  const Object* storage = a.get();
   Array<Any> out = append(RValueRef(std::move(a)), 3).cast<Array<Any>>();
   EXPECT_TRUE(out[1].cast<bool>()) << "moved in: the only reference";
   Array<int> grown = out[0].cast<Array<int>>();
   EXPECT_EQ(grown.size(), 3u);
   EXPECT_EQ(a.get(), nullptr);  // NOLINT(bugprone-use-after-move): taken over
-  (void)storage;
   Array<int> kept{1};
   out = append(kept, 2).cast<Array<Any>>();
   EXPECT_FALSE(out[1].cast<bool>()) << "an lvalue is shared";

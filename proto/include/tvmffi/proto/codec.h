@@ -119,7 +119,8 @@ struct CodecLimits {
   uint64_t max_elements = 1ull << 24;      // elements in one array
   // Entries in one map (or dict), and in all maps of one value. Maps are hash tables, but the
   // hash is not keyed: a client can pick keys that share one chain, and n such keys cost n^2/2
-  // comparisons to decode. The bounds keep that worst case under about a second of CPU.
+  // comparisons to decode. The bounds keep that worst case bounded (not measured with
+  // colliding keys since maps became hash tables).
   uint64_t max_map_entries = 1ull << 14;
   uint64_t max_total_map_entries = 1ull << 16;
 };

@@ -138,8 +138,6 @@ class MapBaseObj : public Object {
   friend class Map;
   template <typename, typename, typename>
   friend class Dict;
-  template <typename, typename>
-  friend struct TypeTraits;
 };
 
 /*! \brief The dense layout (see the file comment). */
