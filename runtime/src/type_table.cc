@@ -321,6 +321,16 @@ int32_t TVMFFITypeGetOrAllocIndex(const TVMFFIByteArray* type_key, int32_t stati
   TVMFFI_BACKEND_NOEXCEPT_END(TVMFFITypeGetOrAllocIndex);
 }
 
+namespace tvm {
+namespace ffi {
+namespace internal {
+const TVMFFITypeInfo* FindTypeInfo(int32_t type_index) {
+  return TypeTable::Global()->Get(type_index);
+}
+}  // namespace internal
+}  // namespace ffi
+}  // namespace tvm
+
 const TVMFFITypeInfo* TVMFFIGetTypeInfo(int32_t type_index) {
   const TVMFFITypeInfo* info = TypeTable::Global()->Get(type_index);
   if (info == nullptr) {

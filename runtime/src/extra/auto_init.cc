@@ -237,8 +237,11 @@ class Binder {
   std::vector<bool> set_;
 };
 
+}  // namespace
+
+namespace internal {
 void RegisterFFIInit(int32_t type_index) {
-  const TVMFFITypeInfo* info = TVMFFIGetTypeInfo(type_index);
+  const TVMFFITypeInfo* info = internal::FindTypeInfo(type_index);
   if (info == nullptr) TVM_FFI_THROW(ValueError) << "no type with index " << type_index;
   std::shared_ptr<InitPlan> plan = PlanFor(info);
   Function init = Function::FromPacked([plan, info](PackedArgs args, Any* rv) {
@@ -254,7 +257,7 @@ void RegisterFFIInit(int32_t type_index) {
   }
 }
 
-}  // namespace
+}  // namespace internal
 }  // namespace ffi
 }  // namespace tvm
 
@@ -262,5 +265,5 @@ TVM_FFI_STATIC_INIT_BLOCK() {
   namespace ffi = tvm::ffi;
   ffi::reflection::GlobalDef()
       .def("ffi.GetKwargsObject", []() { return ffi::internal::KwargsObjectSingleton(); })
-      .def("ffi._RegisterFFIInit", ffi::RegisterFFIInit);
+      .def("ffi._RegisterFFIInit", ffi::internal::RegisterFFIInit);
 }

@@ -9,6 +9,7 @@
 #include <tvm/ffi/container/map.h>
 #include <tvm/ffi/error.h>
 #include <tvm/ffi/extra/json.h>
+#include <tvm/ffi/reflection/registry.h>
 #include <tvm/ffi/string.h>
 
 #include <algorithm>
@@ -512,3 +513,13 @@ String Stringify(const Value& value, const Optional<int>& indent) {
 }  // namespace json
 }  // namespace ffi
 }  // namespace tvm
+
+TVM_FFI_STATIC_INIT_BLOCK() {
+  namespace json = tvm::ffi::json;
+  tvm::ffi::reflection::GlobalDef()
+      .def("ffi.json.Parse", [](const tvm::ffi::String& text) { return json::Parse(text); })
+      .def("ffi.json.Stringify",
+           [](const json::Value& value, const tvm::ffi::Optional<int>& indent) {
+             return json::Stringify(value, indent);
+           });
+}

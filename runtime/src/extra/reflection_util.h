@@ -16,6 +16,11 @@ namespace internal {
 /*! \brief A new object of the type, from its creator or its __ffi_new__ attribute; else a
  *         RuntimeError. */
 ObjectPtr<Object> NewEmptyObject(const TVMFFITypeInfo* info);
+/*! \brief The type's information, or nullptr for an index no type has (TVMFFIGetTypeInfo
+ *         exits the process instead, as upstream's contract says). */
+const TVMFFITypeInfo* FindTypeInfo(int32_t type_index);
+/*! \brief Registers the type's __ffi_init__ (keyword-aware, from its fields' metadata). */
+void RegisterFFIInit(int32_t type_index);
 /*! \brief Whether NewEmptyObject can make one. */
 bool CanMakeEmpty(const TVMFFITypeInfo* info);
 /*! \brief Calls the field's setter (a C function or a function object); 0 or -1 with the

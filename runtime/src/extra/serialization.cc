@@ -18,6 +18,7 @@
 #include <tvm/ffi/dtype.h>
 #include <tvm/ffi/enum.h>
 #include <tvm/ffi/error.h>
+#include <tvm/ffi/extra/base64.h>
 #include <tvm/ffi/extra/json.h>
 #include <tvm/ffi/extra/serialization.h>
 #include <tvm/ffi/function.h>
@@ -37,63 +38,6 @@ namespace ffi {
 namespace {
 
 constexpr int kMaxDepth = 1000;  // as Python's recursion limit; well within a thread's stack
-
-// ---- base64 (RFC 4648, with padding) ---------------------------------------------------------
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string Base64Encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (uint32_t{static_cast<unsigned char>(in[i])} << 16) |
-                 (uint32_t{static_cast<unsigned char>(in[i + 1])} << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kBase64[(v >> s) & 63]);
-  }
-  size_t rest = in.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint32_t{static_cast<unsigned char>(in[i])} << 16;
-    if (rest == 2) v |= uint32_t{static_cast<unsigned char>(in[i + 1])} << 8;
-    out.push_back(kBase64[(v >> 18) & 63]);
-    out.push_back(kBase64[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kBase64[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-std::string Base64Decode(std::string_view in) {
-  if (in.size() % 4 != 0) {
-    TVM_FFI_THROW(ValueError) << "Invalid JSON Object Graph: base64 text of " << in.size()
-                              << " characters (not a multiple of 4)";
-  }
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    uint32_t v = 0;
-    int pad = 0;
-    for (size_t k = 0; k < 4; ++k) {
-      char c = in[i + k];
-      const char* hit = c == '\0' ? nullptr : std::strchr(kBase64, c);
-      if (c == '=' && i + 4 == in.size() && k >= 2) {
-        ++pad;
-        v <<= 6;
-        continue;
-      }
-      if (hit == nullptr || pad > 0) {
-        TVM_FFI_THROW(ValueError) << "Invalid JSON Object Graph: bad base64 character at "
-                                  << (i + k);
-      }
-      v = (v << 6) | static_cast<uint32_t>(hit - kBase64);
-    }
-    out.push_back(static_cast<char>((v >> 16) & 0xFF));
-    if (pad < 2) out.push_back(static_cast<char>((v >> 8) & 0xFF));
-    if (pad < 1) out.push_back(static_cast<char>(v & 0xFF));
-  }
-  return out;
-}
 
 // ---- shared ------------------------------------------------------------------------------------
 
@@ -183,8 +127,7 @@ class GraphWriter {
       case TypeIndex::kTVMFFISmallBytes:
       case TypeIndex::kTVMFFIBytes: {
         Bytes b = value.cast<Bytes>();
-        set(StaticTypeKey::kTVMFFIBytes,
-            String(Base64Encode(std::string_view(b.data(), b.size()))));
+        set(StaticTypeKey::kTVMFFIBytes, Base64Encode(b));
         return node;
       }
       case TypeIndex::kTVMFFIArray:
@@ -368,8 +311,7 @@ class GraphReader {
       case TypeIndex::kTVMFFIStr:
         return Field<String>(node, "data", "a string");
       case TypeIndex::kTVMFFIBytes: {
-        std::string raw = Base64Decode(std::string_view(Field<String>(node, "data", "a string")));
-        return Bytes(raw.data(), raw.size());
+        return Base64Decode(Field<String>(node, "data", "a string"));
       }
       case TypeIndex::kTVMFFIArray:
         return Sequence<Array<Any>>(node);

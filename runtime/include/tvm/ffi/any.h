@@ -70,9 +70,15 @@ template <typename T>
 inline constexpr bool can_own_v =
     std::conjunction_v<std::negation<IsAnyType<T>>, ConvertEnabled<T>, HasMoveToAny<T>>;
 template <typename T>
+struct IsStdOptional : std::false_type {};
+template <typename T>
+struct IsStdOptional<std::optional<T>> : std::true_type {};
+// Implicit conversion targets. Not std::optional: std::optional's own converting constructor
+// would make `std::optional<U> x = any;` ambiguous; use any.cast<std::optional<U>>().
+template <typename T>
 inline constexpr bool can_convert_to_v =
     std::conjunction_v<std::negation<IsAnyType<T>>, std::negation<std::is_pointer<T>>,
-                       ConvertEnabled<T>>;
+                       std::negation<IsStdOptional<T>>, ConvertEnabled<T>>;
 }  // namespace details
 
 /*! \brief A borrowed value: copying it takes no reference. Cheap, trivially copyable. */
@@ -321,6 +327,22 @@ struct TypeTraits<AnyView> : TypeTraits<Any> {
 };
 
 namespace details {
+/*! \brief The name of T in messages and signatures: its traits' TypeStr(), "Any"/"AnyView" for
+ *         the two holders (any reference to them too), "void" for void. */
+template <typename T>
+struct Type2Str {
+  static std::string v() {
+    using U = std::remove_cv_t<std::remove_reference_t<T>>;
+    if constexpr (std::is_void_v<U>) {
+      return "void";
+    } else if constexpr (std::is_same_v<U, AnyView>) {
+      return "AnyView";
+    } else {
+      return TypeTraits<U>::TypeStr();
+    }
+  }
+};
+
 /*! \brief Raw access to an Any's cell (internal). */
 class AnyUnsafe {
  public:

@@ -66,6 +66,12 @@ std::string TypeSchemaOf() {
   }
 }
 
+/*! \brief T's type schema (JSON) as a struct, for code that names it so: TypeSchema<T>::v(). */
+template <typename T>
+struct TypeSchema {
+  static std::string v() { return TypeSchemaOf<T>(); }
+};
+
 /*! \brief "(0: int, 1: str) -> float" for R(Args...). */
 template <typename R, typename... Args>
 std::string SignatureStr() {

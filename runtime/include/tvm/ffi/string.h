@@ -207,6 +207,17 @@ class Bytes : public details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTV
   using Base = details::BytesBase<Bytes, details::BytesObj, TypeIndex::kTVMFFISmallBytes>;
 
  public:
+  /*!
+   * \brief Compares two byte ranges: negative, zero or positive as lhs sorts before, with or
+   *        after rhs; a prefix sorts first. Bytes compare as unsigned values (upstream's compare
+   *        as `char`, signed on x86, so there 0xff sorts before 0x00; here after, as memcmp).
+   */
+  static int memncmp(const char* lhs, const char* rhs, size_t lhs_count, size_t rhs_count) {
+    size_t n = lhs_count < rhs_count ? lhs_count : rhs_count;
+    int c = (n == 0 || lhs == rhs) ? 0 : std::memcmp(lhs, rhs, n);
+    if (c != 0) return c < 0 ? -1 : 1;
+    return lhs_count < rhs_count ? -1 : (lhs_count > rhs_count ? 1 : 0);
+  }
   Bytes() = default;
   Bytes(const char* data, size_t size) : Base(data, size) {}
   Bytes(const std::string& str) : Base(str.data(), str.size()) {}  // NOLINT(*)

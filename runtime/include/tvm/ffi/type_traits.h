@@ -178,6 +178,68 @@ struct TypeTraits<std::nullptr_t> : TypeTraitsPODBase {
   static std::string TypeSchema() { return details::SchemaOf(TypeStr()); }
 };
 
+namespace details {
+/*! \brief Whether T's traits can check a cell without converting it. */
+template <typename T, typename = void>
+inline constexpr bool has_strict_check_v = false;
+template <typename T>
+inline constexpr bool has_strict_check_v<T, std::void_t<decltype(TypeTraits<T>::CheckAnyStrict(
+                                                static_cast<const TVMFFIAny*>(nullptr)))>> = true;
+}  // namespace details
+
+/*!
+ * \brief std::optional<T>: None or a T. Defined here rather than in extra/stl.h because
+ *        std::optional<Any> is used by the core headers, which would otherwise fix the
+ *        primary (empty) traits for it before stl.h could specialize them.
+ */
+template <typename T>
+struct TypeTraits<std::optional<T>> : TypeTraitsBase {
+  static constexpr bool storage_enabled = false;
+  static void CopyToAnyView(const std::optional<T>& src, TVMFFIAny* result) {
+    if (src.has_value()) {
+      TypeTraits<T>::CopyToAnyView(*src, result);
+    } else {
+      TypeTraits<std::nullptr_t>::CopyToAnyView(nullptr, result);
+    }
+  }
+  static void MoveToAny(std::optional<T> src, TVMFFIAny* result) {
+    if (src.has_value()) {
+      TypeTraits<T>::MoveToAny(std::move(*src), result);
+    } else {
+      TypeTraits<std::nullptr_t>::MoveToAny(nullptr, result);
+    }
+  }
+  // A strict check exists when T has one.
+  template <typename U = T, typename = std::enable_if_t<details::has_strict_check_v<U>>>
+  static bool CheckAnyStrict(const TVMFFIAny* src) {
+    return src->type_index == TypeIndex::kTVMFFINone || TypeTraits<U>::CheckAnyStrict(src);
+  }
+  template <typename U = T, typename = std::enable_if_t<details::has_strict_check_v<U>>>
+  static std::optional<U> CopyFromAnyViewAfterCheck(const TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return std::nullopt;
+    return TypeTraits<U>::CopyFromAnyViewAfterCheck(src);
+  }
+  template <typename U = T, typename = std::enable_if_t<details::has_strict_check_v<U>>>
+  static std::optional<U> MoveFromAnyAfterCheck(TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return std::nullopt;
+    return TypeTraits<U>::MoveFromAnyAfterCheck(src);
+  }
+  /*! \brief nullopt when the value converts to neither None nor T; else the optional. */
+  static std::optional<std::optional<T>> TryCastFromAnyView(const TVMFFIAny* src) {
+    if (src->type_index == TypeIndex::kTVMFFINone) return std::optional<T>();
+    std::optional<T> v = TypeTraits<T>::TryCastFromAnyView(src);
+    if (!v.has_value()) return std::nullopt;
+    return std::optional<std::optional<T>>(std::move(v));
+  }
+  static std::string GetMismatchTypeInfo(const TVMFFIAny* src) {
+    return details::MismatchTypeInfo<T>(src);
+  }
+  static std::string TypeStr() { return "std::optional<" + TypeTraits<T>::TypeStr() + ">"; }
+  static std::string TypeSchema() {
+    return R"({"type":"std::optional","args":[)" + TypeTraits<T>::TypeSchema() + "]}";
+  }
+};
+
 /*! \brief A bool that converts from a bool only (never from an int), e.g. as the first of
  *         several fallbacks where an int must not be read as a bool. */
 class StrictBool {

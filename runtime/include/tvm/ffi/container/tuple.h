@@ -8,6 +8,7 @@
 
 #include <tvm/ffi/any.h>
 #include <tvm/ffi/container/array.h>
+#include <tvm/ffi/container/container_details.h>
 #include <tvm/ffi/object.h>
 
 #include <cstddef>
@@ -154,12 +155,7 @@ struct TypeTraits<Tuple<Types...>> : ObjectRefTypeTraitsBase<Tuple<Types...>> {
     FirstMismatch(arr->begin(), &out, std::index_sequence_for<Types...>{});
     return out;
   }
-  static std::string TypeStr() {
-    std::string out = "Tuple<";
-    size_t i = 0;
-    ((out += (i++ ? ", " : "") + TypeTraits<Types>::TypeStr()), ...);
-    return out + ">";
-  }
+  static std::string TypeStr() { return details::ContainerTypeStr<Types...>("Tuple"); }
   static std::string TypeSchema() {
     std::string out = "{\"type\":\"Tuple\",\"args\":[";
     size_t i = 0;

@@ -7,6 +7,7 @@
 #define TVM_FFI_CONTAINER_VARIANT_H_
 
 #include <tvm/ffi/any.h>
+#include <tvm/ffi/container/container_details.h>
 #include <tvm/ffi/function_details.h>
 #include <tvm/ffi/object.h>
 #include <tvm/ffi/optional.h>
@@ -104,12 +105,7 @@ struct TypeTraits<Variant<V...>> : TypeTraitsBase {
     if (CheckAnyStrict(src)) return CopyFromAnyViewAfterCheck(src);
     return TryEach<V...>(src);
   }
-  static std::string TypeStr() {
-    std::string out = "Variant<";
-    size_t i = 0;
-    ((out += (i++ ? ", " : "") + TypeTraits<V>::TypeStr()), ...);
-    return out + ">";
-  }
+  static std::string TypeStr() { return details::ContainerTypeStr<V...>("Variant"); }
   static std::string TypeSchema() {
     std::string out = "{\"type\":\"Variant\",\"args\":[";
     size_t i = 0;
