@@ -89,7 +89,14 @@ class ErrorObjFromStd : public ErrorObj {
  * \brief The exception every FFI failure is: kind ("ValueError", ...), message, backtrace (most
  *        recent call first), optional cause and extra context. what() is the message.
  */
-class Error : public ObjectRef, public std::exception {
+// Error's type_info and vtable are exported from libtvm_ffi.so, as upstream's are: one
+// definition, whichever module throws or catches.
+#if defined(__GNUC__) && !defined(_WIN32)
+#define TVM_FFI_ERROR_TYPE_VISIBILITY __attribute__((visibility("default")))
+#else
+#define TVM_FFI_ERROR_TYPE_VISIBILITY
+#endif
+class TVM_FFI_ERROR_TYPE_VISIBILITY Error : public ObjectRef, public std::exception {
  public:
   Error(std::string kind, std::string message, std::string backtrace)
       : ObjectRef(make_object<details::ErrorObjFromStd>(std::move(kind), std::move(message),
