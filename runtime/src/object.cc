@@ -33,14 +33,14 @@ static_assert(kDefaultBodyOffset >= sizeof(TVMFFIObjectAllocHeader), "header mus
 
 void DefaultDeleteSpace(void* body) {
   char* base = static_cast<char*>(body) - kDefaultBodyOffset;
-  ::operator delete(base, std::align_val_t(kDefaultBodyOffset));
+  ::operator delete(base);  // plain new aligns to max_align_t already
 }
 
 void* DefaultAllocate(size_t size, size_t alignment, int32_t, void*) {
   size_t align = alignment > kDefaultBodyOffset ? alignment : kDefaultBodyOffset;
   if (align > kDefaultBodyOffset) return nullptr;  // over-aligned classes are not supported
-  char* base = static_cast<char*>(
-      ::operator new(kDefaultBodyOffset + size, std::align_val_t(kDefaultBodyOffset)));
+  static_assert(kDefaultBodyOffset <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "plain new suffices");
+  char* base = static_cast<char*>(::operator new(kDefaultBodyOffset + size));
   char* body = base + kDefaultBodyOffset;
   reinterpret_cast<TVMFFIObjectAllocHeader*>(body - sizeof(TVMFFIObjectAllocHeader))->delete_space =
       DefaultDeleteSpace;

@@ -340,4 +340,24 @@ TEST(ContainerGlobals, DictAndListThroughTheRegistry) {
   EXPECT_EQ(cpu.device_type, kDLCPU);
 }
 
+// Small strings and bytes differing only in a trailing NUL have the same value word; the
+// length (kept beside the type index) tells them apart. Before the fix both landed on one key.
+TEST(MapKeys, TrailingNulMakesAnotherKey) {
+  Map<Any, Any> m;
+  m.Set(Bytes("a", 1), 1);
+  m.Set(Bytes("a\0", 2), 2);
+  m.Set(String("b"), 3);
+  m.Set(String(std::string("b\0", 2)), 4);
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m.at(Bytes("a\0", 2)).cast<int>(), 2);
+  EXPECT_EQ(m.at(String(std::string("b\0", 2))).cast<int>(), 4);
+  EXPECT_EQ(m.at(String("b")).cast<int>(), 3);
+  // heap and small forms of one string are one key
+  Map<Any, Any> n;
+  n.Set(String("a long string, on the heap"), 1);
+  n.Set(String(std::string("short")), 2);
+  EXPECT_EQ(n.at(String(std::string("a long string, on the heap"))).cast<int>(), 1);
+  EXPECT_EQ(n.at(String(std::string("short"))).cast<int>(), 2);
+}
+
 }  // namespace

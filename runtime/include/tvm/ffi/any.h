@@ -386,9 +386,22 @@ inline bool IsBytesIndex(int32_t t) {
  *         forms alike), everything else by type index and bits. Maps use it; AnyEqual adds the
  *         __any_equal__ hook. */
 inline bool AnyKeyEqual(const TVMFFIAny* x, const TVMFFIAny* y) {
-  if (x->type_index == y->type_index && x->v_uint64 == y->v_uint64) return true;
-  if ((IsStrIndex(x->type_index) && IsStrIndex(y->type_index)) ||
-      (IsBytesIndex(x->type_index) && IsBytesIndex(y->type_index))) {
+  // Both 8-byte words: the type index with the small-string length, then the value. (The
+  // length counts: "a" and "a\0" have the same value word.)
+  uint64_t x_head, y_head;
+  std::memcpy(&x_head, x, sizeof(x_head));
+  std::memcpy(&y_head, y, sizeof(y_head));
+  if (x_head == y_head && x->v_uint64 == y->v_uint64) return true;
+  int32_t xt = x->type_index;
+  int32_t yt = y->type_index;
+  if (xt == yt) {
+    // the same heap kind: compare contents; a small one would have matched bit for bit above
+    if (xt != TypeIndex::kTVMFFIStr && xt != TypeIndex::kTVMFFIBytes) return false;
+    const TVMFFIByteArray* a = TVMFFIBytesGetByteArrayPtr(x->v_obj);
+    const TVMFFIByteArray* b = TVMFFIBytesGetByteArrayPtr(y->v_obj);
+    return a->size == b->size && std::memcmp(a->data, b->data, a->size) == 0;
+  }
+  if ((IsStrIndex(xt) && IsStrIndex(yt)) || (IsBytesIndex(xt) && IsBytesIndex(yt))) {
     TVMFFIByteArray a = BytesCellView(x);
     TVMFFIByteArray b = BytesCellView(y);
     return a.size == b.size && (a.size == 0 || std::memcmp(a.data, b.data, a.size) == 0);

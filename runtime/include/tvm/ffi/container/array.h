@@ -64,7 +64,7 @@ class Array : public ObjectRef {
   static constexpr bool _type_is_nullable = false;
   static constexpr bool _type_container_is_exact = false;
 
-  Array() : ObjectRef(ArrayObj::Empty(0)) {}
+  Array() : ObjectRef(ArrayObj::Empty(kMinGrowth)) {}
   Array(std::initializer_list<T> init) : Array(init.begin(), init.end()) {}
   Array(const std::vector<T>& init) : Array(init.begin(), init.end()) {}  // NOLINT(*)
   template <typename Iter>
@@ -153,7 +153,7 @@ class Array : public ObjectRef {
     CopyOnWrite(extra)->resize(n);
   }
 
-  using iterator = details::SeqIterator<T>;
+  using iterator = details::SeqIterator<T, /*kChecked=*/false>;
   iterator begin() const { return iterator(GetArrayObj()->begin()); }
   iterator end() const { return iterator(GetArrayObj()->end()); }
 
@@ -185,11 +185,13 @@ class Array : public ObjectRef {
   const ArrayObj* get() const { return GetArrayObj(); }
 
  private:
+  // An Array holds only Ts (checked on the way in, and nobody can change it behind this handle:
+  // it copies on write), so reading one needs no check, as upstream's does not.
   static T ConvertElem(const Any& elem) {
     if constexpr (std::is_same_v<T, Any>) {
       return elem;
     } else {
-      return elem.cast<T>();
+      return details::AnyUnsafe::CopyFromAnyViewAfterCheck<T>(elem);
     }
   }
   T Get(int64_t i) const { return ConvertElem(GetArrayObj()->begin()[i]); }
@@ -233,12 +235,14 @@ class Array : public ObjectRef {
     return out;
   }
   // Makes the storage unique with room for extra more elements.
+  // The first growth makes room for 4, as upstream's does (then doubling).
+  static constexpr int64_t kMinGrowth = 4;
   ArrayObj* CopyOnWrite(int64_t extra) {
     const ArrayObj* cur = GetArrayObj();
     int64_t need = static_cast<int64_t>(cur->size()) + extra;
     int64_t cap = static_cast<int64_t>(cur->capacity());
     if (!data_.unique() || need > cap) {
-      if (need > cap) cap = std::max<int64_t>(need, cap * 2);
+      if (need > cap) cap = std::max<int64_t>({need, cap * 2, kMinGrowth});
       Reallocate(cap);
     }
     return static_cast<ArrayObj*>(data_.get());

@@ -171,13 +171,7 @@ class List : public ObjectRef {
   const ListObj* get() const { return GetListObj(); }
 
  private:
-  static T Convert(const Any& elem) {
-    if constexpr (std::is_same_v<T, Any>) {
-      return elem;
-    } else {
-      return elem.cast<T>();
-    }
-  }
+  static T Convert(const Any& elem) { return details::SeqElementAs<T>(elem); }
   int64_t Index(const iterator& it) const { return it.get() - GetListObj()->begin(); }
   ListObj* Mutable(int64_t extra) {
     ListObj* p = GetListObj();

@@ -144,7 +144,30 @@ class SeqBaseObj : public Object, protected TVMFFISeqCell {
 
 namespace details {
 /*! \brief A random-access iterator over stored Anys that yields them converted to T. */
+/*!
+ * \brief A typed sequence's element as T. The element is normally stored exactly as a T (the
+ *        sequence checked it on the way in): one type test, then a plain copy; otherwise the
+ *        usual conversion (a TypeError when there is none).
+ */
 template <typename T>
+TVM_FFI_INLINE T SeqElementAs(const Any& elem) {
+  if constexpr (std::is_same_v<T, Any>) {
+    return elem;
+  } else {
+    if constexpr (has_strict_check_v<T>) {
+      const TVMFFIAny* cell = AnyUnsafe::TVMFFIAnyPtrFromAny(elem);
+      if (TVM_FFI_LIKELY(TypeTraits<T>::CheckAnyStrict(cell))) {
+        return TypeTraits<T>::CopyFromAnyViewAfterCheck(cell);
+      }
+    }
+    return elem.cast<T>();
+  }
+}
+
+/*! \brief Iterator over a typed sequence. kChecked: each element is type-tested before it is
+ *         read (List: shared and changed in place, another handle may have stored anything);
+ *         Array's elements are read unchecked (see Array::ConvertElem). */
+template <typename T, bool kChecked = true>
 class SeqIterator {
  public:
   using iterator_category = std::random_access_iterator_tag;
@@ -155,10 +178,10 @@ class SeqIterator {
   SeqIterator() = default;
   explicit SeqIterator(const Any* ptr) : ptr_(ptr) {}
   T operator*() const {
-    if constexpr (std::is_same_v<T, Any>) {
-      return *ptr_;
+    if constexpr (kChecked || std::is_same_v<T, Any>) {
+      return details::SeqElementAs<T>(*ptr_);
     } else {
-      return ptr_->cast<T>();
+      return AnyUnsafe::CopyFromAnyViewAfterCheck<T>(*ptr_);
     }
   }
   T operator[](difference_type n) const { return *(*this + n); }
