@@ -14,6 +14,7 @@
 #include <tvm/ffi/optional.h>
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -251,9 +252,16 @@ class Array : public ObjectRef {
     const ArrayObj* cur = GetArrayObj();
     ObjectPtr<ArrayObj> p = ArrayObj::Empty(capacity);
     if (data_.unique()) {
-      // Sole owner: move elements instead of bumping reference counts.
-      Any* elems = static_cast<ArrayObj*>(data_.get())->MutableBegin();
-      for (size_t i = 0; i < cur->size(); ++i) p->EmplaceBackUnchecked(std::move(elems[i]));
+      // Sole owner: an Any moves by its bytes, so the elements are relocated with one copy and
+      // the old array is left empty (nothing to destroy there).
+      auto* old = static_cast<ArrayObj*>(data_.get());
+      int64_t n = old->TVMFFISeqCell::size;
+      if (n > 0) {
+        std::memcpy(static_cast<void*>(p->MutableBegin()), old->MutableBegin(),
+                    static_cast<size_t>(n) * sizeof(Any));
+      }
+      p->TVMFFISeqCell::size = n;
+      old->TVMFFISeqCell::size = 0;
     } else {
       for (const Any& elem : *cur) p->EmplaceBackUnchecked(elem);
     }
