@@ -205,44 +205,41 @@ struct TypeTraits<std::tuple<Ts...>> : details::STLTraitsBase {
   }
 };
 
-template <typename K, typename V>
-struct TypeTraits<std::map<K, V>> : details::STLTraitsBase {
+namespace details {
+/*! \brief std::map and std::unordered_map: a Map both ways (each names itself). */
+template <typename M>
+struct STLMapTraits : STLTraitsBase {
+  using K = typename M::key_type;
+  using V = typename M::mapped_type;
   static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIMap;
-  static void CopyToAnyView(const std::map<K, V>& src, TVMFFIAny* result) {
+  static void CopyToAnyView(const M& src, TVMFFIAny* result) {
     TypeTraits<Map<Any, Any>>::MoveToAny(ToMap(src.begin(), src.end()), result);
   }
-  static void MoveToAny(std::map<K, V> src, TVMFFIAny* result) {
+  static void MoveToAny(M src, TVMFFIAny* result) {
     TypeTraits<Map<Any, Any>>::MoveToAny(
         ToMap(std::make_move_iterator(src.begin()), std::make_move_iterator(src.end())), result);
   }
-  static std::optional<std::map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
-    return FromMap<std::map<K, V>>(src);
+  static std::optional<M> TryCastFromAnyView(const TVMFFIAny* src) { return FromMap<M>(src); }
+
+ protected:
+  static std::string Str(const char* name) { return ContainerTypeStr<K, V>(name); }
+  static std::string Schema(const char* name) {
+    return std::string(R"({"type":")") + name + R"(","args":[)" +
+           JoinSchemas({TypeSchema<K>::v(), TypeSchema<V>::v()}) + "]}";
   }
-  static std::string TypeStr() { return details::ContainerTypeStr<K, V>("std::map"); }
-  static std::string TypeSchema() {
-    return R"({"type":"std::map","args":[)" +
-           JoinSchemas({details::TypeSchema<K>::v(), details::TypeSchema<V>::v()}) + "]}";
-  }
+};
+}  // namespace details
+
+template <typename K, typename V>
+struct TypeTraits<std::map<K, V>> : details::STLMapTraits<std::map<K, V>> {
+  static std::string TypeStr() { return TypeTraits::Str("std::map"); }
+  static std::string TypeSchema() { return TypeTraits::Schema("std::map"); }
 };
 
 template <typename K, typename V>
-struct TypeTraits<std::unordered_map<K, V>> : details::STLTraitsBase {
-  static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIMap;
-  static void CopyToAnyView(const std::unordered_map<K, V>& src, TVMFFIAny* result) {
-    TypeTraits<Map<Any, Any>>::MoveToAny(ToMap(src.begin(), src.end()), result);
-  }
-  static void MoveToAny(std::unordered_map<K, V> src, TVMFFIAny* result) {
-    TypeTraits<Map<Any, Any>>::MoveToAny(
-        ToMap(std::make_move_iterator(src.begin()), std::make_move_iterator(src.end())), result);
-  }
-  static std::optional<std::unordered_map<K, V>> TryCastFromAnyView(const TVMFFIAny* src) {
-    return FromMap<std::unordered_map<K, V>>(src);
-  }
-  static std::string TypeStr() { return details::ContainerTypeStr<K, V>("std::unordered_map"); }
-  static std::string TypeSchema() {
-    return R"({"type":"std::unordered_map","args":[)" +
-           JoinSchemas({details::TypeSchema<K>::v(), details::TypeSchema<V>::v()}) + "]}";
-  }
+struct TypeTraits<std::unordered_map<K, V>> : details::STLMapTraits<std::unordered_map<K, V>> {
+  static std::string TypeStr() { return TypeTraits::Str("std::unordered_map"); }
+  static std::string TypeSchema() { return TypeTraits::Schema("std::unordered_map"); }
 };
 
 template <typename... Ts>
