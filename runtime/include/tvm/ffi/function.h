@@ -17,6 +17,7 @@
 #include <tvm/ffi/optional.h>
 #include <tvm/ffi/string.h>
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -85,6 +86,31 @@ class PackedArgs {
 };
 
 namespace details {
+/*!
+ * \brief The arguments of one call, as views. An argument whose view would be a new object
+ *        nobody owns (an STL value, see view_allocates_v) is converted into an owned Any first,
+ *        released when the pack goes; every other argument is only viewed, as before.
+ */
+template <typename... Args>
+class ArgPack {
+ public:
+  static constexpr size_t kNum = sizeof...(Args);
+  static constexpr bool kOwns = (view_allocates_v<Args> || ...);
+  explicit ArgPack(Args&&... args) {
+    if constexpr (kOwns) {
+      size_t i = 0;
+      ((owned_[i] = Any(std::forward<Args>(args)), views_[i] = owned_[i], ++i), ...);
+    } else {
+      PackedArgs::Fill(views_, std::forward<Args>(args)...);
+    }
+  }
+  const AnyView* data() const { return views_; }
+
+ private:
+  AnyView views_[kNum > 0 ? kNum : 1];
+  std::conditional_t<kOwns, std::array<Any, kNum>, std::array<char, 0>> owned_;
+};
+
 // A C++ callable stored inline; both call pointers set.
 template <typename TCallable>
 class FunctionObjImpl : public FunctionObj {
@@ -188,10 +214,9 @@ class Function : public ObjectRef {
   template <typename... Args>
   static Any InvokeExternC(void* handle, TVMFFISafeCallType safe_call, Args&&... args) {
     constexpr size_t kNum = sizeof...(Args);
-    AnyView packed[kNum > 0 ? kNum : 1];
-    PackedArgs::Fill(packed, std::forward<Args>(args)...);
+    details::ArgPack<Args...> packed(std::forward<Args>(args)...);
     Any result;
-    TVM_FFI_CHECK_SAFE_CALL(safe_call(handle, reinterpret_cast<const TVMFFIAny*>(packed),
+    TVM_FFI_CHECK_SAFE_CALL(safe_call(handle, reinterpret_cast<const TVMFFIAny*>(packed.data()),
                                       static_cast<int32_t>(kNum),
                                       reinterpret_cast<TVMFFIAny*>(&result)));
     return result;
@@ -251,11 +276,10 @@ class Function : public ObjectRef {
   template <typename... Args>
   TVM_FFI_INLINE Any operator()(Args&&... args) const {
     constexpr size_t kNum = sizeof...(Args);
-    AnyView packed[kNum > 0 ? kNum : 1];
-    PackedArgs::Fill(packed, std::forward<Args>(args)...);
+    details::ArgPack<Args...> packed(std::forward<Args>(args)...);
     Any result;
     static_cast<const FunctionObj*>(data_.get())
-        ->CallPacked(packed, static_cast<int32_t>(kNum), &result);
+        ->CallPacked(packed.data(), static_cast<int32_t>(kNum), &result);
     return result;
   }
   void CallPacked(const AnyView* args, int32_t num_args, Any* result) const {
@@ -268,11 +292,10 @@ class Function : public ObjectRef {
   template <typename T = Any, typename... Args>
   Expected<T> CallExpected(Args&&... args) const {
     constexpr size_t kNum = sizeof...(Args);
-    AnyView packed[kNum > 0 ? kNum : 1];
-    PackedArgs::Fill(packed, std::forward<Args>(args)...);
+    details::ArgPack<Args...> packed(std::forward<Args>(args)...);
     Any result;
     FunctionObj* fn = const_cast<FunctionObj*>(static_cast<const FunctionObj*>(data_.get()));
-    int rc = fn->safe_call(fn, reinterpret_cast<const TVMFFIAny*>(packed),
+    int rc = fn->safe_call(fn, reinterpret_cast<const TVMFFIAny*>(packed.data()),
                            static_cast<int32_t>(kNum), reinterpret_cast<TVMFFIAny*>(&result));
     if (rc != 0) return Unexpected(details::MoveFromSafeCallRaised());
     if constexpr (std::is_same_v<T, Any>) {

@@ -179,6 +179,17 @@ struct TypeTraits<std::nullptr_t> : TypeTraitsPODBase {
 };
 
 namespace details {
+/*!
+ * \brief Whether a view of a T (AnyView, CopyToAnyView) makes a new object that nothing owns:
+ *        true for the STL types of extra/stl.h, which are converted on the way in. A call
+ *        holds such an argument in an owned Any for its duration (details::ArgPack).
+ */
+template <typename T, typename = void>
+inline constexpr bool view_allocates_v = false;
+template <typename T>
+inline constexpr bool view_allocates_v<T, std::enable_if_t<TypeTraitsNoCR<T>::kViewAllocates>> =
+    true;
+
 /*! \brief Whether T's traits can check a cell without converting it. */
 template <typename T, typename = void>
 inline constexpr bool has_strict_check_v = false;
@@ -195,6 +206,7 @@ inline constexpr bool has_strict_check_v<T, std::void_t<decltype(TypeTraits<T>::
 template <typename T>
 struct TypeTraits<std::optional<T>> : TypeTraitsBase {
   static constexpr bool storage_enabled = false;
+  static constexpr bool kViewAllocates = details::view_allocates_v<T>;
   static void CopyToAnyView(const std::optional<T>& src, TVMFFIAny* result) {
     if (src.has_value()) {
       TypeTraits<T>::CopyToAnyView(*src, result);

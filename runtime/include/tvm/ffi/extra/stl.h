@@ -49,6 +49,7 @@ namespace details {
 /*! \brief Shared by the copied (not stored) STL types. */
 struct STLTraitsBase : TypeTraitsBase {
   static constexpr bool storage_enabled = false;
+  static constexpr bool kViewAllocates = true;  // a view is a new Array/Map: see ArgPack
 
  protected:
   /*! \brief Each cell of [first, last) converted to T, appended to `out`; false at the first
@@ -246,6 +247,7 @@ template <typename... Ts>
 struct TypeTraits<std::variant<Ts...>> : TypeTraitsBase {
   using Self = std::variant<Ts...>;
   static constexpr bool storage_enabled = false;
+  static constexpr bool kViewAllocates = (details::view_allocates_v<Ts> || ...);
   static void CopyToAnyView(const Self& src, TVMFFIAny* result) {
     std::visit(
         [&](const auto& v) { TypeTraits<std::decay_t<decltype(v)>>::CopyToAnyView(v, result); },
@@ -318,6 +320,7 @@ template <typename R, typename... Args>
 struct TypeTraits<std::function<R(Args...)>> : TypeTraitsBase {
   using Self = std::function<R(Args...)>;
   static constexpr bool storage_enabled = false;
+  static constexpr bool kViewAllocates = true;  // a view is a new ffi.Function
   static constexpr int32_t field_static_type_index = TypeIndex::kTVMFFIFunction;
   static void CopyToAnyView(const Self& src, TVMFFIAny* result) {
     TypeTraits<Function>::MoveToAny(Function::FromTyped(src), result);
