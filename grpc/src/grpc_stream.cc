@@ -99,12 +99,16 @@ class ByteBufferFrameStream : public FrameStream {
       parsed = ParseFrame(&reader, frame);
     }
     if (!parsed.ok()) {
+      // The head may span slices (the network splits a message where it likes): gather it.
       std::vector<grpc::Slice> slices;
-      if (buffer.Dump(&slices).ok() && !slices.empty()) {
-        const grpc::Slice& first = slices.front();
-        ReadFrameHead(std::string_view(reinterpret_cast<const char*>(first.begin()),
-                                       std::min(first.size(), kFrameHeadBytes)),
-                      frame);
+      if (buffer.Dump(&slices).ok()) {
+        std::string head;
+        for (const grpc::Slice& slice : slices) {
+          size_t take = std::min(slice.size(), kFrameHeadBytes - head.size());
+          head.append(reinterpret_cast<const char*>(slice.begin()), take);
+          if (head.size() == kFrameHeadBytes) break;
+        }
+        ReadFrameHead(head, frame);
       }
     }
     return parsed;

@@ -618,7 +618,8 @@ TEST(Hardening, DeepValuesAndUnparsableFramesFailOnlyTheirCall) {
   ExpectServing(server.address());
   // A flood of them is counted, and logged at most once a second (#13): no log flood.
   for (uint64_t id = 100; id < 300; ++id) {
-    ASSERT_TRUE(raw.Exchange(CallFrame(id, "my_ext.add_one", {Nested(1000)}), &reply));
+    ASSERT_TRUE(raw.Exchange(CallFrame(id, "my_ext.add_one", {Nested(1000)}), &reply))
+        << "frame " << id << "; server: " << server.Stderr();
   }
   // at most one line for each second the 202 frames took (a slow sanitizer build takes several)
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
