@@ -111,14 +111,6 @@ using SignaturePrinter = std::string (*)();
   TVM_FFI_UNREACHABLE();
 }
 
-// Whether T's traits can check a cell without converting it (RValueRef's cannot: it always
-// converts, taking the caller's reference over when it can).
-template <typename T, typename = void>
-struct HasStrictCheck : std::false_type {};
-template <typename T>
-struct HasStrictCheck<T, std::void_t<decltype(TypeTraits<T>::CheckAnyStrict(nullptr))>>
-    : std::true_type {};
-
 // Converts argument `index` to T, or throws the typed mismatch error.
 template <typename T>
 TVM_FFI_INLINE ArgStorage<T> UnpackArg(const AnyView* args, int index, const std::string* name,
@@ -130,7 +122,7 @@ TVM_FFI_INLINE ArgStorage<T> UnpackArg(const AnyView* args, int index, const std
   } else if constexpr (std::is_same_v<U, Any>) {
     return Any(args[index]);
   } else {
-    if constexpr (HasStrictCheck<U>::value) {
+    if constexpr (has_strict_check_v<U>) {
       if (TVM_FFI_LIKELY(TypeTraits<U>::CheckAnyStrict(cell))) {
         return TypeTraits<U>::CopyFromAnyViewAfterCheck(cell);
       }

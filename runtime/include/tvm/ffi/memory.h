@@ -32,8 +32,9 @@ class ObjectAllocatorBase {
 constexpr size_t kObjectAlign(size_t align) { return align < 8 ? 8 : align; }
 
 // Storage for T plus extra bytes, aligned for T; freed with FreeStorage. malloc when its
-// alignment suffices (every object here), posix_memalign beyond: operator new's aligned form is
-// several times slower for small blocks, and its plain form adds a layer over malloc.
+// alignment suffices (every object here), posix_memalign beyond, as upstream's allocator does
+// (with operator new's aligned form, used before, a 64-byte String took 17.0 ns, with plain
+// operator new 14.8: scripts/bench-vs-upstream, medians of 3).
 template <typename T>
 void* AllocStorage(size_t extra_bytes) {
   constexpr size_t kAlign = kObjectAlign(alignof(T));

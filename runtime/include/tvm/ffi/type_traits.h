@@ -190,7 +190,8 @@ template <typename T>
 inline constexpr bool view_allocates_v<T, std::enable_if_t<TypeTraitsNoCR<T>::kViewAllocates>> =
     true;
 
-/*! \brief Whether T's traits can check a cell without converting it. */
+/*! \brief Whether T's traits can check a cell without converting it (RValueRef's cannot: it
+ *         always converts, taking the caller's reference over when it can). */
 template <typename T, typename = void>
 inline constexpr bool has_strict_check_v = false;
 template <typename T>

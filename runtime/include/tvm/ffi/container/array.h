@@ -188,13 +188,7 @@ class Array : public ObjectRef {
  private:
   // An Array holds only Ts (checked on the way in, and nobody can change it behind this handle:
   // it copies on write), so reading one needs no check, as upstream's does not.
-  static T ConvertElem(const Any& elem) {
-    if constexpr (std::is_same_v<T, Any>) {
-      return elem;
-    } else {
-      return details::AnyUnsafe::CopyFromAnyViewAfterCheck<T>(elem);
-    }
-  }
+  static T ConvertElem(const Any& elem) { return details::SeqElementAsUnchecked<T>(elem); }
   T Get(int64_t i) const { return ConvertElem(GetArrayObj()->begin()[i]); }
   // Map and MutateByApply: f over the elements of data (an ArrayObj), as storage for Array<U>.
   template <typename U, typename F>

@@ -163,6 +163,16 @@ TVM_FFI_INLINE T SeqElementAs(const Any& elem) {
     return elem.cast<T>();
   }
 }
+/*! \brief A typed sequence's element as T without the type test: for a sequence that cannot
+ *         hold another type (an Array: checked on the way in, copied on write). */
+template <typename T>
+TVM_FFI_INLINE T SeqElementAsUnchecked(const Any& elem) {
+  if constexpr (std::is_same_v<T, Any>) {
+    return elem;
+  } else {
+    return AnyUnsafe::CopyFromAnyViewAfterCheck<T>(elem);
+  }
+}
 
 /*! \brief Iterator over a typed sequence. kChecked: each element is type-tested before it is
  *         read (List: shared and changed in place, another handle may have stored anything);
@@ -178,10 +188,10 @@ class SeqIterator {
   SeqIterator() = default;
   explicit SeqIterator(const Any* ptr) : ptr_(ptr) {}
   T operator*() const {
-    if constexpr (kChecked || std::is_same_v<T, Any>) {
-      return details::SeqElementAs<T>(*ptr_);
+    if constexpr (kChecked) {
+      return SeqElementAs<T>(*ptr_);
     } else {
-      return AnyUnsafe::CopyFromAnyViewAfterCheck<T>(*ptr_);
+      return SeqElementAsUnchecked<T>(*ptr_);
     }
   }
   T operator[](difference_type n) const { return *(*this + n); }
