@@ -241,8 +241,8 @@ class DeepCopier {
           Feed(top, std::move(shared));
         } else {
           CheckDepth(stack.size(), "DeepCopy");
-          Any child_value = child;  // Start may grow `stack`, so no reference into it survives
-          stack.push_back(Start(child_value));
+          Frame next = Start(child);  // before push_back, which may move `child`'s frame
+          stack.push_back(std::move(next));
         }
         continue;
       }
