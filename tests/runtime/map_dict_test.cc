@@ -139,6 +139,37 @@ TEST(Map, CopyOnWriteLeavesOtherHandlesAlone) {
   }
 }
 
+// A small map that grows relocates its entries (no reference count moves): every key is still
+// held exactly once by each map that has it, and a map shared before the change keeps its own.
+TEST(Map, GrowingASmallMapKeepsEachKeyHeldOncePerMap) {
+  std::vector<Array<int64_t>> keys;  // objects, whose counts can be read
+  for (int i = 0; i < 4; ++i) keys.push_back(Array<int64_t>{i});
+  Map<Array<int64_t>, int64_t> a;
+  a.Set(keys[0], 0);
+  a.Set(keys[1], 1);  // two slots, full
+  Map<Array<int64_t>, int64_t> b = a;
+  b.Set(keys[2], 2);  // copy on write, then grows to four slots
+  b.Set(keys[3], 3);
+  EXPECT_EQ(a.size(), 2u);
+  EXPECT_EQ(b.size(), 4u);
+  EXPECT_EQ(keys[0].use_count(), 3u);  // keys, a, b
+  EXPECT_EQ(keys[2].use_count(), 2u);  // keys, b
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(b.at(keys[i]), i);
+  b = Map<Array<int64_t>, int64_t>();
+  EXPECT_EQ(keys[0].use_count(), 2u);
+  EXPECT_EQ(keys[3].use_count(), 1u);
+  EXPECT_EQ(a.at(keys[1]), 1);
+
+  Dict<Array<int64_t>, int64_t> d;
+  Dict<Array<int64_t>, int64_t> shared = d;
+  for (int i = 0; i < 4; ++i) d.Set(keys[i], i);  // grows 2 -> 4 slots in place
+  EXPECT_EQ(shared.size(), 4u);
+  EXPECT_EQ(shared.at(keys[3]), 3);
+  EXPECT_EQ(keys[3].use_count(), 2u);  // keys, d
+  d.clear();
+  EXPECT_EQ(keys[3].use_count(), 1u);
+}
+
 TEST(Map, KeysCompareByValueAcrossForms) {
   Map<Any, Any> m;
   for (int i = 0; i < 10; ++i) m.Set(i, i);  // dense

@@ -470,6 +470,14 @@ struct AnyEqual {
         a->type_index == TypeIndex::kTVMFFIStr || a->type_index == TypeIndex::kTVMFFIBytes) {
       return false;
     }
+    return ByHook(lhs, rhs);
+  }
+
+ private:
+  // Out of line, so the common compare saves no registers for it.
+  TVM_FFI_COLD_CODE static bool ByHook(const Any& lhs, const Any& rhs) {
+    const TVMFFIAny* a = details::AnyUnsafe::TVMFFIAnyPtrFromAny(lhs);
+    const TVMFFIAny* b = details::AnyUnsafe::TVMFFIAnyPtrFromAny(rhs);
     static const TVMFFITypeAttrColumn* column = details::AttrColumn("__any_equal__");
     const TVMFFIAny* hook = details::AttrOf(column, a->type_index);
     if (hook == nullptr) return false;

@@ -38,11 +38,13 @@ constexpr size_t kObjectAlign(size_t align) { return align < 8 ? 8 : align; }
 template <typename T>
 void* AllocStorage(size_t extra_bytes) {
   constexpr size_t kAlign = kObjectAlign(alignof(T));
+  // A whole number of alignment units, as upstream asks for.
+  size_t bytes = (sizeof(T) + extra_bytes + (kAlign - 1)) & ~(kAlign - 1);
   void* ptr = nullptr;
   if constexpr (kAlign <= alignof(std::max_align_t)) {
-    ptr = std::malloc(sizeof(T) + extra_bytes);
+    ptr = std::malloc(bytes);
   } else {
-    if (posix_memalign(&ptr, kAlign, sizeof(T) + extra_bytes) != 0) ptr = nullptr;
+    if (posix_memalign(&ptr, kAlign, bytes) != 0) ptr = nullptr;
   }
   if (ptr == nullptr) throw std::bad_alloc();
   return ptr;

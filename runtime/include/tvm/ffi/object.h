@@ -550,10 +550,7 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
 }  // namespace ffi
 }  // namespace tvm
 
-// Shared body of the type-info macros: key, depth and parent of an object class.
-#define TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType) \
-  static constexpr const char* _type_key = TypeKey;                \
-  TVM_FFI_OBJECT_INFO_LOOKUP_(TypeName, ParentType)
+// Shared body of the type-info macros: depth, parent and index lookup of an object class.
 #define TVM_FFI_OBJECT_INFO_LOOKUP_(TypeName, ParentType)             \
   static constexpr int32_t _type_depth = ParentType::_type_depth + 1; \
   using _type_parent = ParentType;                                    \
@@ -561,6 +558,12 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
     static int32_t tindex = TypeName::_GetOrAllocRuntimeTypeIndex();  \
     return tindex;                                                    \
   }
+// A builtin's index is a constant: no guarded static, so allocating one (a heap String) stores
+// its header once instead of zeroing it around a guard check.
+#define TVM_FFI_OBJECT_INFO_STATIC_LOOKUP_(TypeName, ParentType)      \
+  static constexpr int32_t _type_depth = ParentType::_type_depth + 1; \
+  using _type_parent = ParentType;                                    \
+  TVM_FFI_INLINE static int32_t RuntimeTypeIndex() noexcept { return TypeName::_type_index; }
 
 /*!
  * \brief Like TVM_FFI_DECLARE_OBJECT_INFO for a class that declares its own `_type_key` (a
@@ -593,7 +596,8 @@ inline ObjectPtr<ObjType> GetObjectPtr(ObjType* ptr) {
 
 /*! \brief For builtin classes whose `_type_index` is one of the static indices. */
 #define TVM_FFI_DECLARE_OBJECT_INFO_STATIC(TypeKey, TypeName, ParentType) \
-  TVM_FFI_OBJECT_INFO_COMMON_(TypeKey, TypeName, ParentType)              \
+  static constexpr const char* _type_key = TypeKey;                       \
+  TVM_FFI_OBJECT_INFO_STATIC_LOOKUP_(TypeName, ParentType)                \
   static int32_t _GetOrAllocRuntimeTypeIndex() { return TypeName::_type_index; }
 
 /*! \brief Reference class methods for a reference that may be null. */

@@ -54,10 +54,10 @@ inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_
   }
   ObjectPtr<ObjType> ptr = make_inplace_array_object<ObjType, char>(size + 1);
   char* dest = reinterpret_cast<char*>(ptr.get()) + sizeof(ObjType);
-  std::memcpy(dest, data, size);
-  dest[size] = '\0';
   ptr->data = dest;
   ptr->size = size;
+  std::memcpy(dest, data, size);
+  dest[size] = '\0';
   cell->type_index = ObjType::_type_index;
   cell->zero_padding = 0;
   cell->v_obj =

@@ -806,8 +806,14 @@ class SmallMapBaseObj : public MapBaseObj {
       return ObjectPtr<Object>(nullptr);
     }
     uint64_t grown_slots = std::min(std::max(self->NumSlots() * 2, kInitSize), kMaxSize);
-    ObjectPtr<Object> grown =
-        CreateFromRange<MapObjType>(grown_slots, self->Items(), self->Items() + self->size_);
+    ObjectPtr<Object> grown = Empty<MapObjType>(grown_slots);
+    // The caller owns map alone: its entries are relocated bit for bit (an Any has no
+    // self-reference), so no reference count moves, and map is left empty.
+    SmallMapBaseObj* to = static_cast<SmallMapBaseObj*>(grown.get());
+    std::memcpy(static_cast<void*>(to->Items()), static_cast<const void*>(self->Items()),
+                self->size_ * sizeof(KVType));
+    to->size_ = self->size_;
+    self->size_ = 0;
     ObjectPtr<Object> regrown = InsertMaybeReHash<MapObjType>(std::move(kv), grown);
     return regrown != nullptr ? regrown : grown;
   }
