@@ -24,6 +24,27 @@ TEST(String, SmallAndHeapForms) {
   EXPECT_EQ(std::string(eight.c_str()), "12345678");
 }
 
+// Every small length, with bytes that differ from one another and include NUL and high bits:
+// the value word holds them in order and is zero past them (equality compares whole words).
+TEST(String, EverySmallLengthKeepsItsBytesInOrder) {
+  const char pool[] = {'\x01', '\x80', '\0', 'z', '\xff', 'Q', '\x7f', 'A'};
+  for (size_t n = 0; n <= 7; ++n) {
+    std::string text(pool, n);
+    String s(text);
+    Bytes b(text.data(), text.size());
+    TVMFFIAny cell = AnyView(s).CopyToTVMFFIAny();
+    ASSERT_EQ(cell.type_index, kTVMFFISmallStr);
+    ASSERT_EQ(cell.small_str_len, n);
+    for (size_t i = 0; i < 8; ++i) {
+      EXPECT_EQ(cell.v_bytes[i], i < n ? pool[i] : '\0') << "length " << n << ", byte " << i;
+    }
+    EXPECT_EQ(std::string(s.data(), s.size()), text);
+    EXPECT_EQ(std::string(b.data(), b.size()), text);
+    std::string copy = text;  // another buffer, same bytes: the same key
+    EXPECT_TRUE(AnyEqual()(Any(s), Any(String(copy))));
+  }
+}
+
 TEST(String, EmbeddedNulAndComparisons) {
   std::string raw("a\0b", 3);
   String s(raw);

@@ -123,7 +123,15 @@ class Object {
 
  private:
   void IncRef() { __atomic_fetch_add(&header_.combined_ref_count, 1, __ATOMIC_RELAXED); }
-  void DecRef() {
+  TVM_FFI_INLINE void DecRef() {
+    // The only reference, strong or weak: no other thread can hold one to change the count
+    // (taking a reference needs one), so a load replaces the atomic subtraction (libstdc++'s
+    // shared_ptr does the same). The acquire pairs with the release of every earlier drop.
+    if (__atomic_load_n(&header_.combined_ref_count, __ATOMIC_ACQUIRE) ==
+        details::kCombinedRefCountBothOne) {
+      header_.deleter(this, kTVMFFIObjectDeleterFlagBitMaskBoth);
+      return;
+    }
     uint64_t old = __atomic_fetch_sub(&header_.combined_ref_count,
                                       details::kCombinedRefCountStrongOne, details::kDecRefOrder);
     if (old == details::kCombinedRefCountBothOne) {
@@ -131,12 +139,16 @@ class Object {
       details::AcquireFenceBeforeDelete();
       header_.deleter(this, kTVMFFIObjectDeleterFlagBitMaskBoth);
     } else if ((old & 0xFFFFFFFFULL) == 1) {
-      // Weak references remain: destroy now, free when the last weak one goes.
-      details::AcquireFenceBeforeDelete();
-      auto deleter = header_.deleter;
-      deleter(this, kTVMFFIObjectDeleterFlagBitMaskStrong);
-      DecWeakRefWith(&header_, deleter);
+      DestroyKeepingWeak();
     }
+  }
+  // The last strong reference went while weak ones remain: destroy now, free when the last
+  // weak one goes. Out of line: rare, and DecRef stays small enough to inline.
+  TVM_FFI_COLD_CODE void DestroyKeepingWeak() {
+    details::AcquireFenceBeforeDelete();
+    auto deleter = header_.deleter;
+    deleter(this, kTVMFFIObjectDeleterFlagBitMaskStrong);
+    DecWeakRefWith(&header_, deleter);
   }
   static void DecWeakRefWith(TVMFFIObject* header, void (*deleter)(void*, int)) {
     if (__atomic_fetch_sub(&header->combined_ref_count, details::kCombinedRefCountWeakOne,

@@ -41,6 +41,29 @@ class BytesObj : public Object, public TVMFFIByteArray {
 
 constexpr size_t kMaxSmallBytesLen = 7;
 
+// data[0, size) (size <= 7) as the value word of a small string or bytes, zero-padded: a few
+// loads instead of a call to memcpy.
+inline uint64_t SmallBytesWord(const char* data, size_t size) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(data);
+  if (size >= 4) {
+    // two 4-byte loads that overlap when size < 8: the same bytes land on the same places
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + size - 4, 4);
+    return uint64_t{lo} | (uint64_t{hi} << ((size - 4) * 8));
+  }
+  if (size == 0) return 0;
+  // 1 to 3 bytes: the first, the middle and the last (some of them the same byte)
+  return uint64_t{p[0]} | (uint64_t{p[size / 2]} << (size / 2 * 8)) |
+         (uint64_t{p[size - 1]} << ((size - 1) * 8));
+#else
+  uint64_t word = 0;
+  if (size != 0) std::memcpy(&word, data, size);
+  return word;
+#endif
+}
+
 // Writes data[0, size) into cell as a small or heap value of the given kind.
 template <typename ObjType>
 inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_t small_index,
@@ -48,8 +71,7 @@ inline void InitBytesCell(TVMFFIAny* cell, const char* data, size_t size, int32_
   if (size <= kMaxSmallBytesLen && !heap) {
     cell->type_index = small_index;
     cell->small_str_len = static_cast<uint32_t>(size);
-    cell->v_int64 = 0;
-    if (size != 0) std::memcpy(cell->v_bytes, data, size);
+    cell->v_uint64 = SmallBytesWord(data, size);
     return;
   }
   ObjectPtr<ObjType> ptr = make_inplace_array_object<ObjType, char>(size + 1);
