@@ -292,7 +292,7 @@ bool WriteDirect(const RemoteTensorObj& remote, const DLTensor& host) {
   if (from != into) {
     TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << from << " into one of " << into;
   }
-  std::optional<absl::Status> done = remote.WriteOverDataChannel(
+  std::optional<absl::Status> done = remote.WriteDirect(
       static_cast<const char*>(host.data) + host.byte_offset, ffi::GetDataSize(host));
   if (!done.has_value()) return false;
   if (!done->ok()) throw StatusToError(*done);
@@ -332,7 +332,7 @@ void RemoteTensor::CopyFrom(const DLTensor* host) const {
 }
 
 ffi::Tensor RemoteTensor::ToHost() const {
-  if (std::optional<absl::StatusOr<ffi::Tensor>> read = get()->ReadOverDataChannel()) {
+  if (std::optional<absl::StatusOr<ffi::Tensor>> read = get()->ReadDirect()) {
     if (!read->ok()) throw StatusToError(read->status());
     return **std::move(read);
   }

@@ -88,7 +88,8 @@ absl::StatusOr<DeviceApi*> ApiOf(const DLTensor& t) {
 }  // namespace
 
 absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dtype, DLDevice device,
-                                            std::shared_ptr<DeviceMemoryBudget> budget) {
+                                            std::shared_ptr<DeviceMemoryBudget> budget,
+                                            const HostBytesProvider& preferred_cpu_bytes) {
   int64_t numel = 1;
   for (int64_t d : shape) {
     if (d < 0 || __builtin_mul_overflow(numel, d, &numel)) {
@@ -109,7 +110,11 @@ absl::StatusOr<ffi::Tensor> NewDeviceTensor(ffi::ShapeView shape, DLDataType dty
     }
   }
   std::shared_ptr<void> provided;
-  if (device.device_type == kDLCPU && device.device_id == 0) {
+  if (device.device_type == kDLCPU && device.device_id == 0 && preferred_cpu_bytes) {
+    absl::StatusOr<std::shared_ptr<void>> block = preferred_cpu_bytes(bytes);
+    if (block.ok()) provided = *std::move(block);
+  }
+  if (device.device_type == kDLCPU && device.device_id == 0 && provided == nullptr) {
     HostBytesProvider provide;
     {
       std::lock_guard<std::mutex> lock(CpuProvider().mutex);

@@ -7,6 +7,7 @@
 #include <tvm/ffi/extra/c_env_api.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -20,11 +21,15 @@
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
+#include "tvmffi/session/shared_memory.h"
 
 namespace tvmffi::rpc::internal {
 namespace ffi = tvm::ffi;
 
 namespace {
+// Remote CPU tensors made in shared memory at once, over all sessions (the rest get ordinary
+// memory and copy through calls).
+constexpr int kMaxSharedTensors = 1024;
 // The system library under --isolate: this process's symbols, then those the isolated modules
 // registered in their workers (called there).
 class CombinedSystemLibObj final : public ffi::ModuleObj {
@@ -296,6 +301,19 @@ ServerDispatcher::ServerDispatcher(std::shared_ptr<Policy> policy,
                                   int64_t min_repeat_ms, int64_t cooldown_ms) {
         return MakeTimer(std::move(f), device, number, repeat, min_repeat_ms, cooldown_ms);
       });
+  // [region name, offset] of a CPU tensor whose bytes live in shared memory (made so for a
+  // client on this host), for the client to map; None for any other.
+  ops_["$tensor.shared"] = ffi::Function::FromTyped([](ffi::Tensor t) -> ffi::Any {
+    const DLTensor& d = *t.GetDLTensorPtr();
+    if (d.device.device_type != kDLCPU || !t.IsContiguous() || t.GetDataSize() == 0) {
+      return nullptr;
+    }
+    const char* data = static_cast<const char*>(d.data) + d.byte_offset;
+    std::shared_ptr<SharedRegion> region = SharedRegion::Find(data, t.GetDataSize());
+    if (region == nullptr) return nullptr;
+    return ffi::Array<ffi::Any>{ffi::String(region->name()),
+                                static_cast<int64_t>(data - region->base())};
+  });
   // The tensor itself, by value: its bytes are read once from where they live (a device
   // tensor through the device layer), straight into the stream or a staging slot.
   ops_["$tensor.to_host"] = ffi::Function::FromTyped([](ffi::Tensor t) -> ffi::Tensor {
@@ -349,9 +367,35 @@ ffi::Function ServerDispatcher::EmptyFor(Endpoint& endpoint) {
   if (max_device_memory_ != 0) {
     budget = std::make_shared<device::DeviceMemoryBudget>(max_device_memory_);
   }
-  ffi::Function empty = ffi::Function::FromTyped(
-      [budget](const ffi::Shape& shape, DLDataType dtype, DLDevice device) -> ffi::Tensor {
-        absl::StatusOr<ffi::Tensor> t = device::NewDeviceTensor(shape, dtype, device, budget);
+  // A client on this host gets large CPU tensors in shared memory, which it maps: its CopyFrom
+  // and ToHost then copy straight in and out, with no call (see "$tensor.shared").
+  std::weak_ptr<Endpoint> weak = endpoint.weak_from_this();
+  device::HostBytesProvider shared_bytes =
+      [weak](uint64_t bytes) -> absl::StatusOr<std::shared_ptr<void>> {
+    std::shared_ptr<Endpoint> self = weak.lock();
+    if (self == nullptr || !self->shares_memory() || bytes < kSharedTensorMinBytes) {
+      return absl::FailedPreconditionError("not shared");
+    }
+    // Bounded over the process: each is a mapping the SIGBUS guard watches, and the guard's
+    // table is shared with staging and --isolate.
+    static std::atomic<int> live{0};
+    if (live.fetch_add(1) >= kMaxSharedTensors) {
+      live.fetch_sub(1);
+      return absl::ResourceExhaustedError("shared tensors at their bound");
+    }
+    absl::StatusOr<std::shared_ptr<SharedRegion>> region = SharedRegion::Create(bytes);
+    if (!region.ok()) {
+      live.fetch_sub(1);
+      return region.status();
+    }
+    char* base = (*region)->base();
+    return std::shared_ptr<void>(base, [held = *std::move(region)](void*) { live.fetch_sub(1); });
+  };
+  ffi::Function empty =
+      ffi::Function::FromTyped([budget, shared_bytes](const ffi::Shape& shape, DLDataType dtype,
+                                                      DLDevice device) -> ffi::Tensor {
+        absl::StatusOr<ffi::Tensor> t =
+            device::NewDeviceTensor(shape, dtype, device, budget, shared_bytes);
         if (!t.ok()) throw StatusToError(t.status());
         return *std::move(t);
       });

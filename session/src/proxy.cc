@@ -7,11 +7,13 @@
 
 #include <utility>
 
+#include "staging.h"
 #include "tvmffi/proto/codec.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/data_channel.h"
 #include "tvmffi/session/endpoint.h"
 #include "tvmffi/session/remote_tensor.h"
+#include "tvmffi/session/shared_memory.h"
 
 namespace tvmffi::rpc::internal {
 namespace ffi = tvm::ffi;
@@ -177,10 +179,48 @@ std::shared_ptr<DataChannelClient> DataChannelOf(const std::weak_ptr<Endpoint>& 
 }
 }  // namespace
 
+char* RemoteTensorObj::MappedBytes() const {
+  if (device_.device_type != kDLCPU || device_.device_id != 0) return nullptr;
+  uint64_t bytes = ffi::GetDataSize(ffi::ShapeView(shape_.data(), shape_.size()).Product(), dtype_);
+  if (bytes < kSharedTensorMinBytes) return nullptr;
+  std::lock_guard<std::mutex> lock(map_mutex_);
+  if (map_asked_) return mapped_data_;
+  std::shared_ptr<Endpoint> endpoint = endpoint_.lock();
+  if (endpoint == nullptr || endpoint->closed() || !endpoint->shares_memory()) return nullptr;
+  map_asked_ = true;
+  // [region name, offset], or None (ordinary memory; an older server does not know the op).
+  absl::StatusOr<ffi::Any> where = CallOp("$tensor.shared", {});
+  if (!where.ok()) return nullptr;
+  std::optional<ffi::Array<ffi::Any>> parts = where->try_cast<ffi::Array<ffi::Any>>();
+  if (!parts.has_value() || parts->size() != 2) return nullptr;
+  std::optional<ffi::String> name = (*parts)[0].try_cast<ffi::String>();
+  std::optional<int64_t> offset = (*parts)[1].try_cast<int64_t>();
+  if (!name.has_value() || !offset.has_value() || *offset < 0) return nullptr;
+  absl::StatusOr<std::shared_ptr<SharedRegion>> region = SharedRegion::Open(name->view());
+  if (!region.ok()) return nullptr;
+  if (static_cast<uint64_t>(*offset) > (*region)->size() ||
+      bytes > (*region)->size() - static_cast<uint64_t>(*offset)) {
+    return nullptr;
+  }
+  mapped_ = *std::move(region);
+  mapped_data_ = mapped_->base() + *offset;
+  return mapped_data_;
+}
+
+namespace {
+absl::Status MappedCopyFailed() {
+  return ConnectionError(
+      "the server's shared memory for this tensor was cut short by another process");
+}
+}  // namespace
+
 // A request that failed because the connection did (not the server's answer) is not an
 // answer: nullopt, and the caller goes through the stream.
-std::optional<absl::Status> RemoteTensorObj::WriteOverDataChannel(const void* data,
-                                                                  uint64_t bytes) const {
+std::optional<absl::Status> RemoteTensorObj::WriteDirect(const void* data, uint64_t bytes) const {
+  if (char* mapped = MappedBytes()) {
+    internal::CopyBytes(mapped, static_cast<const char*>(data), bytes);
+    return mapped_->broken() ? MappedCopyFailed() : absl::OkStatus();
+  }
   std::shared_ptr<DataChannelClient> channel = DataChannelOf(endpoint_);
   if (channel == nullptr) return std::nullopt;
   absl::Status st = channel->Write(handle_, data, bytes);
@@ -188,7 +228,13 @@ std::optional<absl::Status> RemoteTensorObj::WriteOverDataChannel(const void* da
   return st;
 }
 
-std::optional<absl::StatusOr<ffi::Tensor>> RemoteTensorObj::ReadOverDataChannel() const {
+std::optional<absl::StatusOr<ffi::Tensor>> RemoteTensorObj::ReadDirect() const {
+  if (const char* mapped = MappedBytes()) {
+    ffi::Tensor host = NewHostTensor(ffi::ShapeView(shape_.data(), shape_.size()), dtype_);
+    internal::CopyBytes(static_cast<char*>(host.data_ptr()), mapped, host.GetDataSize());
+    if (mapped_->broken()) return absl::StatusOr<ffi::Tensor>(MappedCopyFailed());
+    return absl::StatusOr<ffi::Tensor>(std::move(host));
+  }
   std::shared_ptr<DataChannelClient> channel = DataChannelOf(endpoint_);
   if (channel == nullptr) return std::nullopt;
   ffi::Tensor host = NewHostTensor(ffi::ShapeView(shape_.data(), shape_.size()), dtype_);

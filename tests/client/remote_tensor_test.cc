@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <tvm/ffi/tvm_ffi.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,6 +128,66 @@ TEST(RemoteTensors, ACudaTensorStaysOnTheServerUntilItsLastReferenceOrSessionGoe
             }).rfind("MemoryError: ", 0),
             0u);
   EXPECT_EQ(ErrorOf([&] { kept.ToHost(); }).rfind("ConnectionError: ", 0), 0u);
+}
+
+// On one host a large CPU tensor on the server lives in shared memory that the client maps:
+// CopyFrom and ToHost copy straight in and out, with no call (they finish while the server is
+// stopped), and what either side writes, the other reads. Small tensors and sessions that do
+// not share memory copy through calls.
+TEST(RemoteTensors, OnOneHostALargeCpuTensorIsCopiedThroughItsOwnMemory) {
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
+  Session session = Connect(server->address());
+  ASSERT_TRUE(session.SharesMemory());
+  constexpr int64_t kBytes = 1 << 20;
+  RemoteTensor t = session.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCPU, 0});
+  ffi::Tensor host = testing::HostTensor(ffi::Shape({kBytes}), kU8);
+  std::memset(host.data_ptr(), 5, kBytes);
+  t.CopyFrom(host);  // the first asks where the bytes are
+  ASSERT_EQ(::kill(server->pid(), SIGSTOP), 0);
+  for (int64_t i = 0; i < kBytes; ++i) static_cast<uint8_t*>(host.data_ptr())[i] = i * 7 % 253;
+  t.CopyFrom(host);
+  ffi::Tensor back = t.ToHost();
+  ASSERT_EQ(::kill(server->pid(), SIGCONT), 0);
+  EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), kBytes), 0);
+  EXPECT_NE(back.data_ptr(), host.data_ptr());
+  // The server's function sees what the client wrote, and the client what it wrote.
+  RemoteTensor echoed = session.GetGlobalRequired("e2e.echo")(t).cast<RemoteTensor>();
+  EXPECT_EQ(std::memcmp(echoed.ToHost().data_ptr(), host.data_ptr(), kBytes), 0);
+  session.GetGlobalRequired("e2e.fill")(t, 9);
+  back = t.ToHost();
+  EXPECT_EQ(static_cast<uint8_t*>(back.data_ptr())[0], 9);
+  EXPECT_EQ(static_cast<uint8_t*>(back.data_ptr())[kBytes - 1], 9);
+  // The copy the client holds is its own: a later change on the server leaves it alone.
+  session.GetGlobalRequired("e2e.fill")(t, 1);
+  EXPECT_EQ(static_cast<uint8_t*>(back.data_ptr())[0], 9);
+
+  // Without shared memory, and for a small tensor, copies need the server.
+  ConnectOptions apart;
+  apart.shared_memory = false;
+  apart.data_channel = false;
+  Session remote = Connect(server->address(), apart);
+  RemoteTensor far = remote.Empty(ffi::Shape({kBytes}), kU8, DLDevice{kDLCPU, 0});
+  RemoteTensor small = session.Empty(ffi::Shape({1024}), kU8, DLDevice{kDLCPU, 0});
+  far.CopyFrom(host);
+  small.CopyFrom(testing::HostTensor(ffi::Shape({1024}), kU8));
+  ASSERT_EQ(::kill(server->pid(), SIGSTOP), 0);
+  auto stuck = [](std::function<void()> copy) {
+    std::atomic<bool> done{false};
+    std::thread copier([&] {
+      copy();
+      done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    bool waited = !done;
+    return std::make_pair(std::move(copier), waited);
+  };
+  auto [far_copier, far_waited] = stuck([&] { far.ToHost(); });
+  auto [small_copier, small_waited] = stuck([&] { small.ToHost(); });
+  ASSERT_EQ(::kill(server->pid(), SIGCONT), 0);
+  far_copier.join();
+  small_copier.join();
+  EXPECT_TRUE(far_waited);
+  EXPECT_TRUE(small_waited);
 }
 
 // Copies in and out of a tensor on the server, of every dtype and of the shapes that are edge

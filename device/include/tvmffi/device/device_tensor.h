@@ -24,18 +24,21 @@ struct DeviceMemoryBudget {
   std::atomic<uint64_t> used{0};
 };
 
-// A compact tensor of shape and dtype on device, its memory from the device's DeviceApi (freed
-// through it with the last reference). ValueError for an unsupported device or a bad shape,
-// MemoryError when the device is full or the tensor would take budget past its limit.
-absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(
-    tvm::ffi::ShapeView shape, DLDataType dtype, DLDevice device,
-    std::shared_ptr<DeviceMemoryBudget> budget = nullptr);
-
 // Where NewDeviceTensor's CPU tensors get their bytes: a block of at least `bytes` bytes that
 // lives while the returned pointer does. Null (the default): the CPU device's own allocator.
 // The server under --isolate hands out shared memory, so its workers map the same bytes.
 using HostBytesProvider = std::function<absl::StatusOr<std::shared_ptr<void>>(uint64_t bytes)>;
 void SetCpuBytesProvider(HostBytesProvider provider);
+
+// A compact tensor of shape and dtype on device, its memory from the device's DeviceApi (freed
+// through it with the last reference). ValueError for an unsupported device or a bad shape,
+// MemoryError when the device is full or the tensor would take budget past its limit.
+// preferred_cpu_bytes, when set, is tried first for a tensor on cpu:0; where it fails the
+// tensor gets its bytes as it would without it.
+absl::StatusOr<tvm::ffi::Tensor> NewDeviceTensor(
+    tvm::ffi::ShapeView shape, DLDataType dtype, DLDevice device,
+    std::shared_ptr<DeviceMemoryBudget> budget = nullptr,
+    const HostBytesProvider& preferred_cpu_bytes = nullptr);
 
 // Bytes held now by tensors NewDeviceTensor made on devices of `type` (every holder), for
 // the server's metrics.

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -18,6 +19,7 @@
 
 namespace tvmffi::rpc {
 class Endpoint;
+class SharedRegion;
 
 class RemoteTensorObj : public tvm::ffi::Object {
  public:
@@ -32,11 +34,13 @@ class RemoteTensorObj : public tvm::ffi::Object {
   // session is gone.
   absl::StatusOr<tvm::ffi::Any> CallOp(const char* op,
                                        const std::vector<tvm::ffi::AnyView>& args) const;
-  // Copies `bytes` bytes (its compact size) into it, or itself into a new host tensor, over the
-  // session's data channel. nullopt when the session has none (same host, TLS, refused, or the
-  // channel broke): the caller then uses CallOp's "$tensor.copy_from" / "$tensor.to_host".
-  std::optional<absl::Status> WriteOverDataChannel(const void* data, uint64_t bytes) const;
-  std::optional<absl::StatusOr<tvm::ffi::Tensor>> ReadOverDataChannel() const;
+  // Copies `bytes` bytes (its compact size) into it, or itself into a new host tensor, with no
+  // session call: on the server's host straight through its memory when the server made it in
+  // shared memory (a large CPU tensor), else over the session's data channel. nullopt when
+  // neither is there (a small or device tensor on one host, TLS, refused, or the channel
+  // broke): the caller then uses CallOp's "$tensor.copy_from" / "$tensor.to_host".
+  std::optional<absl::Status> WriteDirect(const void* data, uint64_t bytes) const;
+  std::optional<absl::StatusOr<tvm::ffi::Tensor>> ReadDirect() const;
 
   static constexpr const char* kTypeKey = "tvmffi.rpc.RemoteTensor";
   TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.RemoteTensor", RemoteTensorObj, tvm::ffi::Object);
@@ -48,6 +52,12 @@ class RemoteTensorObj : public tvm::ffi::Object {
   DLDataType dtype_;
   DLDevice device_;
   std::shared_ptr<void> keepalive_;
+  // The tensor's bytes mapped in this process (see WriteDirect), asked for once.
+  char* MappedBytes() const;
+  mutable std::mutex map_mutex_;
+  mutable bool map_asked_ = false;                // under map_mutex_
+  mutable std::shared_ptr<SharedRegion> mapped_;  // under map_mutex_
+  mutable char* mapped_data_ = nullptr;           // under map_mutex_
 };
 
 }  // namespace tvmffi::rpc

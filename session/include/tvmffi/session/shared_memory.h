@@ -59,6 +59,11 @@ class SharedRegion {
 // (a container with its own /dev/shm differs). Empty when shared memory is unusable here.
 const std::string& SharedMemoryHostId();
 
+// A server makes a remote CPU tensor of at least this many bytes for a client on its host in
+// shared memory, and the client maps it: CopyFrom and ToHost then copy in place, with no call.
+// (Below it a region per tensor costs more than the call it saves.)
+inline constexpr uint64_t kSharedTensorMinBytes = 256 << 10;
+
 // A CPU tensor of shape and dtype whose bytes live in a new shared region of their own.
 absl::StatusOr<tvm::ffi::Tensor> CreateSharedTensor(tvm::ffi::ShapeView shape, DLDataType dtype);
 
