@@ -171,14 +171,15 @@ TEST(RemoteTensors, OnOneHostALargeCpuTensorIsCopiedThroughItsOwnMemory) {
   far.CopyFrom(host);
   small.CopyFrom(testing::HostTensor(ffi::Shape({1024}), kU8));
   ASSERT_EQ(::kill(server->pid(), SIGSTOP), 0);
+  // Starts copy on a thread of its own; whether it was still waiting 300 ms later.
   auto stuck = [](std::function<void()> copy) {
-    std::atomic<bool> done{false};
-    std::thread copier([&] {
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::thread copier([copy = std::move(copy), done] {
       copy();
-      done = true;
+      done->store(true);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    bool waited = !done;
+    bool waited = !done->load();
     return std::make_pair(std::move(copier), waited);
   };
   auto [far_copier, far_waited] = stuck([&] { far.ToHost(); });
