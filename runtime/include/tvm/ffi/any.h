@@ -144,12 +144,12 @@ class AnyView {
   }
   /*! \brief The value converted to T; throws TypeError when it cannot be. */
   template <typename T>
-  T cast() const {
+  TVM_FFI_INLINE T cast() const {
     if constexpr (details::is_any_v<T>) {
       return T(*this);
     } else {
       std::optional<T> opt = TypeTraits<T>::TryCastFromAnyView(&data_);
-      if (!opt.has_value()) {
+      if (TVM_FFI_PREDICT_FALSE(!opt.has_value())) {
         details::ThrowCannotConvertFrom(details::MismatchTypeInfo<T>(&data_),
                                         TypeTraits<T>::TypeStr());
       }
@@ -241,7 +241,7 @@ class Any {
     }
   }
   template <typename T>
-  T cast() const& {
+  TVM_FFI_INLINE T cast() const& {
     if constexpr (std::is_same_v<T, Any>) {
       return *this;
     } else {
@@ -250,7 +250,7 @@ class Any {
   }
   /*! \brief Moves the value out when it is stored exactly as T, avoiding a reference bump. */
   template <typename T>
-  T cast() && {
+  TVM_FFI_INLINE T cast() && {
     if constexpr (std::is_same_v<T, Any>) {
       return std::move(*this);
     } else if constexpr (TypeTraits<T>::storage_enabled) {

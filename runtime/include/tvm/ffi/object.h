@@ -123,17 +123,15 @@ class Object {
 
  private:
   void IncRef() { __atomic_fetch_add(&header_.combined_ref_count, 1, __ATOMIC_RELAXED); }
-  TVM_FFI_INLINE void DecRef() {
+  void DecRef() {
     // The only reference, strong or weak: no other thread can hold one to change the count
     // (taking a reference needs one), so a load replaces the atomic subtraction (libstdc++'s
     // shared_ptr does the same). The acquire pairs with the release of every earlier drop.
-    if (__atomic_load_n(&header_.combined_ref_count, __ATOMIC_ACQUIRE) ==
-        details::kCombinedRefCountBothOne) {
-      header_.deleter(this, kTVMFFIObjectDeleterFlagBitMaskBoth);
-      return;
+    uint64_t old = __atomic_load_n(&header_.combined_ref_count, __ATOMIC_ACQUIRE);
+    if (old != details::kCombinedRefCountBothOne) {
+      old = __atomic_fetch_sub(&header_.combined_ref_count, details::kCombinedRefCountStrongOne,
+                               details::kDecRefOrder);
     }
-    uint64_t old = __atomic_fetch_sub(&header_.combined_ref_count,
-                                      details::kCombinedRefCountStrongOne, details::kDecRefOrder);
     if (old == details::kCombinedRefCountBothOne) {
       // Last strong and last weak reference: destroy and free in one deleter call.
       details::AcquireFenceBeforeDelete();
