@@ -184,10 +184,10 @@ char* RemoteTensorObj::MappedBytes() const {
   uint64_t bytes = ffi::GetDataSize(ffi::ShapeView(shape_.data(), shape_.size()).Product(), dtype_);
   if (bytes < kSharedTensorMinBytes) return nullptr;
   std::lock_guard<std::mutex> lock(map_mutex_);
-  if (map_asked_) return mapped_data_;
+  if (mapped_data_.has_value()) return *mapped_data_;
   std::shared_ptr<Endpoint> endpoint = endpoint_.lock();
   if (endpoint == nullptr || endpoint->closed() || !endpoint->shares_memory()) return nullptr;
-  map_asked_ = true;
+  mapped_data_ = nullptr;  // asked: a failure below is not asked again
   // [region name, offset], or None (ordinary memory; an older server does not know the op).
   absl::StatusOr<ffi::Any> where = CallOp("$tensor.shared", {});
   if (!where.ok()) return nullptr;
@@ -204,7 +204,7 @@ char* RemoteTensorObj::MappedBytes() const {
   }
   mapped_ = *std::move(region);
   mapped_data_ = mapped_->base() + *offset;
-  return mapped_data_;
+  return *mapped_data_;
 }
 
 namespace {

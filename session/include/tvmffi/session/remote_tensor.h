@@ -55,9 +55,8 @@ class RemoteTensorObj : public tvm::ffi::Object {
   // The tensor's bytes mapped in this process (see WriteDirect), asked for once.
   char* MappedBytes() const;
   mutable std::mutex map_mutex_;
-  mutable bool map_asked_ = false;                // under map_mutex_
   mutable std::shared_ptr<SharedRegion> mapped_;  // under map_mutex_
-  mutable char* mapped_data_ = nullptr;           // under map_mutex_
+  mutable std::optional<char*> mapped_data_;      // under map_mutex_; null: not mapped
 };
 
 }  // namespace tvmffi::rpc
