@@ -54,6 +54,13 @@ const DenseLayout* Layout(const ObjectRef& m) {
   return reinterpret_cast<const DenseLayout*>(m.get());
 }
 bool IsSmall(const ObjectRef& m) { return (Layout(m)->slots >> 63) != 0; }
+// The strong count of a heap String's object (String has no use_count of its own).
+uint32_t UseCount(const String& s) {
+  TVMFFIAny cell;
+  TypeTraits<String>::CopyToAnyView(s, &cell);
+  EXPECT_EQ(cell.type_index, kTVMFFIStr) << "a heap string";
+  return reinterpret_cast<const Object*>(cell.v_obj)->use_count();
+}
 
 TEST(Map, GrowsFromSmallToDenseKeepingOrderAndLookups) {
   Map<String, int64_t> m;
@@ -168,6 +175,91 @@ TEST(Map, GrowingASmallMapKeepsEachKeyHeldOncePerMap) {
   EXPECT_EQ(keys[3].use_count(), 2u);  // keys, d
   d.clear();
   EXPECT_EQ(keys[3].use_count(), 1u);
+}
+
+// Dense growth moves entries over without copying them, lookups borrow the caller's key, and
+// updating a key already present leaves it alone: each key and value is held exactly once by
+// the map through every growth, order, eviction and erasure, and no lookup changes a count.
+TEST(Map, DenseGrowthAndLookupsMoveNoReferenceCount) {
+  constexpr int kN = 3000;  // small -> dense -> grown nine times, with evictions on the way
+  std::vector<Array<int64_t>> keys;
+  std::vector<String> values;
+  for (int i = 0; i < kN; ++i) {
+    keys.push_back(Array<int64_t>{i, i * 7});
+    values.push_back(String("a value longer than seven bytes " + std::to_string(i)));
+  }
+  Map<Array<int64_t>, String> m;
+  for (int i = 0; i < kN; ++i) m.Set(keys[i], values[i]);
+  ASSERT_EQ(m.size(), static_cast<size_t>(kN));
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_EQ(keys[i].use_count(), 2u) << i;  // keys, m
+    ASSERT_EQ(UseCount(values[i]), 2u) << i;
+  }
+  int order = 0;
+  for (const auto& [k, v] : m) {
+    ASSERT_TRUE(k.same_as(keys[order])) << order;
+    ++order;
+  }
+  EXPECT_EQ(order, kN);
+  for (int i = 0; i < kN; ++i) {
+    EXPECT_EQ(m.at(keys[i]), values[i]);
+    EXPECT_EQ(m.count(keys[i]), 1u);
+    EXPECT_TRUE(m.Get(keys[i]).has_value());
+    EXPECT_NE(m.find(keys[i]), m.end());
+    ASSERT_EQ(keys[i].use_count(), 2u) << "a lookup kept a reference to key " << i;
+  }
+  // an object key matches by identity: an equal array that is another object is another key
+  EXPECT_EQ(m.count(Array<int64_t>{5, 35}), 0u);
+  // updating present keys: the stored key stays, the value is replaced
+  for (int i = 0; i < kN; i += 2) m.Set(keys[i], values[kN - 1 - i]);
+  for (int i = 0; i < kN; i += 2) {
+    ASSERT_EQ(keys[i].use_count(), 2u) << i;
+    ASSERT_EQ(m.at(keys[i]), values[kN - 1 - i]);
+  }
+  for (int i = 0; i < kN; i += 3) m.erase(keys[i]);
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_EQ(keys[i].use_count(), i % 3 == 0 ? 1u : 2u) << i;
+    ASSERT_EQ(m.count(keys[i]), i % 3 == 0 ? 0u : 1u) << i;
+  }
+  m = Map<Array<int64_t>, String>();
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_EQ(keys[i].use_count(), 1u) << i;
+    ASSERT_EQ(UseCount(values[i]), 1u) << i;
+  }
+
+  // Dict: the same, growing in place
+  Dict<Array<int64_t>, String> d;
+  const Object* addr = d.get();
+  for (int i = 0; i < kN; ++i) d.Set(keys[i], values[i]);
+  EXPECT_EQ(d.get(), addr);
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_EQ(d.at(keys[i]), values[i]);
+    ASSERT_EQ(keys[i].use_count(), 2u) << i;
+  }
+  d.clear();
+  EXPECT_EQ(keys[0].use_count(), 1u);
+}
+
+// Keys of kinds a lookup cannot borrow (converted into an Any of their own) still match.
+TEST(Map, KeysOfEveryKindAreFoundAndStoredOnce) {
+  Map<Any, int64_t> m;
+  String heap("a heap string key");
+  m.Set(heap, 1);
+  m.Set(int64_t{7}, 2);
+  m.Set(Any(String("tiny")), 3);
+  m.Set(std::string("from std::string"), 4);
+  for (int i = 0; i < 20; ++i) m.Set(Any(i * 1000), i);  // dense
+  EXPECT_EQ(m.at(heap), 1);
+  EXPECT_EQ(m.at(String("a heap string key")), 1);
+  EXPECT_EQ(m.at(int64_t{7}), 2);
+  EXPECT_EQ(m.at(Any("tiny")), 3);
+  EXPECT_EQ(m.at(String("from std::string")), 4);
+  EXPECT_EQ(UseCount(heap), 2u);
+  Map<String, int64_t> s;
+  for (int i = 0; i < 10; ++i) s.Set(std::string("key number ") + std::to_string(i), i);
+  EXPECT_EQ(s.at("key number 3"), 3);
+  EXPECT_EQ(s.count(std::string("key number 9")), 1u);
+  EXPECT_EQ(s.count("key number 10"), 0u);
 }
 
 TEST(Map, KeysCompareByValueAcrossForms) {

@@ -91,29 +91,33 @@ class Dict : public ObjectRef {
   }
 
   /*! \brief The value of key; a KeyError when it is absent. */
-  V at(const K& key) const { return details::MapEntryAs<V>(GetDictObj()->at(key)); }
+  V at(const K& key) const {
+    return details::MapEntryAs<V>(GetDictObj()->at(details::MapKey<K>(key).get()));
+  }
   V operator[](const K& key) const { return at(key); }
   size_t size() const { return GetDictObj()->size(); }
-  size_t count(const K& key) const { return GetDictObj()->count(key); }
+  size_t count(const K& key) const { return GetDictObj()->count(details::MapKey<K>(key).get()); }
   bool empty() const { return size() == 0; }
   /*! \brief Removes every entry (every handle sees it). */
   void clear() { GetDictObj()->clear(); }
   std::optional<V> Get(const K& key) const {
-    DictObj::iterator it = GetDictObj()->find(key);
+    DictObj::iterator it = GetDictObj()->find(details::MapKey<K>(key).get());
     if (it == GetDictObj()->end()) return std::nullopt;
     return details::MapEntryAs<V>(it->second);
   }
   /*! \brief Inserts or replaces in place; the object keeps its address when it grows. */
   void Set(const K& key, const V& value) {
-    ObjectPtr<Object> grown =
-        MapBaseObj::InsertMaybeReHash<DictObj>(DictObj::KVType(key, value), data_);
+    details::MapKey<K> k(key);
+    ObjectPtr<Object> grown = MapBaseObj::Put<DictObj>(k.get(), Any(value), data_);
     if (grown != nullptr) GetDictObj()->InplaceSwitchTo(std::move(grown));
   }
-  void erase(const K& key) { GetDictObj()->erase(key); }
+  void erase(const K& key) { GetDictObj()->erase(details::MapKey<K>(key).get()); }
 
   iterator begin() const { return iterator(GetDictObj()->begin()); }
   iterator end() const { return iterator(GetDictObj()->end()); }
-  iterator find(const K& key) const { return iterator(GetDictObj()->find(key)); }
+  iterator find(const K& key) const {
+    return iterator(GetDictObj()->find(details::MapKey<K>(key).get()));
+  }
 
   const DictObj* get() const { return GetDictObj(); }
   const DictObj* operator->() const { return GetDictObj(); }

@@ -92,25 +92,29 @@ class Map : public ObjectRef {
   }
 
   /*! \brief The value of key; a KeyError when it is absent. */
-  const V at(const K& key) const { return details::MapEntryAs<V>(GetMapObj()->at(key)); }
+  const V at(const K& key) const {
+    return details::MapEntryAs<V>(GetMapObj()->at(details::MapKey<K>(key).get()));
+  }
   const V operator[](const K& key) const { return at(key); }
   size_t size() const { return GetMapObj()->size(); }
-  size_t count(const K& key) const { return GetMapObj()->count(key); }
+  size_t count(const K& key) const { return GetMapObj()->count(details::MapKey<K>(key).get()); }
   bool empty() const { return size() == 0; }
   void clear() { data_ = MapObj::Empty<MapObj>(); }
   std::optional<V> Get(const K& key) const {
-    MapObj::iterator it = GetMapObj()->find(key);
+    MapObj::iterator it = GetMapObj()->find(details::MapKey<K>(key).get());
     if (it == GetMapObj()->end()) return std::nullopt;
     return details::MapEntryAs<V>(it->second);
   }
   /*! \brief Inserts or replaces (the storage is copied first when it is shared). */
   void Set(const K& key, const V& value) {
     CopyOnWrite();
-    ObjectPtr<Object> grown = MapObj::InsertMaybeReHash<MapObj>(MapObj::KVType(key, value), data_);
+    details::MapKey<K> k(key);
+    ObjectPtr<Object> grown = MapObj::Put<MapObj>(k.get(), Any(value), data_);
     if (grown != nullptr) data_ = std::move(grown);
   }
   void erase(const K& key) {
-    if (GetMapObj()->count(key) != 0) CopyOnWrite()->erase(key);
+    details::MapKey<K> k(key);
+    if (GetMapObj()->count(k.get()) != 0) CopyOnWrite()->erase(k.get());
   }
   /*! \brief Makes the storage this Map's alone and returns it. */
   MapObj* CopyOnWrite() {
@@ -120,7 +124,9 @@ class Map : public ObjectRef {
 
   iterator begin() const { return iterator(GetMapObj()->begin()); }
   iterator end() const { return iterator(GetMapObj()->end()); }
-  iterator find(const K& key) const { return iterator(GetMapObj()->find(key)); }
+  iterator find(const K& key) const {
+    return iterator(GetMapObj()->find(details::MapKey<K>(key).get()));
+  }
 
   const MapObj* get() const { return GetMapObj(); }
   const MapObj* operator->() const { return GetMapObj(); }

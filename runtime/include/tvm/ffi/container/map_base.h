@@ -44,6 +44,52 @@ namespace ffi {
 
 class SmallMapBaseObj;
 class DenseMapBaseObj;
+class String;
+class Bytes;
+
+namespace details {
+/*!
+ * \brief A map key as the Any cell it is stored as, borrowed from the caller's value: no
+ *        reference is taken or released, so a lookup, or an update of a key already present,
+ *        moves no reference count (an Any made from a String or object would take one and
+ *        give it back, two atomic operations). Kinds whose view is not their stored cell
+ *        (const char*, std::string, ...) are converted into an owned Any as before.
+ */
+template <typename K, typename = void>
+class MapKey {
+ public:
+  explicit MapKey(const K& key) : owned_(key) {}
+  const Any& get() const { return owned_; }
+
+ private:
+  Any owned_;
+};
+template <typename K>
+class MapKey<K, std::enable_if_t<std::is_base_of_v<ObjectRef, K> || std::is_same_v<K, Any> ||
+                                 std::is_same_v<K, String> || std::is_same_v<K, Bytes>>> {
+ public:
+  explicit MapKey(const K& key) {
+    // The Any is never destroyed, so the reference it does not own is never released.
+    new (&cell_.any) Any();
+    TVMFFIAny* raw = AnyUnsafe::TVMFFIAnyPtrFromAny(&cell_.any);
+    if constexpr (std::is_same_v<K, Any>) {
+      *raw = *AnyUnsafe::TVMFFIAnyPtrFromAny(key);
+    } else {
+      TypeTraits<K>::CopyToAnyView(key, raw);
+    }
+  }
+  MapKey(const MapKey&) = delete;
+  MapKey& operator=(const MapKey&) = delete;
+  const Any& get() const { return cell_.any; }
+
+ private:
+  union Cell {
+    Cell() {}
+    ~Cell() {}
+    Any any;
+  } cell_;
+};
+}  // namespace details
 
 /*! \brief The fields and operations of both layouts; no type index of its own (MapObj and
  *         DictObj add theirs). */
@@ -124,6 +170,10 @@ class MapBaseObj : public Object {
    *         when it had to grow (map is then left empty), null otherwise. */
   template <typename MapObjType>
   static inline ObjectPtr<Object> InsertMaybeReHash(KVType&& kv, const ObjectPtr<Object>& map);
+  /*! \brief As InsertMaybeReHash, with the key apart: a const Any& is copied only into a new
+   *         entry (lookups and updates of an existing key take no reference). */
+  template <typename MapObjType, typename KeyArg>
+  static inline ObjectPtr<Object> Put(KeyArg&& key, Any&& value, const ObjectPtr<Object>& map);
   /*! \brief A copy of from, in the same layout. */
   template <typename MapObjType>
   static inline ObjectPtr<Object> CopyFrom(MapBaseObj* from);
@@ -353,13 +403,12 @@ class DenseMapBaseObj : public MapBaseObj {
       Data().first.Any::~Any();
       Data().second.Any::~Any();
     }
-    // Constructs an item here, as a chain's first member or as a later one (no next yet).
-    void PlaceHead(ItemType&& item) const {
-      Meta() = 0;
-      new (&Item()) ItemType(std::move(item));
-    }
+    // Marks this slot a chain's first member or a later one (no next yet); the item is
+    // constructed by the caller.
+    void MarkHead() const { Meta() = 0; }
+    void MarkMember() const { Meta() = kTailBit; }
     void PlaceMember(ItemType&& item) const {
-      Meta() = kTailBit;
+      MarkMember();
       new (&Item()) ItemType(std::move(item));
     }
     // Steps along the chain by the jump in meta; false (and none) at its end.
@@ -369,7 +418,7 @@ class DenseMapBaseObj : public MapBaseObj {
         *this = Slot();
         return false;
       }
-      index = (index + d) % self->NumSlots();
+      index = (index + d) & self->SlotMask();
       block = self->BlockAt(index / kBlockCap);
       return true;
     }
@@ -384,7 +433,7 @@ class DenseMapBaseObj : public MapBaseObj {
     // The first empty slot reachable by one jump from here, and that jump's code.
     bool NextEmpty(const DenseMapBaseObj* self, uint8_t* code, Slot* out) const {
       for (uint8_t c = 1; c < kNumJumpDists; ++c) {
-        Slot s((index + Jump(c)) % self->NumSlots(), self);
+        Slot s((index + Jump(c)) & self->SlotMask(), self);
         if (s.IsEmpty()) {
           *code = c;
           *out = s;
@@ -398,6 +447,8 @@ class DenseMapBaseObj : public MapBaseObj {
   };
 
   Block* BlockAt(uint64_t i) const { return static_cast<Block*>(data_) + i; }
+  // slots_ is a power of two: a mask wraps an index (a division would cost tens of cycles).
+  uint64_t SlotMask() const { return slots_ - 1; }
   static uint64_t NumBlocks(uint64_t slots) { return (slots + kBlockCap - 1) / kBlockCap; }
   // The slot a hash maps to (Fibonacci hashing).
   Slot Home(uint64_t hash) const {
@@ -462,40 +513,71 @@ class DenseMapBaseObj : public MapBaseObj {
     }
   }
 
-  // Finds key's slot or makes one (value None). An existing key's item leaves the order list:
-  // the caller puts it back at the end. False when the table must grow first.
-  bool TryInsert(const key_type& key, Slot* out) {
+  // Finds key's slot (*fresh false; its item leaves the order list and the caller puts it back
+  // at the end) or claims a new one in key's chain (*fresh true; the caller constructs its
+  // item and counts it). False when the table must grow first.
+  bool TryInsert(const key_type& key, Slot* out, bool* fresh) {
     if (slots_ == 0) return false;
     Slot s = Home(AnyHash()(key));
+    *fresh = true;
     if (s.IsEmpty()) {
-      s.PlaceHead(ItemType(key, Any(nullptr)));
-      ++size_;
+      s.MarkHead();
       *out = s;
       return true;
     }
-    if (!s.IsHead()) return !IsFull() && EvictAndPlaceHead(s, key, out);
+    if (!s.IsHead()) {
+      if (IsFull() || !Evict(s)) return false;
+      s.MarkHead();
+      *out = s;
+      return true;
+    }
     AnyEqual eq;
     Slot last = s;
     do {
       if (eq(key, s.Key())) {
         OrderUnlink(s);
         *out = s;
+        *fresh = false;
         return true;
       }
       last = s;
     } while (s.Advance(this));
     if (IsFull()) return false;
+    return ClaimAfter(last, out);
+  }
+  // Claims an empty slot one jump after last, a chain's last member, as the chain's new last.
+  bool ClaimAfter(const Slot& last, Slot* out) {
     uint8_t code;
     if (!last.NextEmpty(this, &code, out)) return false;
-    out->PlaceMember(ItemType(key, Any(nullptr)));
+    out->MarkMember();
     last.SetJump(code);
-    ++size_;
     return true;
   }
-  // key's home slot holds a later member of another chain: moves that member and the rest of
-  // its chain to empty slots after its predecessor, then starts key's chain there. On false
-  // the table must grow; the order list still holds every item (growing follows it).
-  bool EvictAndPlaceHead(Slot target, const key_type& key, Slot* out) {
+  // Places kv, whose key the table does not hold (growing and leaving the small form know
+  // it), without comparing keys, at the end of the order. False (kv untouched) when its chain
+  // cannot grow here: the table must grow.
+  bool PlaceNew(KVType&& kv) {
+    Slot s = Home(AnyHash()(kv.first));
+    if (s.IsEmpty()) {
+      s.MarkHead();
+    } else if (!s.IsHead()) {
+      if (!Evict(s)) return false;
+      s.MarkHead();
+    } else {
+      Slot last = s;
+      while (last.HasNext()) last.Advance(this);
+      if (!ClaimAfter(last, &s)) return false;
+    }
+    new (&s.Item()) ItemType(std::move(kv));
+    ++size_;
+    OrderPushBack(s);
+    return true;
+  }
+  // target holds a later member of another chain: moves that member and the rest of its
+  // chain to empty slots after its predecessor, leaving target protected for a new chain's
+  // first member. On false the table must grow; the order list still holds every item
+  // (growing follows it).
+  bool Evict(Slot target) {
     Slot from = target;
     Slot to_prev = target.Prev(this);
     bool first = true;
@@ -518,9 +600,6 @@ class DenseMapBaseObj : public MapBaseObj {
       to_prev.SetJump(code);
       to_prev = to;
     } while (from.Advance(this, from_meta));
-    target.PlaceHead(ItemType(key, Any(nullptr)));
-    ++size_;
-    *out = target;
     return true;
   }
   // Removes s: a chain's last member goes; otherwise the chain's last member moves into s.
@@ -601,8 +680,12 @@ class DenseMapBaseObj : public MapBaseObj {
     static_assert(sizeof(MapObjType) == sizeof(MapBaseObj), "map types add no fields");
     uint64_t n_blocks = NumBlocks(n_slots);
     std::unique_ptr<Block[]> blocks(new Block[n_blocks]);
+    // every metadata byte empty: two word stores a block (GCC makes std::fill a memset call)
+    constexpr uint64_t kEmptyWord = ~uint64_t{0};
+    static_assert(kEmptySlot == 0xFF && kBlockCap == 2 * sizeof(kEmptyWord), "two words");
     for (uint64_t i = 0; i < n_blocks; ++i) {
-      std::fill(blocks[i].bytes, blocks[i].bytes + kBlockCap, kEmptySlot);
+      std::memcpy(blocks[i].bytes, &kEmptyWord, sizeof(kEmptyWord));
+      std::memcpy(blocks[i].bytes + sizeof(kEmptyWord), &kEmptyWord, sizeof(kEmptyWord));
     }
     ObjectPtr<DenseMapBaseObj> p = make_object<DenseMapBaseObj>();
     p->data_ = blocks.release();
@@ -629,27 +712,51 @@ class DenseMapBaseObj : public MapBaseObj {
     p->iter_list_tail_ = from->iter_list_tail_;
     return out;
   }
-  template <typename MapObjType>
-  static ObjectPtr<Object> InsertMaybeReHash(KVType&& kv, const ObjectPtr<Object>& map) {
+  // Sets key (an Any&& is moved in, a const Any& copied only into a new item) to value in map,
+  // which the caller owns alone. Returns the new storage when it had to grow (map is then
+  // left empty), null otherwise.
+  template <typename MapObjType, typename KeyArg>
+  static ObjectPtr<Object> Put(KeyArg&& key, Any&& value, const ObjectPtr<Object>& map) {
     DenseMapBaseObj* self = static_cast<DenseMapBaseObj*>(map.get());
     Slot s;
-    if (self->TryInsert(kv.first, &s)) {
-      s.Val() = std::move(kv.second);
+    bool fresh;
+    if (self->TryInsert(key, &s, &fresh)) {
+      if (fresh) {
+        new (&s.Item()) ItemType(std::forward<KeyArg>(key), std::move(value));
+        ++self->size_;
+      } else {
+        s.Val() = std::move(value);
+      }
       self->OrderPushBack(s);
       return ObjectPtr<Object>(nullptr);
     }
-    // Grow: twice the slots, the items moved over in insertion order, then kv.
-    ObjectPtr<Object> grown = Empty<MapObjType>(self->fib_shift_ - 1, self->NumSlots() * 2);
-    for (uint64_t i = self->iter_list_head_; i != kInvalidIndex;) {
-      Slot item(i, self);
-      ObjectPtr<Object> regrown = InsertMaybeReHash<MapObjType>(std::move(item.Data()), grown);
-      if (regrown != nullptr) grown = std::move(regrown);
+    ObjectPtr<Object> grown = self->Grow<MapObjType>();
+    ObjectPtr<Object> regrown = Put<MapObjType>(std::forward<KeyArg>(key), std::move(value), grown);
+    return regrown != nullptr ? regrown : grown;
+  }
+  // Moves kv, whose key map does not hold, into map (owned alone); returns map, or its
+  // successor when it had to grow.
+  template <typename MapObjType>
+  static ObjectPtr<Object> MoveInNew(KVType&& kv, ObjectPtr<Object> map) {
+    DenseMapBaseObj* p = static_cast<DenseMapBaseObj*>(map.get());
+    if (p->PlaceNew(std::move(kv))) return map;
+    ObjectPtr<Object> grown = p->Grow<MapObjType>();
+    return MoveInNew<MapObjType>(std::move(kv), std::move(grown));
+  }
+  // A table of twice the slots with this one's items, moved over in insertion order: their
+  // keys are known distinct, so none is compared and no reference count moves. This table is
+  // left empty.
+  template <typename MapObjType>
+  ObjectPtr<Object> Grow() {
+    ObjectPtr<Object> grown = Empty<MapObjType>(fib_shift_ - 1, NumSlots() * 2);
+    for (uint64_t i = iter_list_head_; i != kInvalidIndex;) {
+      Slot item(i, this);
       i = item.Item().next;
+      grown = MoveInNew<MapObjType>(std::move(item.Data()), std::move(grown));
       item.DestroyItem();
     }
-    ObjectPtr<Object> regrown = InsertMaybeReHash<MapObjType>(std::move(kv), grown);
-    if (regrown != nullptr) grown = std::move(regrown);
-    self->ReleaseMemory();
+    iter_list_head_ = iter_list_tail_ = kInvalidIndex;
+    ReleaseMemory();
     return grown;
   }
   uint64_t IncItr(uint64_t index) const {
@@ -792,18 +899,24 @@ class SmallMapBaseObj : public MapBaseObj {
   static ObjectPtr<Object> CopyFrom(const SmallMapBaseObj* from) {
     return CreateFromRange<MapObjType>(from->size_, from->Items(), from->Items() + from->size_);
   }
-  template <typename MapObjType>
-  static ObjectPtr<Object> InsertMaybeReHash(KVType&& kv, const ObjectPtr<Object>& map) {
+  // As DenseMapBaseObj::Put; past the largest small size the map turns dense.
+  template <typename MapObjType, typename KeyArg>
+  static ObjectPtr<Object> Put(KeyArg&& key, Any&& value, const ObjectPtr<Object>& map) {
     SmallMapBaseObj* self = static_cast<SmallMapBaseObj*>(map.get());
-    uint64_t i = self->IndexOf(kv.first);
+    uint64_t i = self->IndexOf(key);
     if (i < self->size_) {
-      self->Items()[i].second = std::move(kv.second);
+      self->Items()[i].second = std::move(value);
       return ObjectPtr<Object>(nullptr);
     }
     if (self->size_ < self->NumSlots()) {
-      new (self->Items() + self->size_) KVType(std::move(kv));
+      new (self->Items() + self->size_) KVType(std::forward<KeyArg>(key), std::move(value));
       ++self->size_;
       return ObjectPtr<Object>(nullptr);
+    }
+    if (self->NumSlots() >= kMaxSize) {
+      ObjectPtr<Object> dense = self->ToDense<MapObjType>();
+      return DenseMapBaseObj::MoveInNew<MapObjType>(
+          KVType(std::forward<KeyArg>(key), std::move(value)), std::move(dense));
     }
     uint64_t grown_slots = std::min(std::max(self->NumSlots() * 2, kInitSize), kMaxSize);
     ObjectPtr<Object> grown = Empty<MapObjType>(grown_slots);
@@ -814,8 +927,26 @@ class SmallMapBaseObj : public MapBaseObj {
                 self->size_ * sizeof(KVType));
     to->size_ = self->size_;
     self->size_ = 0;
-    ObjectPtr<Object> regrown = InsertMaybeReHash<MapObjType>(std::move(kv), grown);
-    return regrown != nullptr ? regrown : grown;
+    new (to->Items() + to->size_) KVType(std::forward<KeyArg>(key), std::move(value));
+    ++to->size_;
+    return grown;
+  }
+  // The same entries in the dense form, moved over (no reference count moves); this map is
+  // left empty.
+  template <typename MapObjType>
+  ObjectPtr<Object> ToDense() {
+    uint32_t fib_shift;
+    uint64_t n_slots;
+    DenseMapBaseObj::CalcTableSize(size_, &fib_shift, &n_slots);
+    ObjectPtr<Object> dense = DenseMapBaseObj::Empty<MapObjType>(fib_shift, n_slots);
+    KVType* items = Items();
+    for (uint64_t i = 0; i < size_; ++i) {
+      dense = DenseMapBaseObj::MoveInNew<MapObjType>(std::move(items[i]), std::move(dense));
+      items[i].first.Any::~Any();
+      items[i].second.Any::~Any();
+    }
+    size_ = 0;
+    return dense;
   }
   uint64_t IncItr(uint64_t index) const { return index + 1 < size_ ? index + 1 : size_; }
   uint64_t DecItr(uint64_t index) const { return index > 0 ? index - 1 : size_; }
@@ -928,21 +1059,17 @@ inline ObjectPtr<Object> MapBaseObj::CreateFromRange(IterType first, IterType la
   return out;
 }
 
+template <typename MapObjType, typename KeyArg>
+inline ObjectPtr<Object> MapBaseObj::Put(KeyArg&& key, Any&& value, const ObjectPtr<Object>& map) {
+  if (static_cast<MapBaseObj*>(map.get())->IsSmallMap()) {
+    return SmallMapBaseObj::Put<MapObjType>(std::forward<KeyArg>(key), std::move(value), map);
+  }
+  return DenseMapBaseObj::Put<MapObjType>(std::forward<KeyArg>(key), std::move(value), map);
+}
+
 template <typename MapObjType>
 inline ObjectPtr<Object> MapBaseObj::InsertMaybeReHash(KVType&& kv, const ObjectPtr<Object>& map) {
-  MapBaseObj* base = static_cast<MapBaseObj*>(map.get());
-  if (!base->IsSmallMap()) {
-    return DenseMapBaseObj::InsertMaybeReHash<MapObjType>(std::move(kv), map);
-  }
-  SmallMapBaseObj* small = static_cast<SmallMapBaseObj*>(base);
-  if (small->NumSlots() < SmallMapBaseObj::kMaxSize || small->size_ < small->NumSlots() ||
-      small->count(kv.first) != 0) {
-    return SmallMapBaseObj::InsertMaybeReHash<MapObjType>(std::move(kv), map);
-  }
-  // a full small map of the largest size: the same entries in the dense form, then kv
-  ObjectPtr<Object> dense = CreateFromRange<MapObjType>(small->begin(), small->end());
-  ObjectPtr<Object> grown = DenseMapBaseObj::InsertMaybeReHash<MapObjType>(std::move(kv), dense);
-  return grown != nullptr ? grown : dense;
+  return Put<MapObjType>(std::move(kv.first), std::move(kv.second), map);
 }
 
 namespace details {
