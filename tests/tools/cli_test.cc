@@ -76,12 +76,15 @@ TEST(Cli, ExitStatusTellsAFailedFunctionFromAFailedTransport) {
       EXPECT_EQ(r.err.find(ours), std::string::npos) << ours << " in:\n" << r.err;
     }
   }
-  // --timeout: the call gives up, a transport-side failure.
+  // --timeout: the call gives up, a transport-side failure. The bound covers connecting too,
+  // so it leaves room for a sanitizer build's slow start (0.3 s did not, under TSan); the
+  // marker proves the function was running when the call gave up.
   std::string marker = testing::TempDir() + "/running";
-  testing::CommandResult late = RunCli({"call", "--server", server.address(), "--timeout", "0.3",
-                                        "e2e.until_cancelled", "\"" + marker + "\"", "30"});
+  testing::CommandResult late = RunCli({"call", "--server", server.address(), "--timeout", "3",
+                                        "e2e.until_cancelled", "\"" + marker + "\"", "60"});
   EXPECT_EQ(late.exit_code, 2);
   EXPECT_EQ(late.err.rfind("TimeoutError: ", 0), 0u) << late.err;
+  EXPECT_TRUE(std::ifstream(marker).good()) << "the function never started";
   // No server there at all: a transport failure with its reason, at once.
   testing::CommandResult nobody = RunCli({"ping", "--server", "127.0.0.1:1"});
   EXPECT_EQ(nobody.exit_code, 2);
