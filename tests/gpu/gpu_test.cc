@@ -190,16 +190,26 @@ TEST(Gpu, AnIsolatedWorkerRunsTheKernelOnTheServersTensors) {
 }
 
 // Copies to and from the server's GPU of every dtype and of the edge-case shapes (0-d, empty,
-// larger than the 4 MiB chunk, 64 MiB), from a strided source too, through the stream (as
-// between hosts) and staged in shared memory (one host).
+// larger than the 4 MiB chunk, 64 MiB), from a strided source too, each way a client's bytes
+// can travel: over the data channel (as between hosts: through the server's 8 MiB bounce
+// buffer and the session's stream), through the gRPC stream, and staged in shared memory (one
+// host).
 TEST(Gpu, CopiesOfEveryDtypeAndShapeRoundTripThroughTheGpu) {
   TVMFFI_SKIP_WITHOUT_GPU();
   auto server = GpuServer();
-  for (bool shared_memory : {false, true}) {
-    SCOPED_TRACE(shared_memory ? "staged" : "stream");
+  struct Way {
+    const char* name;
+    bool shared_memory;
+    bool data_channel;
+  };
+  for (Way way : {Way{"data channel", false, true}, Way{"stream", false, false},
+                  Way{"staged", true, false}}) {
+    SCOPED_TRACE(way.name);
     ConnectOptions options;
-    options.shared_memory = shared_memory;
+    options.shared_memory = way.shared_memory;
+    options.data_channel = way.data_channel;
     Session session = Connect(server->address(), options);
+    EXPECT_EQ(session.UsesDataChannel(), way.data_channel);
     testing::ExpectEveryDtypeAndShapeRoundTrips(session, kGpu,
                                                 {int64_t{5 << 20} + 3, int64_t{64 << 20} + 1});
   }
