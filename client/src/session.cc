@@ -299,10 +299,10 @@ bool WriteDirect(const RemoteTensorObj& remote, const DLTensor& host) {
   return true;
 }
 
-void CheckHost(const DLTensor& t) {
+void CheckHost(const DLTensor& t, const char* op = "CopyFrom") {
   if (t.device.device_type != kDLCPU && t.device.device_type != kDLCUDAHost &&
       t.device.device_type != kDLROCMHost) {
-    TVM_FFI_THROW(ValueError) << "CopyFrom takes a tensor in host memory (this one is on "
+    TVM_FFI_THROW(ValueError) << op << " takes a tensor in host memory (this one is on "
                               << device::DeviceName(t.device) << ")";
   }
 }
@@ -331,14 +331,48 @@ void RemoteTensor::CopyFrom(const DLTensor* host) const {
   if (!rv.ok()) throw StatusToError(rv.status());
 }
 
+namespace {
+// Through the session: the server sends the tensor by value.
+ffi::Tensor ToHostThroughSession(const RemoteTensorObj& remote) {
+  absl::StatusOr<ffi::Any> rv = remote.CallOp("$tensor.to_host", {});
+  if (!rv.ok()) throw StatusToError(rv.status());
+  return rv->cast<ffi::Tensor>();
+}
+}  // namespace
+
 ffi::Tensor RemoteTensor::ToHost() const {
   if (std::optional<absl::StatusOr<ffi::Tensor>> read = get()->ReadDirect()) {
     if (!read->ok()) throw StatusToError(read->status());
     return **std::move(read);
   }
-  absl::StatusOr<ffi::Any> rv = get()->CallOp("$tensor.to_host", {});
-  if (!rv.ok()) throw StatusToError(rv.status());
-  return rv->cast<ffi::Tensor>();
+  return ToHostThroughSession(*get());
+}
+
+void RemoteTensor::CopyTo(const ffi::Tensor& host) const {
+  CopyTo(const_cast<DLTensor*>(host.GetDLTensorPtr()));
+}
+
+void RemoteTensor::CopyTo(DLTensor* host) const {
+  if (host == nullptr) TVM_FFI_THROW(ValueError) << "CopyTo into a null DLTensor*";
+  CheckHost(*host, "CopyTo");
+  std::string from =
+      TensorTypeText(get()->dtype(), ffi::ShapeView(get()->shape().data(), get()->shape().size()));
+  std::string into =
+      TensorTypeText(host->dtype, ffi::ShapeView(host->shape, static_cast<size_t>(host->ndim)));
+  if (from != into) {
+    TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << from << " into one of " << into;
+  }
+  if (ffi::IsContiguous(*host)) {
+    std::optional<absl::Status> done = get()->ReadDirect(
+        static_cast<char*>(host->data) + host->byte_offset, ffi::GetDataSize(*host));
+    if (done.has_value()) {
+      if (!done->ok()) throw StatusToError(*done);
+      return;
+    }
+  }
+  ffi::Tensor compact = ToHost();
+  absl::Status st = CopyCompactIntoHostTensor(compact.data_ptr(), *host);
+  if (!st.ok()) throw StatusToError(st);
 }
 
 bool Session::SharesMemory() const { return endpoint_->shares_memory(); }

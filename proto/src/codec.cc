@@ -74,26 +74,36 @@ struct SharedView {
 
 constexpr uint64_t kMaxSharedBytes = 1ull << 48;
 
-// A strided tensor's elements, gathered into compact row-major order at dst (GetDataSize(t)
-// bytes). TypeError for a sub-byte dtype, whose elements have no byte address.
-absl::Status GatherStrided(const DLTensor& t, char* dst) {
+// Walks a strided tensor's elements in compact row-major order, calling
+// visit(element's byte address, its index in that order, element bytes). TypeError for a
+// sub-byte dtype, whose elements have no byte address.
+template <typename Visit>
+absl::Status ForEachStridedElement(const DLTensor& t, Visit visit) {
   size_t elem = static_cast<size_t>((t.dtype.bits * t.dtype.lanes + 7) / 8);
   if (elem * 8 != static_cast<size_t>(t.dtype.bits * t.dtype.lanes)) {
-    return TypeError("cannot gather a strided tensor of a sub-byte dtype");
+    return TypeError("cannot copy a strided tensor of a sub-byte dtype element by element");
   }
-  const char* base = static_cast<const char*>(t.data) + t.byte_offset;
+  char* base = static_cast<char*>(t.data) + t.byte_offset;
   std::vector<int64_t> index(static_cast<size_t>(t.ndim), 0);
   size_t n = ffi::GetDataSize(t) / elem;
   for (size_t i = 0; i < n; ++i) {
     int64_t offset = 0;
     for (int32_t d = 0; d < t.ndim; ++d) offset += index[d] * t.strides[d];
-    std::memcpy(dst + i * elem, base + offset * static_cast<int64_t>(elem), elem);
+    visit(base + offset * static_cast<int64_t>(elem), i, elem);
     for (int32_t d = t.ndim - 1; d >= 0; --d) {
       if (++index[d] < t.shape[d]) break;
       index[d] = 0;
     }
   }
   return absl::OkStatus();
+}
+
+// A strided tensor's elements, gathered into compact row-major order at dst (GetDataSize(t)
+// bytes).
+absl::Status GatherStrided(const DLTensor& t, char* dst) {
+  return ForEachStridedElement(t, [dst](const char* element, size_t i, size_t elem) {
+    std::memcpy(dst + i * elem, element, elem);
+  });
 }
 
 class Encoder {
@@ -578,6 +588,18 @@ absl::StatusOr<ffi::Tensor> CompactHostTensor(const DLTensor& t) {
   }
   TVMFFI_RPC_RETURN_IF_ERROR(GatherStrided(t, static_cast<char*>(out.data_ptr())));
   return out;
+}
+
+absl::Status CopyCompactIntoHostTensor(const void* compact, const DLTensor& t) {
+  const char* src = static_cast<const char*>(compact);
+  if (ffi::IsContiguous(t)) {
+    size_t bytes = ffi::GetDataSize(t);
+    if (bytes != 0) std::memcpy(static_cast<char*>(t.data) + t.byte_offset, src, bytes);
+    return absl::OkStatus();
+  }
+  return ForEachStridedElement(t, [src](char* element, size_t i, size_t elem) {
+    std::memcpy(element, src + i * elem, elem);
+  });
 }
 
 }  // namespace tvmffi::rpc

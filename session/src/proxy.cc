@@ -228,19 +228,24 @@ std::optional<absl::Status> RemoteTensorObj::WriteDirect(const void* data, uint6
   return st;
 }
 
-std::optional<absl::StatusOr<ffi::Tensor>> RemoteTensorObj::ReadDirect() const {
+std::optional<absl::Status> RemoteTensorObj::ReadDirect(void* dest, uint64_t bytes) const {
   if (const char* mapped = MappedBytes()) {
-    ffi::Tensor host = NewHostTensor(ffi::ShapeView(shape_.data(), shape_.size()), dtype_);
-    internal::CopyBytes(static_cast<char*>(host.data_ptr()), mapped, host.GetDataSize());
-    if (mapped_->broken()) return absl::StatusOr<ffi::Tensor>(MappedCopyFailed());
-    return absl::StatusOr<ffi::Tensor>(std::move(host));
+    internal::CopyBytes(static_cast<char*>(dest), mapped, bytes);
+    return mapped_->broken() ? MappedCopyFailed() : absl::OkStatus();
   }
   std::shared_ptr<DataChannelClient> channel = DataChannelOf(endpoint_);
   if (channel == nullptr) return std::nullopt;
-  ffi::Tensor host = NewHostTensor(ffi::ShapeView(shape_.data(), shape_.size()), dtype_);
-  absl::Status st = channel->Read(handle_, host.data_ptr(), host.GetDataSize());
+  absl::Status st = channel->Read(handle_, dest, bytes);
   if (!st.ok() && channel->broken()) return std::nullopt;
-  if (!st.ok()) return absl::StatusOr<ffi::Tensor>(st);
+  return st;
+}
+
+std::optional<absl::StatusOr<ffi::Tensor>> RemoteTensorObj::ReadDirect() const {
+  if (MappedBytes() == nullptr && DataChannelOf(endpoint_) == nullptr) return std::nullopt;
+  ffi::Tensor host = NewHostTensor(ffi::ShapeView(shape_.data(), shape_.size()), dtype_);
+  std::optional<absl::Status> st = ReadDirect(host.data_ptr(), host.GetDataSize());
+  if (!st.has_value()) return std::nullopt;
+  if (!st->ok()) return absl::StatusOr<ffi::Tensor>(*std::move(st));
   return absl::StatusOr<ffi::Tensor>(std::move(host));
 }
 

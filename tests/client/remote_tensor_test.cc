@@ -148,10 +148,12 @@ TEST(RemoteTensors, OnOneHostALargeCpuTensorIsCopiedThroughItsOwnMemory) {
   // server is let go after 10 s and fails the test rather than hanging it).
   ASSERT_EQ(::kill(server->pid(), SIGSTOP), 0);
   ffi::Tensor back;
+  ffi::Tensor into = testing::HostTensor(ffi::Shape({kBytes}), kU8);
   auto finished = std::make_shared<std::atomic<bool>>(false);
-  std::thread copier([&back, t, host, finished] {
+  std::thread copier([&back, t, host, into, finished] {
     t.CopyFrom(host);
     back = t.ToHost();
+    t.CopyTo(into);
     finished->store(true);
   });
   for (int i = 0; i < 1000 && !finished->load(); ++i) {
@@ -162,6 +164,7 @@ TEST(RemoteTensors, OnOneHostALargeCpuTensorIsCopiedThroughItsOwnMemory) {
   copier.join();
   EXPECT_TRUE(without_server);
   EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), kBytes), 0);
+  EXPECT_EQ(std::memcmp(into.data_ptr(), host.data_ptr(), kBytes), 0);
   EXPECT_NE(back.data_ptr(), host.data_ptr());
   // The server's function sees what the client wrote, and the client what it wrote.
   RemoteTensor echoed = session.GetGlobalRequired("e2e.echo")(t).cast<RemoteTensor>();
@@ -224,6 +227,23 @@ TEST(RemoteTensors, CopiesOfEveryDtypeAndShapeRoundTrip) {
     DLTensor on_gpu{values, DLDevice{kDLCUDA, 0}, 2, kF32, shape, nullptr, 0};
     EXPECT_EQ(ErrorOf([&] { t.CopyFrom(&on_gpu); }),
               "ValueError: CopyFrom takes a tensor in host memory (this one is on cuda:0)");
+    // Nor a destination; and CopyTo's destination must match before a byte moves.
+    EXPECT_EQ(ErrorOf([&] { t.CopyTo(&on_gpu); }),
+              "ValueError: CopyTo takes a tensor in host memory (this one is on cuda:0)");
+    EXPECT_EQ(ErrorOf([&] {
+                t.CopyTo(testing::HostTensor(ffi::Shape({64, 33}), kF32));
+              }),
+              "ValueError: cannot copy a tensor of float32[33, 64] into one of float32[64, 33]");
+    EXPECT_EQ(ErrorOf([&] {
+                t.CopyTo(testing::HostTensor(ffi::Shape({33, 64}), kU8));
+              }),
+              "ValueError: cannot copy a tensor of float32[33, 64] into one of uint8[33, 64]");
+    EXPECT_EQ(ErrorOf([&] { t.CopyTo(static_cast<DLTensor*>(nullptr)); }),
+              "ValueError: CopyTo into a null DLTensor*");
+    // Once the session is closed, CopyTo is a ConnectionError, as ToHost is.
+    ffi::Tensor into = testing::HostTensor(ffi::Shape({33, 64}), kF32);
+    session.Close();
+    EXPECT_EQ(ErrorOf([&] { t.CopyTo(into); }).rfind("ConnectionError: ", 0), 0u);
   }
 }
 

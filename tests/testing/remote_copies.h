@@ -1,6 +1,7 @@
 // A shared check for tensors that live on a server: host tensors of every dtype and of the
 // edge-case shapes (0-d, empty, the given large sizes) and a transposed (strided) source are
-// copied into a tensor on `device` and back, and must return unchanged. Used on the CPU device
+// copied into a tensor on `device` and back (ToHost, and CopyTo into an existing tensor,
+// compact and transposed), and must return unchanged. Used on the CPU device
 // (tests/client), the stand-in CUDA driver and a real GPU (tests/gpu).
 #ifndef TVMFFI_TESTS_TESTING_REMOTE_COPIES_H_
 #define TVMFFI_TESTS_TESTING_REMOTE_COPIES_H_
@@ -32,6 +33,13 @@ inline void ExpectRoundTrip(Session& session, DLDevice device, const tvm::ffi::T
   EXPECT_EQ(std::vector<int64_t>(back.shape().begin(), back.shape().end()), shape);
   if (host.GetDataSize() != 0) {
     EXPECT_EQ(std::memcmp(back.data_ptr(), host.data_ptr(), host.GetDataSize()), 0);
+  }
+  // CopyTo writes into an existing tensor, every byte of it.
+  ffi::Tensor into = HostTensor(ffi::Shape(shape), host.dtype());
+  if (into.GetDataSize() != 0) std::memset(into.data_ptr(), 0xA5, into.GetDataSize());
+  t.CopyTo(into);
+  if (host.GetDataSize() != 0) {
+    EXPECT_EQ(std::memcmp(into.data_ptr(), host.data_ptr(), host.GetDataSize()), 0);
   }
 }
 
@@ -74,6 +82,16 @@ inline RemoteTensor ExpectEveryDtypeAndShapeRoundTrips(Session& session, DLDevic
     }
   }
   EXPECT_EQ(wrong, 0);
+  // ... and back into a transposed destination, in a block with a guard row after it.
+  ffi::Tensor dest_block = HostTensor(ffi::Shape({65, 33}), kF32);
+  auto* dest = static_cast<float*>(dest_block.data_ptr());
+  for (int i = 0; i < 65 * 33; ++i) dest[i] = -1.0f;
+  DLTensor dest_view{dest, DLDevice{kDLCPU, 0}, 2, kF32, shape, strides, 0};
+  t.CopyTo(&dest_view);
+  int wrong_into = 0;
+  for (int i = 0; i < 64 * 33; ++i) wrong_into += dest[i] != values[i];
+  for (int i = 64 * 33; i < 65 * 33; ++i) wrong_into += dest[i] != -1.0f;  // untouched
+  EXPECT_EQ(wrong_into, 0);
   return t;
 }
 

@@ -130,6 +130,12 @@ class RemoteTensor : public tvm::ffi::ObjectRef {
   void CopyFrom(const DLTensor* host) const;
   // Its bytes, copied into a new host tensor.
   tvm::ffi::Tensor ToHost() const;
+  // Its bytes, copied into host: an existing tensor in host memory of the same dtype and shape
+  // (strided too). A compact one is written in place, with no new allocation (what a loop that
+  // reads a result every time wants). ValueError for a tensor that is not in host memory or
+  // whose dtype or shape differ.
+  void CopyTo(const tvm::ffi::Tensor& host) const;
+  void CopyTo(DLTensor* host) const;
   TVM_FFI_DEFINE_OBJECT_REF_METHODS_NULLABLE(RemoteTensor, tvm::ffi::ObjectRef, RemoteTensorObj);
 };
 

@@ -154,6 +154,9 @@ std::string TensorTypeText(DLDataType dtype, tvm::ffi::ShapeView shape);
 // A compact copy (row-major, in NewHostTensor memory) of host tensor t, strided or not; the
 // codec's own gather. TypeError for a strided tensor of a sub-byte dtype.
 absl::StatusOr<tvm::ffi::Tensor> CompactHostTensor(const DLTensor& t);
+// The inverse: compact row-major bytes (GetDataSize(t) of them) copied into host tensor t,
+// strided or not. TypeError for a strided tensor of a sub-byte dtype.
+absl::Status CopyCompactIntoHostTensor(const void* compact, const DLTensor& t);
 
 // An error's kind, message, backtrace and cause chain.
 void EncodeError(const tvm::ffi::Error& error, v1::Error* out);

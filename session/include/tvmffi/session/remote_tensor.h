@@ -41,6 +41,9 @@ class RemoteTensorObj : public tvm::ffi::Object {
   // broke): the caller then uses CallOp's "$tensor.copy_from" / "$tensor.to_host".
   std::optional<absl::Status> WriteDirect(const void* data, uint64_t bytes) const;
   std::optional<absl::StatusOr<tvm::ffi::Tensor>> ReadDirect() const;
+  // The same into dest (compact, `bytes` long: its compact size). On nullopt dest may hold
+  // part of the bytes; the caller's copy through the session overwrites it.
+  std::optional<absl::Status> ReadDirect(void* dest, uint64_t bytes) const;
 
   static constexpr const char* kTypeKey = "tvmffi.rpc.RemoteTensor";
   TVM_FFI_DECLARE_OBJECT_INFO_FINAL("tvmffi.rpc.RemoteTensor", RemoteTensorObj, tvm::ffi::Object);
