@@ -510,7 +510,9 @@ BENCHMARK(BM_RemoteTensorCall_Tcp)->UseRealTime()->MinTime(tvmffi::rpc::bench::M
 // CopyFrom then ToHost of state.range(0) bytes: the bytes go to the server's device memory and
 // come back (compare with the plain TCP round trip of the same bytes), through the stream,
 // over the data channel (as between hosts) or, on one host, through staging slots.
-void RemoteTensorCopyRoundTrip(benchmark::State& state, Path path) {
+// With into, the bytes come back by CopyTo into one host tensor made before the loop (as the
+// TCP baseline reuses its buffers) instead of ToHost's new tensor.
+void RemoteTensorCopyRoundTrip(benchmark::State& state, Path path, bool into = false) {
   tvmffi::rpc::ConnectOptions options;
   options.shared_memory = path == Path::kStaged;
   options.data_channel = path == Path::kDataChannel;
@@ -528,11 +530,17 @@ void RemoteTensorCopyRoundTrip(benchmark::State& state, Path path) {
   // One untimed copy each way first, as in TensorEcho: the server's tensor and the client's
   // receive block start as fresh memory (a page fault per 4 KiB on first touch).
   t.CopyFrom(host);
-  benchmark::DoNotOptimize(t.ToHost().data_ptr());
+  ffi::Tensor dest = t.ToHost();  // CopyTo's destination (else released here)
+  if (!into) dest = ffi::Tensor();
   for (auto _ : state) {
     t.CopyFrom(host);
-    ffi::Tensor back = t.ToHost();
-    benchmark::DoNotOptimize(back.data_ptr());
+    if (into) {
+      t.CopyTo(dest);
+      benchmark::DoNotOptimize(dest.data_ptr());
+    } else {
+      ffi::Tensor back = t.ToHost();
+      benchmark::DoNotOptimize(back.data_ptr());
+    }
   }
   if (path == Path::kDataChannel && !session.UsesDataChannel()) {
     state.SkipWithError("the session did not open the data channel");
@@ -547,6 +555,9 @@ void BM_RemoteTensorCopyRoundTrip_DataChannel(benchmark::State& state) {
 }
 void BM_RemoteTensorCopyRoundTrip_Staged(benchmark::State& state) {
   RemoteTensorCopyRoundTrip(state, Path::kStaged);
+}
+void BM_RemoteTensorCopyIntoRoundTrip_DataChannel(benchmark::State& state) {
+  RemoteTensorCopyRoundTrip(state, Path::kDataChannel, /*into=*/true);
 }
 
 // TimeEvaluator's figure for a no-op against the same calls timed in this process: the
@@ -585,6 +596,7 @@ TVMFFI_BENCH_TENSOR(BM_TensorEcho_PlainTcpRoundTrip);
 TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip);
 TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip_DataChannel);
 TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyRoundTrip_Staged);
+TVMFFI_BENCH_TENSOR(BM_RemoteTensorCopyIntoRoundTrip_DataChannel);
 
 }  // namespace
 
@@ -639,6 +651,10 @@ int main(int argc, char** argv) {
        {"BM_RemoteTensorCopyRoundTrip_DataChannel/1048576/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
        {"BM_RemoteTensorCopyRoundTrip_DataChannel/67108864/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
+       {"BM_RemoteTensorCopyIntoRoundTrip_DataChannel/1048576/real_time",
+        "BM_TensorEcho_PlainTcpRoundTrip/1048576/real_time"},
+       {"BM_RemoteTensorCopyIntoRoundTrip_DataChannel/67108864/real_time",
         "BM_TensorEcho_PlainTcpRoundTrip/67108864/real_time"},
        {"BM_TimeEvaluatorNoop/iterations:20/manual_time", "BM_LocalNoopLoop"}});
 }
