@@ -283,15 +283,22 @@ ffi::Tensor Compact(const DLTensor& t) {
   return *std::move(compact);
 }
 
-// Over the data channel when the session has one: true when done that way.
-bool WriteDirect(const RemoteTensorObj& remote, const DLTensor& host) {
-  std::string from =
-      TensorTypeText(host.dtype, ffi::ShapeView(host.shape, static_cast<size_t>(host.ndim)));
-  std::string into =
+// ValueError unless a copy between the remote tensor and host (either way) has matching dtype
+// and shape; named from source to destination.
+void CheckSameType(const RemoteTensorObj& remote, const DLTensor& host, bool to_remote) {
+  std::string remote_text =
       TensorTypeText(remote.dtype(), ffi::ShapeView(remote.shape().data(), remote.shape().size()));
-  if (from != into) {
-    TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << from << " into one of " << into;
+  std::string host_text =
+      TensorTypeText(host.dtype, ffi::ShapeView(host.shape, static_cast<size_t>(host.ndim)));
+  if (remote_text != host_text) {
+    TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << (to_remote ? host_text : remote_text)
+                              << " into one of " << (to_remote ? remote_text : host_text);
   }
+}
+
+// Without a session call (mapped memory or the data channel): true when done that way.
+bool WriteDirect(const RemoteTensorObj& remote, const DLTensor& host) {
+  CheckSameType(remote, host, /*to_remote=*/true);
   std::optional<absl::Status> done = remote.WriteDirect(
       static_cast<const char*>(host.data) + host.byte_offset, ffi::GetDataSize(host));
   if (!done.has_value()) return false;
@@ -355,13 +362,8 @@ void RemoteTensor::CopyTo(const ffi::Tensor& host) const {
 void RemoteTensor::CopyTo(DLTensor* host) const {
   if (host == nullptr) TVM_FFI_THROW(ValueError) << "CopyTo into a null DLTensor*";
   CheckHost(*host, "CopyTo");
-  std::string from =
-      TensorTypeText(get()->dtype(), ffi::ShapeView(get()->shape().data(), get()->shape().size()));
-  std::string into =
-      TensorTypeText(host->dtype, ffi::ShapeView(host->shape, static_cast<size_t>(host->ndim)));
-  if (from != into) {
-    TVM_FFI_THROW(ValueError) << "cannot copy a tensor of " << from << " into one of " << into;
-  }
+  CheckSameType(*get(), *host, /*to_remote=*/false);
+  ffi::Tensor compact;
   if (ffi::IsContiguous(*host)) {
     std::optional<absl::Status> done = get()->ReadDirect(
         static_cast<char*>(host->data) + host->byte_offset, ffi::GetDataSize(*host));
@@ -369,8 +371,10 @@ void RemoteTensor::CopyTo(DLTensor* host) const {
       if (!done->ok()) throw StatusToError(*done);
       return;
     }
+    compact = ToHostThroughSession(*get());  // no direct way: ToHost would look again
+  } else {
+    compact = ToHost();
   }
-  ffi::Tensor compact = ToHost();
   absl::Status st = CopyCompactIntoHostTensor(compact.data_ptr(), *host);
   if (!st.ok()) throw StatusToError(st);
 }
