@@ -71,11 +71,11 @@ TEST(TimeEvaluator, BadOptionsMissingDevicesAndAbandonedTimingsAreErrors) {
               session.TimeEvaluator(add, DLDevice{kDLCPU, 3});
             }).rfind("ValueError: ", 0),
             0u);
-  // Ten minutes a repeat, but the caller gives up after 0.5 s: the server stops timing. The
+  // Ten minutes a repeat, but the caller gives up after 2 s: the server stops timing. The
   // timed function counts its calls, so the count must come to rest (only our own reads move
   // it, one each) rather than grow for ten minutes.
   ConnectOptions patient_once;
-  patient_once.call_timeout_s = 0.5;
+  patient_once.call_timeout_s = 2;  // the lookup below must fit in it, under TSan too
   Session impatient = Connect(server.address(), patient_once);
   ffi::Function timed = impatient.GetGlobalRequired("e2e.count");
   ffi::Function count = session.GetGlobalRequired("e2e.count");

@@ -50,10 +50,11 @@ TEST(ServerFlags, ExposeAndHideDecideWhatIsPublished) {
 
 // --call-timeout bounds how long the server waits for a client's callback.
 TEST(ServerFlags, CallTimeoutBoundsTheWaitForAClientsCallback) {
-  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--call-timeout", "0.5"});
+  // 2 s, not less: the quick callback must come back in time under a sanitizer's slowdown too.
+  ServerProcess server({"--load", TVMFFI_E2E_MODULE, "--call-timeout", "2"});
   Session session = Connect(server.address());
   ffi::Function slow = ffi::Function::FromTyped([](int x) {
-    std::this_thread::sleep_for(std::chrono::seconds(3));
+    std::this_thread::sleep_for(std::chrono::seconds(6));
     return x;
   });
   ffi::Function fast = ffi::Function::FromTyped([](int x) { return x + 1; });
