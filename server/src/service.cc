@@ -16,20 +16,13 @@
 #include "tvmffi/device/device_api.h"
 #include "tvmffi/device/device_tensor.h"
 #include "tvmffi/proto/codec.h"
+#include "tvmffi/proto/secret.h"
 #include "tvmffi/proto/status.h"
 
 namespace tvmffi::rpc::internal {
 namespace ffi = tvm::ffi;
 
 namespace {
-// Compares without an early exit, so timing does not reveal how much of the token matched.
-bool ConstantTimeEqual(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 void SetError(const absl::Status& status, v1::Error* out) {
   out->set_kind(ErrorKindOf(status));
   out->set_message(std::string(status.message()));
@@ -191,7 +184,7 @@ grpc::Status FFIService::Authorize(grpc::ServerContext* context) const {
   constexpr size_t kScheme = 7;  // "Bearer "
   bool scheme_ok =
       got.size() >= kScheme && absl::EqualsIgnoreCase(got.substr(0, kScheme), "bearer ");
-  if (!scheme_ok || !ConstantTimeEqual(got.substr(kScheme), options_.token)) {
+  if (!scheme_ok || !SameSecret(got.substr(kScheme), options_.token)) {
     grpc::Status refused(grpc::StatusCode::UNAUTHENTICATED,
                          "missing or wrong token (authorization: Bearer <token>)");
     LogThrottled("auth.refused", context->peer(), refused.error_message());

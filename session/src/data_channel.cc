@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "tvmffi/device/device_tensor.h"
+#include "tvmffi/proto/secret.h"
 #include "tvmffi/proto/status.h"
 #include "tvmffi/session/endpoint.h"
 
@@ -427,8 +428,7 @@ std::shared_ptr<Endpoint> DataChannelServer::Admit(const std::string& ticket,
                                                    Connection* connection) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [session, entry] : tickets_) {
-    if (entry.bytes.size() == ticket.size() &&
-        ::memcmp(entry.bytes.data(), ticket.data(), ticket.size()) == 0) {
+    if (SameSecret(entry.bytes, ticket)) {
       std::shared_ptr<Endpoint> endpoint = entry.endpoint.lock();
       if (endpoint == nullptr || endpoint->closed()) return nullptr;
       connection->session = session;
