@@ -424,18 +424,22 @@ int DataChannelServer::num_connections() const {
   return n;
 }
 
-std::shared_ptr<Endpoint> DataChannelServer::Admit(const std::string& ticket,
-                                                   Connection* connection) {
+absl::StatusOr<std::shared_ptr<Endpoint>> DataChannelServer::Admit(const std::string& ticket,
+                                                                   Connection* connection) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [session, entry] : tickets_) {
-    if (SameSecret(entry.bytes, ticket)) {
-      std::shared_ptr<Endpoint> endpoint = entry.endpoint.lock();
-      if (endpoint == nullptr || endpoint->closed()) return nullptr;
-      connection->session = session;
-      return endpoint;
+    if (!SameSecret(entry.bytes, ticket)) continue;
+    std::shared_ptr<Endpoint> endpoint = entry.endpoint.lock();
+    if (endpoint == nullptr || endpoint->closed()) break;
+    for (const auto& other : connections_) {
+      if (other->session == session && !other->done) {
+        return PermissionError("data channel: the ticket is in use by another connection");
+      }
     }
+    connection->session = session;
+    return endpoint;
   }
-  return nullptr;
+  return PermissionError("data channel: unknown or expired ticket");
 }
 
 void DataChannelServer::Serve(Connection* c) {
@@ -447,15 +451,15 @@ void DataChannelServer::Serve(Connection* c) {
     if (std::memcmp(hello, kMagic, 8) != 0 || Get32(hello + 8) != kVersion) {
       return ValueError("data channel: not a data channel hello");
     }
-    std::shared_ptr<Endpoint> endpoint = Admit(std::string(hello + 16, kDataTicketBytes), c);
-    if (endpoint == nullptr) {
-      absl::Status refused = PermissionError("data channel: unknown or expired ticket");
-      std::string reply = EncodeReply(refused);
+    absl::StatusOr<std::shared_ptr<Endpoint>> endpoint =
+        Admit(std::string(hello + 16, kDataTicketBytes), c);
+    if (!endpoint.ok()) {
+      std::string reply = EncodeReply(endpoint.status());
       (void)SendAll(fd, reply.data(), reply.size());
-      return refused;
+      return endpoint.status();
     }
-    weak = endpoint;
-    endpoint.reset();
+    weak = *endpoint;
+    endpoint->reset();
     SetReceiveTimeout(fd, absl::InfiniteDuration());
     std::string ok = EncodeReply(absl::OkStatus());
     TVMFFI_RPC_RETURN_IF_ERROR(SendAll(fd, ok.data(), ok.size()));

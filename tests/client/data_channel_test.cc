@@ -10,14 +10,18 @@
 #include <tvm/ffi/tvm_ffi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "testing/error_of.h"
 #include "testing/host_tensor.h"
+#include "testing/raw_session.h"
 #include "testing/remote_copies.h"
 #include "testing/server_process.h"
 #include "tvmffi/rpc/client.h"
@@ -109,6 +113,56 @@ std::string ReadUntilClosed(int fd, std::chrono::milliseconds wait) {
     if (n <= 0) return got;
     got.append(buf, static_cast<size_t>(n));
   }
+}
+
+// Sends a hello with `ticket` on a new connection to port; the reply's status code (0: let in,
+// 7: PERMISSION_DENIED) and text. *fd is the connection, left open.
+std::pair<int, std::string> PresentTicket(int port, const std::string& ticket, int* fd) {
+  *fd = testing::DialLoopback(port);
+  if (*fd < 0) return {-1, "cannot dial"};
+  char hello[48] = {'T', 'F', 'F', 'I', 'D', 'A', 'T', 'A', 1};
+  std::memcpy(hello + 16, ticket.data(), std::min<size_t>(ticket.size(), 32));
+  if (::send(*fd, hello, sizeof(hello), MSG_NOSIGNAL) != 48) return {-1, "cannot send"};
+  char head[12];
+  if (::recv(*fd, head, sizeof(head), MSG_WAITALL) != 12) return {-1, "no reply"};
+  std::string text(static_cast<uint8_t>(head[4]) + static_cast<uint8_t>(head[8]), '\0');
+  if (!text.empty() && ::recv(*fd, text.data(), text.size(), MSG_WAITALL) <= 0) return {-1, ""};
+  return {static_cast<uint8_t>(head[0]), text};
+}
+
+// A session's ticket lets in one connection at a time (its client opens one): a session could
+// otherwise hold every connection the port allows, and other sessions would get none.
+TEST(DataChannel, ATicketOpensOneConnectionAtATime) {
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
+  testing::RawSession raw(server->address());  // no shared memory: "another host"
+  v1::Frame reply;
+  ASSERT_TRUE(raw.Exchange(testing::CallFrame(1, "$session.data_channel", {}), &reply));
+  ASSERT_TRUE(reply.has_ret()) << reply.DebugString();
+  const v1::ValueList& offer = reply.ret().value().array();
+  ASSERT_EQ(offer.values_size(), 2) << reply.DebugString();
+  const int port = static_cast<int>(offer.values(0).int_value());
+  const std::string ticket = offer.values(1).bytes_value();
+  ASSERT_EQ(ticket.size(), 32u);
+
+  int first = -1;
+  EXPECT_EQ(PresentTicket(port, ticket, &first).first, 0);
+  for (int i = 0; i < 3; ++i) {
+    int again = -1;
+    auto [code, text] = PresentTicket(port, ticket, &again);
+    EXPECT_EQ(code, 7) << text;
+    EXPECT_NE(text.find("the ticket is in use by another connection"), std::string::npos) << text;
+    ::close(again);
+  }
+  // Once the first is closed, the ticket opens a connection again.
+  ::close(first);
+  int code = -1;
+  for (int i = 0; i < 100 && code != 0; ++i) {
+    int next = -1;
+    code = PresentTicket(port, ticket, &next).first;
+    ::close(next);
+    if (code != 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(code, 0);
 }
 
 TEST(DataChannel, AStrangerOnTheDataPortGetsNothingAndTheServerKeepsServing) {

@@ -22,6 +22,7 @@
 
 #include "testing/error_of.h"
 #include "testing/host_tensor.h"
+#include "testing/raw_session.h"
 #include "testing/server_process.h"
 #include "tvmffi/rpc/client.h"
 #include "tvmffi/rpc/v1/ffi.grpc.pb.h"
@@ -30,6 +31,8 @@
 namespace tvmffi::rpc {
 namespace {
 namespace ffi = tvm::ffi;
+using testing::CallFrame;
+using testing::RawSession;
 using testing::RunCli;
 using testing::ServerProcess;
 using testing::StartCli;
@@ -302,64 +305,6 @@ TEST(Hardening, BearerIsCaseInsensitiveAndModuleNamesHaveNoControlCharacters) {
                 ->GetServerInfo(&wrong, v1::GetServerInfoRequest(), &info)
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-}
-
-// A raw Session stream: the frames a hostile or broken client sends, byte for byte.
-class RawSession {
- public:
-  explicit RawSession(const std::string& address, const std::string& shm_host = "",
-                      bool cuda_ipc = false)
-      : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
-        stub_(v1::FFI::NewStub(channel_)),
-        stream_(OpenStream(&context_, *stub_)) {
-    v1::Frame hello;
-    hello.mutable_hello()->set_protocol_version(1);
-    hello.mutable_hello()->set_peer_name("raw");
-    hello.mutable_hello()->set_shm_host(shm_host);
-    hello.mutable_hello()->set_cuda_ipc(cuda_ipc);
-    EXPECT_TRUE(stream_->Write(hello));
-    v1::Frame theirs;
-    EXPECT_TRUE(stream_->Read(&theirs));
-    EXPECT_TRUE(theirs.has_hello());
-  }
-  ~RawSession() {
-    context_.TryCancel();
-    (void)stream_->Finish();
-  }
-  // Reads until the stream ends (false: a frame came instead; a minute at most in all).
-  bool Ended() {
-    v1::Frame frame;
-    return !stream_->Read(&frame);
-  }
-  // Sends frame; returns the next frame that is not a Release (false: the stream ended).
-  bool Exchange(const v1::Frame& frame, v1::Frame* reply) {
-    if (!stream_->Write(frame)) return false;
-    do {
-      if (!stream_->Read(reply)) return false;
-    } while (reply->has_release());
-    return true;
-  }
-  v1::FFI::Stub& stub() { return *stub_; }
-
- private:
-  static std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> OpenStream(
-      grpc::ClientContext* context, v1::FFI::Stub& stub) {
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return stub.Session(context);
-  }
-
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::FFI::Stub> stub_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::Frame, v1::Frame>> stream_;
-};
-
-v1::Frame CallFrame(uint64_t id, const std::string& name, std::vector<v1::Value> args) {
-  v1::Frame frame;
-  frame.mutable_call()->set_id(id);
-  frame.mutable_call()->set_global_name(name);
-  for (v1::Value& v : args) *frame.mutable_call()->add_args() = std::move(v);
-  return frame;
 }
 
 v1::Value Int(int64_t v) {

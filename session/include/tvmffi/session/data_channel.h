@@ -81,7 +81,9 @@ class DataChannelServer {
   // Tensor bytes received (writes) and sent (reads) over all connections so far.
   const ByteCounters& bytes() const { return bytes_; }
   // The ticket of this session (the same each time it is asked): a connection presenting it
-  // reaches the tensors the session holds, while the session lasts.
+  // reaches the tensors the session holds, while the session lasts. One connection at a time
+  // (the client opens one per session): a second while the first is open is refused, so no
+  // session can take the connections other sessions need.
   absl::StatusOr<std::string> Offer(const std::shared_ptr<Endpoint>& endpoint);
   // The session ended: its ticket is void and its connections close.
   void Forget(const Endpoint* endpoint);
@@ -107,7 +109,10 @@ class DataChannelServer {
   void AcceptLoop();
   void Serve(Connection* connection);
   // The session a ticket names, recorded for the connection; null when none.
-  std::shared_ptr<Endpoint> Admit(const std::string& ticket, Connection* connection);
+  // The session whose ticket this is, now connection's; PermissionError when none is (or the
+  // session ended), or when another connection holds the ticket.
+  absl::StatusOr<std::shared_ptr<Endpoint>> Admit(const std::string& ticket,
+                                                  Connection* connection);
   void ReapLocked(std::vector<std::thread>* finished);
 
   const int listen_fd_;
