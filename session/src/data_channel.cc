@@ -124,6 +124,30 @@ void SetReceiveTimeout(int fd, absl::Duration timeout) {
   (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
+// RecvAll that gives up at deadline: the receive timeout is what is left of it before each
+// receive, so a peer dripping a byte now and then cannot stretch the wait (a timeout per
+// receive would start again with each byte).
+absl::Status RecvBefore(int fd, void* dest, uint64_t bytes, absl::Time deadline) {
+  char* out = static_cast<char*>(dest);
+  while (bytes > 0) {
+    absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) {
+      return WithErrorKind(absl::DeadlineExceededError("data channel: the peer was too slow"),
+                           kind::kTimeoutError);
+    }
+    SetReceiveTimeout(fd, left);
+    ssize_t n = ::recv(fd, out, bytes, 0);
+    if (n == 0) return ConnectionError("data channel: the peer closed the connection");
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+      return SocketError("receive");
+    }
+    out += n;
+    bytes -= static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
 void NoDelay(int fd) {
   int one = 1;
   (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -379,7 +403,6 @@ void DataChannelServer::AcceptLoop() {
         ::close(fd);
       } else {
         NoDelay(fd);
-        SetReceiveTimeout(fd, hello_timeout_);
         auto connection = std::make_unique<Connection>();
         connection->fd = fd;
         Connection* c = connection.get();
@@ -444,10 +467,11 @@ absl::StatusOr<std::shared_ptr<Endpoint>> DataChannelServer::Admit(const std::st
 
 void DataChannelServer::Serve(Connection* c) {
   const int fd = c->fd;
+  const absl::Time hello_deadline = absl::Now() + hello_timeout_;  // the whole hello, not a byte
   std::weak_ptr<Endpoint> weak;
   absl::Status ended = [&]() -> absl::Status {
     char hello[kHelloBytes];
-    TVMFFI_RPC_RETURN_IF_ERROR(RecvAll(fd, hello, sizeof(hello)));
+    TVMFFI_RPC_RETURN_IF_ERROR(RecvBefore(fd, hello, sizeof(hello), hello_deadline));
     if (std::memcmp(hello, kMagic, 8) != 0 || Get32(hello + 8) != kVersion) {
       return ValueError("data channel: not a data channel hello");
     }

@@ -165,6 +165,30 @@ TEST(DataChannel, ATicketOpensOneConnectionAtATime) {
   EXPECT_EQ(code, 0);
 }
 
+// The 5 s for a hello are for the whole hello: a stranger dripping a byte every half second
+// was given 5 s more with each byte (a receive timeout), so 48 bytes held a connection for
+// 24 s, and a few such strangers could hold every connection the port allows.
+TEST(DataChannel, AHelloDrippedAByteAtATimeIsCutOffAfterFiveSeconds) {
+  auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1");
+  Session session = Connect(server->address(), FromAnotherHost());
+  const int port = static_cast<int>(DataPort(session));
+  ASSERT_GT(port, 0);
+  int fd = testing::DialLoopback(port);
+  ASSERT_GE(fd, 0);
+  const auto start = std::chrono::steady_clock::now();
+  const char hello[48] = {'T', 'F', 'F', 'I', 'D', 'A', 'T', 'A', 1};
+  bool closed = false;
+  for (size_t i = 0; i < sizeof(hello) && !closed; ++i) {
+    if (::send(fd, hello + i, 1, MSG_NOSIGNAL) != 1) break;  // reset: closed
+    closed = ReadUntilClosed(fd, std::chrono::milliseconds(500)) != "TIMEOUT";
+  }
+  const double lasted_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  EXPECT_LT(lasted_s, 9.0) << "the dripped hello held its connection";
+  EXPECT_TRUE(server->Alive());
+}
+
 TEST(DataChannel, AStrangerOnTheDataPortGetsNothingAndTheServerKeepsServing) {
   auto server = ServerWithCudaDriver("/nonexistent/libcuda.so.1", {"--max-sessions", "2"});
   Session session = Connect(server->address(), FromAnotherHost());
