@@ -420,6 +420,9 @@ TEST_F(RemoteTest, CommandLine) {
   r = RunCli({"ping", "--server", "127.0.0.1:1", "--timeout", "1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("ConnectionError"), std::string::npos);
+  // An error of this side is its message alone: no trace through the command's own code.
+  EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("session.cc"), std::string::npos) << r.err;
   r = RunCli({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Usage: tvmffi"), std::string::npos);

@@ -103,9 +103,9 @@ argument that starts with '-'):
   --version            print the version and exit
   --help               show this text
 
-Exit status: 0 on success; 1 when the remote function raised (its "Kind: message" and
-backtrace go to stderr), and for `health` when the server is not SERVING; 2 for usage errors
-and transport errors (unreachable server, timeout, authentication).
+Exit status: 0 on success; 1 when the remote function raised (its "Kind: message" and the
+server's backtrace go to stderr), and for `health` when the server is not SERVING; 2 for usage
+errors and transport errors (unreachable server, timeout, authentication: "Kind: message").
 )";
 
 #ifndef TVMFFI_RPC_VERSION
@@ -199,12 +199,14 @@ void SaveTensor(const ffi::Any& value, const std::string& path, const std::strin
 
 int Report(const ffi::Error& e, int exit_code) {
   std::cerr << e.kind() << ": " << e.message() << "\n";
+  // A remote error's trace from the server's side on. This command's own frames (the proxy,
+  // the decoding, the connecting) say nothing about what failed, so an error of this side
+  // (an unreachable server, a bad argument) is its message alone.
   std::string trace = e.TracebackMostRecentCallLast();
-  // A remote error's trace from the server's side on: this command's own frames (the proxy,
-  // the decoding) say nothing about what failed.
   size_t remote = trace.find("  File \"<remote>\"");
-  if (remote != std::string::npos) trace = trace.substr(remote);
-  if (!trace.empty()) std::cerr << "Traceback (most recent call last):\n" << trace;
+  if (remote != std::string::npos) {
+    std::cerr << "Traceback (most recent call last):\n" << trace.substr(remote);
+  }
   return exit_code;
 }
 
