@@ -2,7 +2,6 @@
 #ifndef TVMFFI_SESSION_SRC_PENDING_CALLS_H_
 #define TVMFFI_SESSION_SRC_PENDING_CALLS_H_
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -22,7 +21,6 @@ class PendingCalls {
     std::mutex mutex;
     std::condition_variable cv;
     bool done = false;
-    std::atomic<bool> ready{false};        // done, readable without the lock (for a short spin)
     absl::StatusOr<tvm::ffi::Any> result;  // decoded by the reader, in stream order
   };
 
