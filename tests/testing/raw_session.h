@@ -1,7 +1,7 @@
 // A raw Session stream for tests: the frames a hostile or broken client sends, byte for byte,
 // without the client library in between.
-#ifndef TVMFFI_RPC_TESTS_TESTING_RAW_SESSION_H_
-#define TVMFFI_RPC_TESTS_TESTING_RAW_SESSION_H_
+#ifndef TVMFFI_TESTS_TESTING_RAW_SESSION_H_
+#define TVMFFI_TESTS_TESTING_RAW_SESSION_H_
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -78,4 +78,4 @@ inline v1::Frame CallFrame(uint64_t id, const std::string& name, std::vector<v1:
 
 }  // namespace tvmffi::rpc::testing
 
-#endif  // TVMFFI_RPC_TESTS_TESTING_RAW_SESSION_H_
+#endif  // TVMFFI_TESTS_TESTING_RAW_SESSION_H_
