@@ -37,8 +37,9 @@ void PendingCalls::Complete(uint64_t id, absl::StatusOr<tvm::ffi::Any> result) {
 absl::StatusOr<tvm::ffi::Any> PendingCalls::Wait(uint64_t id, Slot& slot, absl::Duration timeout) {
   // No spin before sleeping: the reply needs this process's reader thread and, in-process,
   // the server's threads too, and a spinning caller took a core from them. On the project's
-  // 2-core VM a 50 us spin made a session call 1.2-1.4x slower (release build: 152-181 us
-  // against 128-131 us over TCP) and gained nothing over a raw socket either.
+  // 2-core VM a 50 us spin made a gRPC session call 1.2-1.4x slower (release build: 152-181 us
+  // against 128-131 us over TCP); over a raw socket it was not clearly faster (48-56 us with
+  // it, 55 us without). docs/performance.md has the table.
   // A call made while serving the peer's call stops waiting when that one is cancelled or
   // reaches its deadline.
   ServedCall* served = ServedCall::Current();

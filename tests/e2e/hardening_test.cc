@@ -248,14 +248,6 @@ TEST_P(InProcessAndIsolated, ClientChosenNamesAreBoundedAndNotCached) {
             std::string::npos);
   ffi::Module mod = session.LoadModule("e2e_module");
   EXPECT_NE(ErrorOf([&] { mod->GetFunction(huge); }).find("ValueError"), std::string::npos);
-  auto rss_kib = [&] {
-    std::ifstream in("/proc/" + std::to_string(server.pid()) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    }
-    return 0L;
-  };
   auto lookups = [&](int from, int to) {
     for (int i = from; i < to; ++i) {
       std::string prefix = std::to_string(i) + std::string(4000, 'q');
@@ -266,8 +258,15 @@ TEST_P(InProcessAndIsolated, ClientChosenNamesAreBoundedAndNotCached) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   // Under ASan the freed allocations sit in its quarantine (256 MiB), and TSan's shadow memory
   // grows with every page touched, so RSS says nothing there: the lookups above are the test.
-  (void)rss_kib;
 #else
+  auto rss_kib = [&] {
+    std::ifstream in("/proc/" + std::to_string(server.pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0L;
+  };
   long before = rss_kib();
   lookups(300, 3300);  // ~12 MB of prefixes, twice that if modules and names were kept
   long grown = rss_kib() - before;

@@ -108,7 +108,6 @@ class DataChannelServer {
         hello_timeout_(hello_timeout) {}
   void AcceptLoop();
   void Serve(Connection* connection);
-  // The session a ticket names, recorded for the connection; null when none.
   // The session whose ticket this is, now connection's; PermissionError when none is (or the
   // session ended), or when another connection holds the ticket.
   absl::StatusOr<std::shared_ptr<Endpoint>> Admit(const std::string& ticket,
