@@ -166,39 +166,44 @@ bool IsResident(const DLTensor& t) {
 namespace {
 
 // The other processes' allocations this process has mapped, by handle: each handle is opened
-// once (the driver refuses a second open) and closed when the last view of it goes.
+// once (the driver refuses a second open in one process) and closed when the last view of it
+// goes. Opening, counting and closing all happen under the table's lock: with a reference count
+// that reached zero outside it (a weak_ptr), an open of the same handle could come between the
+// last view's end and the close, and the driver refused it as already mapped (seen under ASan:
+// a client's CUDA tensor, passed in call after call, arrived once as a remote tensor instead).
 struct IpcMapped {
   DeviceApi* api;
   IpcMapping mapping;
-  std::string handle;
-  ~IpcMapped();
+  int views = 0;
 };
 struct IpcTable {
   std::mutex mutex;
-  std::map<std::string, std::weak_ptr<IpcMapped>> by_handle;
+  std::map<std::string, IpcMapped> by_handle;
 };
 IpcTable& Ipcs() {
   static IpcTable* table = new IpcTable();
   return *table;
 }
-IpcMapped::~IpcMapped() {
-  {
-    IpcTable& table = Ipcs();
-    std::lock_guard<std::mutex> lock(table.mutex);
-    auto it = table.by_handle.find(handle);
-    if (it != table.by_handle.end() && it->second.expired()) table.by_handle.erase(it);
-  }
-  (void)api->CloseIpc(mapping.device_id, mapping.base);
+// One view of handle's mapping fewer; the last closes it. Under the table's lock.
+void DropViewLocked(IpcTable& table, std::map<std::string, IpcMapped>::iterator it) {
+  if (--it->second.views > 0) return;
+  (void)it->second.api->CloseIpc(it->second.mapping.device_id, it->second.mapping.base);
+  table.by_handle.erase(it);
 }
 
 // A view of device memory that another owner keeps alive.
 struct IpcView {
   void* data;
-  std::shared_ptr<IpcMapped> mapped;  // null within the exporting process
+  std::string handle;  // the mapping this view counts in
   std::function<void()> on_free;
   void AllocData(DLTensor* t) { t->data = data; }
   void FreeData(DLTensor*) {
-    mapped.reset();
+    {
+      IpcTable& table = Ipcs();
+      std::lock_guard<std::mutex> lock(table.mutex);
+      auto it = table.by_handle.find(handle);
+      if (it != table.by_handle.end()) DropViewLocked(table, it);
+    }
     if (on_free) on_free();
   }
 };
@@ -236,24 +241,25 @@ absl::StatusOr<ffi::Tensor> OpenIpcTensor(const IpcTensorRef& ref, DLDevice devi
     return absl::FailedPreconditionError(
         "a CUDA IPC handle is not opened in the process that made it");
   }
-  std::shared_ptr<IpcMapped> mapped;
   IpcTable& table = Ipcs();
   std::lock_guard<std::mutex> lock(table.mutex);
   auto it = table.by_handle.find(ref.where.handle);
-  if (it != table.by_handle.end()) mapped = it->second.lock();
-  if (mapped == nullptr) {
+  if (it == table.by_handle.end()) {
     TVMFFI_RPC_ASSIGN_OR_RETURN(IpcMapping mapping,
                                 api->OpenIpc(ref.where.handle, ref.where.device_uuid));
-    mapped = std::shared_ptr<IpcMapped>(new IpcMapped{api, mapping, ref.where.handle});
-    table.by_handle[ref.where.handle] = mapped;
+    it = table.by_handle.emplace(ref.where.handle, IpcMapped{api, mapping}).first;
   }
-  if (ref.where.offset > mapped->mapping.size || bytes > mapped->mapping.size - ref.where.offset) {
-    return outside(mapped->mapping.size);
+  ++it->second.views;
+  const IpcMapping& mapping = it->second.mapping;
+  if (ref.where.offset > mapping.size || bytes > mapping.size - ref.where.offset) {
+    absl::Status refused = outside(mapping.size);
+    DropViewLocked(table, it);  // a fresh mapping no view uses is closed again
+    return refused;
   }
-  void* data = static_cast<char*>(mapped->mapping.base) + ref.where.offset;
-  DLDevice here{device.device_type, mapped->mapping.device_id};
-  return ffi::Tensor::FromNDAlloc(IpcView{data, std::move(mapped), std::move(on_free)}, shape,
-                                  dtype, here);
+  void* data = static_cast<char*>(mapping.base) + ref.where.offset;
+  DLDevice here{device.device_type, mapping.device_id};
+  return ffi::Tensor::FromNDAlloc(IpcView{data, ref.where.handle, std::move(on_free)}, shape, dtype,
+                                  here);
 }
 
 absl::Status CopyIntoTensor(const DLTensor& t, const void* host, uint64_t bytes) {

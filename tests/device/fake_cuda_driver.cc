@@ -18,6 +18,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 namespace {
@@ -355,7 +356,12 @@ CUresult cuLaunchKernel(void* function, unsigned gx, unsigned gy, unsigned gz, u
   }
   return kInvalidValue;
 }
+// FAKE_CUDA_IPC_CLOSE_MS, when set, delays each close by that many milliseconds (outside the
+// driver's lock), so a test can show that no open of the same handle slips in before it.
 CUresult cuIpcCloseMemHandle(unsigned long long ptr) {  // NOLINT
+  if (int ms = EnvInt("FAKE_CUDA_IPC_CLOSE_MS", 0); ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
   std::lock_guard<std::mutex> lock(g_mutex);
   auto it = Table().find(static_cast<uintptr_t>(ptr));
   if (it == Table().end() || !it->second.imported) return kInvalidValue;
